@@ -1,0 +1,7 @@
+"""wormcast: simulate, observe and explain Internet worm outbreaks. It never sends a packet."""
+
+__version__ = "0.1.0"
+
+from .api import load_scenario, preset_names, simulate  # noqa: E402
+
+__all__ = ["simulate", "load_scenario", "preset_names", "__version__"]

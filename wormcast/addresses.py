@@ -1,0 +1,54 @@
+"""IPv4 addresses as unsigned integers and CIDR blocks as half-open integer ranges."""
+
+from __future__ import annotations
+
+import ipaddress
+
+import numpy as np
+
+ADDRESS_BITS = 32
+SPACE = 1 << ADDRESS_BITS
+
+
+def parse_cidr(text: str) -> tuple[int, int]:
+    """``"10.0.0.0/8"`` -> (first, end) with end exclusive. Host bits must be zero."""
+    try:
+        net = ipaddress.IPv4Network(str(text).strip(), strict=True)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{text!r} is not a valid IPv4 CIDR block ({exc})") from None
+    return int(net.network_address), int(net.network_address) + net.num_addresses
+
+
+def parse_address(text: str) -> int:
+    try:
+        return int(ipaddress.IPv4Address(str(text).strip()))
+    except (ValueError, TypeError):
+        raise ValueError(f"{text!r} is not a valid IPv4 address") from None
+
+
+def format_address(value: int) -> str:
+    return str(ipaddress.IPv4Address(int(value)))
+
+
+def merge_ranges(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Union of half-open ranges, sorted and non-overlapping."""
+    out: list[list[int]] = []
+    for lo, hi in sorted(ranges):
+        if out and lo <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], hi)
+        else:
+            out.append([lo, hi])
+    return [(a, b) for a, b in out]
+
+
+def in_ranges(addresses: np.ndarray, ranges: list[tuple[int, int]]) -> np.ndarray:
+    """Boolean mask: which addresses fall inside any of the (merged) ranges."""
+    mask = np.zeros(len(addresses), dtype=bool)
+    for lo, hi in ranges:
+        mask |= (addresses >= lo) & (addresses < hi)
+    return mask
+
+
+def overlap(lo: int, hi: int, ranges: list[tuple[int, int]]) -> int:
+    """How many addresses of [lo, hi) lie inside the merged ranges."""
+    return sum(max(0, min(hi, b) - max(lo, a)) for a, b in ranges)

@@ -1,0 +1,29 @@
+"""The Python API: load a scenario (preset name, TOML path or object), run it, get a Result."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .scenario import Scenario, load_scenario, preset_names
+
+
+def resolve(scenario: Scenario | str | Path, overrides: list[str] | None = None) -> Scenario:
+    if isinstance(scenario, Scenario):
+        if overrides:
+            from .scenario import apply_overrides, from_dict
+
+            data = scenario.model_dump(by_alias=True, exclude={"base_dir"})
+            return from_dict(apply_overrides(data, overrides), scenario.name, scenario.base_dir)
+        return scenario
+    return load_scenario(str(scenario), overrides)
+
+
+def simulate(scenario: Scenario | str | Path, seed: int = 0, overrides: list[str] | None = None,
+             progress=None):
+    """Run one outbreak. ``scenario`` is a preset name, a TOML path or a :class:`Scenario`."""
+    from .engine import Simulation
+
+    return Simulation(resolve(scenario, overrides), seed).run(progress)
+
+
+__all__ = ["simulate", "load_scenario", "preset_names", "resolve"]

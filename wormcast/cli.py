@@ -1,0 +1,134 @@
+"""The command line: ``wormcast presets``, ``wormcast run``, ``wormcast audit``.
+
+Bad input raises WormcastError, printed here as one line with exit status 2; no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from .errors import WormcastError
+
+
+def _check_out_dir(out: Path) -> None:
+    """Fail before any work when --out cannot be written."""
+    parent = out.parent if str(out.parent) else Path(".")
+    if out.exists() and not out.is_dir():
+        raise WormcastError(f"--out {out}: exists and is not a directory")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        probe = tempfile.mkdtemp(prefix=".wormcast-probe-", dir=parent)
+        os.rmdir(probe)
+    except OSError as exc:
+        raise WormcastError(f"--out {out}: cannot write there ({exc.strerror or exc})") from None
+
+
+def _progress_bar():
+    """A tqdm bar on a terminal, nothing otherwise; returns (callback, close)."""
+    if not sys.stderr.isatty():
+        return None, lambda: None
+    from tqdm import tqdm
+
+    bar = tqdm(total=100, unit="%", desc="simulating", leave=False, file=sys.stderr)
+
+    def update(done: int, total: int) -> None:
+        bar.n = int(100 * done / total)
+        bar.refresh()
+
+    return update, bar.close
+
+
+def cmd_presets(args) -> int:
+    from .scenario import load_scenario, preset_names
+
+    for name in preset_names():
+        sc = load_scenario(name)
+        print(f"{name:<16} {sc.description}")
+    return 0
+
+
+def cmd_run(args) -> int:
+    from .api import resolve
+    from .engine import Simulation
+    from .output import write_run
+    from .report import words
+    from .timeutil import parse_duration
+
+    scenario = resolve(args.scenario, args.set)
+    interval = None
+    if args.interval is not None:
+        try:
+            interval = parse_duration(args.interval)
+        except ValueError as exc:
+            raise WormcastError(f"--interval: {exc}") from None
+        k = interval / scenario.step
+        if interval <= 0 or abs(k - round(k)) > 1e-9:
+            raise WormcastError(f"--interval {args.interval}: must be a positive multiple of the step "
+                                f"({scenario.step:g}s)")
+    if args.seed < 0:
+        raise WormcastError(f"--seed {args.seed}: must be a non-negative integer")
+    out = Path(args.out) if args.out else Path("out") / scenario.name
+    _check_out_dir(out)
+    update, close = _progress_bar()
+    try:
+        result = Simulation(scenario, args.seed).run(update)
+    finally:
+        close()
+    write_run(result, out, interval)
+    print(words(result.summary))
+    print(f"Wrote {out}/: summary.json, timeseries.parquet, timeseries.csv, outbreak.png, report.html")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="wormcast", description="Simulate, observe and explain Internet worm outbreaks. "
+        "A simulator and log analyser: it never sends a packet.")
+    parser.add_argument("--version", action="version", version=f"wormcast {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    p = sub.add_parser("presets", help="list the shipped scenarios, one line each")
+    p.set_defaults(func=cmd_presets)
+
+    p = sub.add_parser("run", help="simulate one outbreak and write its outputs")
+    p.add_argument("scenario", metavar="SCENARIO", help="a preset name (see 'wormcast presets') or a TOML file")
+    p.add_argument("--seed", type=int, default=0, help="root random seed (default 0)")
+    p.add_argument("--out", metavar="DIR", help="output directory (default out/<scenario>)")
+    p.add_argument("--set", metavar="KEY=VALUE", action="append", default=[],
+                   help="override a scenario value, e.g. --set worm.scan_rate.mean=6 (repeatable)")
+    p.add_argument("--interval", metavar="DURATION", help="reporting interval, e.g. 1min (default: scenario's)")
+    p.set_defaults(func=cmd_run)
+
+    try:
+        from .audit.cli import register as register_audit
+    except ImportError:  # the audit package is optional while it is being built
+        register_audit = None
+    if register_audit is not None:
+        register_audit(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except WormcastError as exc:
+        print(f"wormcast: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("wormcast: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

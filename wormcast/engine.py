@@ -1,0 +1,207 @@
+"""The outbreak engine: host state in parallel arrays, advanced in fixed steps, exact in aggregate.
+
+Per step: scheduled host events (patches, worm cleared by reboot or end of life) and calendar phase
+changes are applied at the step's start; then the scanner draws the probes of the step and the
+vulnerable hosts they reach; hits on susceptible hosts succeed with ``infection_success``; hosts infected
+during a step start scanning at the next one. That delay is the only approximation (it vanishes as the
+step shrinks; tests check it against a per-probe reference).
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Optional
+
+import numpy as np
+
+from . import calendar
+from .events import EventQueue
+from .hazard import Hazard
+from .results import Result, StepSeries
+from .rng import Streams
+from .scanning import SharedSequenceScanner, make_scanner
+from .scenario import Scenario
+from .world import World, build_world
+
+# Host states (mutually exclusive). A backdoor is a separate flag: it outlives the worm and survives patching.
+SUSCEPTIBLE, SCANNING, DORMANT, PATCHED = 0, 1, 2, 3
+STATE_NAMES = {SUSCEPTIBLE: "susceptible", SCANNING: "scanning", DORMANT: "dormant", PATCHED: "patched"}
+EV_PATCH, EV_CLEAR = 0, 1
+
+
+def scan_rates(worm, n: int, rng: np.random.Generator) -> np.ndarray:
+    sr = worm.scan_rate
+    if sr.distribution == "constant" or sr.cv == 0:
+        return np.full(n, sr.mean)
+    sigma2 = np.log1p(sr.cv ** 2)
+    return rng.lognormal(np.log(sr.mean) - sigma2 / 2, np.sqrt(sigma2), n)
+
+
+def patch_hazard(scenario: Scenario) -> Hazard:
+    periods = scenario.hosts.patch
+    breaks = [(p.start - scenario.start).total_seconds() for p in periods]
+    rates = [p.rate_per_hour / 3600.0 for p in periods]
+    # Periods that began before the start collapse onto t=0, the latest one winning.
+    b, r = [], []
+    for t, rate in zip(breaks, rates):
+        t = max(t, 0.0)
+        if b and t <= b[-1]:
+            r[-1] = rate
+        else:
+            b.append(t)
+            r.append(rate)
+    return Hazard(b, r)
+
+
+class Simulation:
+    """One run of one scenario with one seed. Build, then :meth:`run`."""
+
+    def __init__(self, scenario: Scenario, seed: int = 0, world: World | None = None):
+        self.scenario, self.seed = scenario, int(seed)
+        self.streams = Streams(seed)
+        self.world = world if world is not None else build_world(
+            scenario.population, self.streams["population"], scenario.base_dir)
+        n = self.world.n
+        worm = scenario.worm
+        self.dt = scenario.step
+        self.n_steps = int(np.ceil(scenario.duration / self.dt - 1e-9))
+        self.state = np.full(n, SUSCEPTIBLE, dtype=np.int8)
+        self.epoch = np.zeros(n, dtype=np.int64)
+        self.backdoor = np.zeros(n, dtype=bool)
+        self.ever = np.zeros(n, dtype=bool)
+        self.first_infected_at = np.full(n, np.nan)
+        self.rates = scan_rates(worm, n, self.streams["scan_rates"])
+        self.wrong_clock = self.streams["clock"].random(n) < worm.wrong_clock_fraction
+        self.scanner = make_scanner(self.world, worm, self.rates, self.streams)
+        self.scanner.bind_state(self.state, SUSCEPTIBLE)
+        self.reboot = Hazard.constant(scenario.hosts.reboot_rate_per_hour / 3600.0)
+        self.phases = calendar.phase_steps(worm.calendar, scenario.start, self.dt, self.n_steps)
+        self.phase = self.phases[0][1]
+        self.queue = EventQueue(self.n_steps)
+        self.counts = np.zeros(4, dtype=np.int64)
+        self.counts[SUSCEPTIBLE] = n
+        self.n_backdoored = 0
+        self.n_ever = 0
+        patch_at = patch_hazard(scenario).sample_after(np.zeros(n), self.streams["patching"])
+        due = np.isfinite(patch_at)
+        ids = np.flatnonzero(due)
+        self.queue.push((patch_at[ids] // self.dt).astype(np.int64), ids, np.zeros(ids.size), EV_PATCH)
+
+    # ---------------------------------------------------------------- transitions
+
+    def _set_state(self, ids: np.ndarray, new: int, old: int | None = None) -> None:
+        if old is None:
+            before = self.state[ids]
+            self.counts -= np.bincount(before, minlength=4)
+            leaving = ids[before == SUSCEPTIBLE] if new != SUSCEPTIBLE else ids[:0]
+            if leaving.size:
+                self.scanner.susceptible_changed(leaving, -1)
+        else:
+            self.counts[old] -= ids.size
+            if old == SUSCEPTIBLE and new != SUSCEPTIBLE:
+                self.scanner.susceptible_changed(ids, -1)
+        if new == SUSCEPTIBLE and ids.size and old != SUSCEPTIBLE:
+            self.scanner.susceptible_changed(ids, +1)
+        self.counts[new] += ids.size
+        self.state[ids] = new
+
+    def infect(self, ids: np.ndarray, t: float) -> None:
+        """Infect susceptible hosts ``ids`` (unique) at time t (seconds)."""
+        if ids.size == 0:
+            return
+        if self.phase == calendar.SPREAD:
+            scan, scanning = None, ids
+            self._set_state(ids, SCANNING, SUSCEPTIBLE)
+        else:
+            scan = self.wrong_clock[ids]
+            scanning = ids[scan]
+            self._set_state(scanning, SCANNING, SUSCEPTIBLE)
+            self._set_state(ids[~scan], DORMANT, SUSCEPTIBLE)
+        self.epoch[ids] += 1
+        first = ~self.ever[ids]
+        self.first_infected_at[ids[first]] = t
+        self.ever[ids] = True
+        self.n_ever += int(first.sum())
+        if self.scenario.worm.backdoor:
+            fresh = ~self.backdoor[ids]
+            self.n_backdoored += int(fresh.sum())
+            self.backdoor[ids] = True
+        if isinstance(self.scanner, SharedSequenceScanner):
+            self.scanner.restart(ids)
+        self.scanner.start(scanning)
+        clear_at = self.reboot.sample_after(np.full(ids.size, t), self.streams["reboots"])
+        if self.scenario.worm.lifetime is not None:
+            clear_at = np.minimum(clear_at, t + self.scenario.worm.lifetime)
+        ok = np.isfinite(clear_at)
+        if ok.any():
+            self.queue.push((clear_at[ok] // self.dt).astype(np.int64), ids[ok], self.epoch[ids[ok]], EV_CLEAR)
+
+    def _end_infection(self, ids: np.ndarray, new_state: int) -> None:
+        scanning = ids[self.state[ids] == SCANNING]
+        self.scanner.stop(scanning)
+        self.epoch[ids] += 1
+        self._set_state(ids, new_state)
+
+    def _apply_events(self, step: int) -> tuple[int, int]:
+        hosts, epochs, kinds = self.queue.pop(step)
+        if hosts.size == 0:
+            return 0, 0
+        clear = hosts[(kinds == EV_CLEAR) & (self.epoch[hosts] == epochs)]
+        clear = clear[(self.state[clear] == SCANNING) | (self.state[clear] == DORMANT)]
+        self._end_infection(clear, SUSCEPTIBLE)
+        patch = hosts[kinds == EV_PATCH]
+        patch = patch[self.state[patch] != PATCHED]
+        self._end_infection(patch, PATCHED)
+        return int(clear.size), int(patch.size)
+
+    def _enter_phase(self, phase: str) -> None:
+        self.phase = phase
+        keep_clock = ~self.wrong_clock
+        if phase == calendar.SPREAD:
+            ids = np.flatnonzero((self.state == DORMANT) & keep_clock)
+            self._set_state(ids, SCANNING, DORMANT)
+            self.scanner.start(ids)
+        else:
+            ids = np.flatnonzero((self.state == SCANNING) & keep_clock)
+            self.scanner.stop(ids)
+            self._set_state(ids, DORMANT, SCANNING)
+
+    # ---------------------------------------------------------------- the loop
+
+    def run(self, progress: Optional[Callable[[int, int], None]] = None) -> Result:
+        import time as _time
+
+        t_wall = _time.perf_counter()
+        sc, dt, n_steps = self.scenario, self.dt, self.n_steps
+        p_success = sc.worm.infection_success
+        flood_rate = sc.worm.flood_rate if sc.worm.flood_target else 0.0
+        series = StepSeries(n_steps)
+        rng_seed, rng_infect = self.streams["seeding"], self.streams["infection"]
+        n0 = min(sc.seeding.initial_infected, self.world.n)
+        self.infect(np.sort(rng_seed.choice(self.world.n, size=n0, replace=False)), 0.0)
+        phase_at = dict(self.phases[1:])
+        report_every = max(1, n_steps // 200)
+        state = self.state
+        for s in range(n_steps):
+            if s in phase_at:
+                self._enter_phase(phase_at[s])
+            cleared, patched = self._apply_events(s)
+            probes, hit_vuln, targets = self.scanner.step(dt)
+            if targets.size:
+                targets = targets[state[targets] == SUSCEPTIBLE]
+                if p_success < 1.0 and targets.size:
+                    targets = targets[rng_infect.random(targets.size) < p_success]
+            new = np.unique(targets)
+            self.infect(new, (s + 1) * dt)
+            c = self.counts
+            flood = c[DORMANT] * flood_rate * dt if self.phase == calendar.FLOOD else 0.0
+            series.record(s, c[SUSCEPTIBLE], c[SCANNING], c[DORMANT], c[PATCHED], self.n_backdoored,
+                          self.n_ever, new.size, probes, hit_vuln, cleared, patched, flood)
+            if progress is not None and (s % report_every == 0 or s == n_steps - 1):
+                progress(s + 1, n_steps)
+        wall = _time.perf_counter() - t_wall
+        return Result(sc, self.seed, series, target_addresses=self.scanner.target_addresses,
+                      vulnerable=self.world.n, wall_seconds=wall)
+
+
+def simulate_scenario(scenario: Scenario, seed: int = 0, progress=None) -> Result:
+    return Simulation(scenario, seed).run(progress)

@@ -1,0 +1,83 @@
+"""A calendar queue of per-host events (patch, worm cleared) keyed by engine step.
+
+Events are pushed in batches and popped one step at a time. Far events wait in a staging list that is
+sorted into coarse buckets every ``width`` steps; events due within the current bucket go to a small hot
+list. Cost per step is a handful of array operations, whatever the number of pending events.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_EMPTY = np.empty(0, dtype=np.int64)
+
+
+class EventQueue:
+    def __init__(self, n_steps: int, width: int = 64):
+        self.n_steps, self.width = n_steps, width
+        self.buckets: dict[int, list[tuple[np.ndarray, ...]]] = {}
+        self.staging: list[tuple[np.ndarray, ...]] = []
+        self.hot: list[tuple[np.ndarray, ...]] = []
+        self.cur_bucket = -1
+        self.cur = (_EMPTY, _EMPTY, _EMPTY, _EMPTY)
+        self.cur_bounds = np.zeros(width + 1, dtype=np.int64)
+
+    def push(self, steps: np.ndarray, hosts: np.ndarray, epochs: np.ndarray, kind: int) -> None:
+        keep = steps < self.n_steps
+        if not keep.all():
+            steps, hosts, epochs = steps[keep], hosts[keep], epochs[keep]
+        if steps.size == 0:
+            return
+        chunk = (steps.astype(np.int64), hosts.astype(np.int64), epochs.astype(np.int64),
+                 np.full(steps.size, kind, dtype=np.int64))
+        soon = steps < (self.cur_bucket + 1) * self.width
+        if soon.all():
+            self.hot.append(chunk)
+        elif not soon.any():
+            self.staging.append(chunk)
+        else:
+            self.hot.append(tuple(a[soon] for a in chunk))
+            self.staging.append(tuple(a[~soon] for a in chunk))
+
+    def _distribute(self) -> None:
+        if not self.staging:
+            return
+        steps, hosts, epochs, kinds = (np.concatenate(c) for c in zip(*self.staging))
+        self.staging = []
+        b = steps // self.width
+        order = np.argsort(b, kind="stable")
+        b = b[order]
+        cuts = np.flatnonzero(np.diff(b)) + 1
+        starts = np.concatenate([[0], cuts])
+        ends = np.concatenate([cuts, [b.size]])
+        for s, e in zip(starts, ends):
+            sl = order[s:e]
+            self.buckets.setdefault(int(b[s]), []).append((steps[sl], hosts[sl], epochs[sl], kinds[sl]))
+
+    def pop(self, step: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(hosts, epochs, kinds) of the events due at ``step``; steps must be popped in order."""
+        bucket = step // self.width
+        if bucket != self.cur_bucket:
+            self.cur_bucket = bucket
+            self._distribute()
+            chunks = self.buckets.pop(bucket, [])
+            chunks.extend(self.hot)
+            self.hot = []
+            if chunks:
+                arrs = [np.concatenate(c) for c in zip(*chunks)]
+                order = np.argsort(arrs[0], kind="stable")
+                self.cur = tuple(a[order] for a in arrs)
+            else:
+                self.cur = (_EMPTY, _EMPTY, _EMPTY, _EMPTY)
+            self.cur_bounds = np.searchsorted(self.cur[0], bucket * self.width + np.arange(self.width + 1))
+        i = step - bucket * self.width
+        lo, hi = self.cur_bounds[i], self.cur_bounds[i + 1]
+        out = tuple(a[lo:hi] for a in self.cur[1:])
+        if self.hot:
+            steps, hosts, epochs, kinds = (np.concatenate(c) for c in zip(*self.hot))
+            due = steps == step
+            later = ~due & (steps > step)
+            self.hot = [(steps[later], hosts[later], epochs[later], kinds[later])] if later.any() else []
+            if due.any():
+                out = tuple(np.concatenate([o, x[due]]) for o, x in zip(out, (hosts, epochs, kinds)))
+        return out

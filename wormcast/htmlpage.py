@@ -1,0 +1,63 @@
+"""Building blocks for self-contained HTML reports.
+
+Every string that reaches a page goes through :func:`esc` (log lines are attacker input), pictures are
+inlined as base64 PNG, and pages carry a Content-Security-Policy that forbids scripts outright.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from typing import Iterable, Sequence
+
+CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+
+_STYLE = """
+body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:1100px;margin:2em auto;
+padding:0 1em;color:#1d2330;line-height:1.45}
+h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.25em;border-bottom:1px solid #d8dce5;padding-bottom:.2em;margin-top:1.6em}
+table{border-collapse:collapse;margin:.6em 0;font-size:.92em}td,th{border:1px solid #d8dce5;padding:.25em .6em;text-align:left;vertical-align:top}
+th{background:#f2f4f8}td.num{text-align:right;font-variant-numeric:tabular-nums}
+img{max-width:100%;height:auto;border:1px solid #e5e7ee}
+.muted{color:#667085;font-size:.9em}code,pre{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.88em;word-break:break-all;white-space:pre-wrap}
+"""
+
+
+def esc(value: object) -> str:
+    """Escape anything for HTML text or a quoted attribute."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def png_img(fig, alt: str) -> str:
+    """Render a matplotlib figure to an inline <img> and close it."""
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    return f'<img alt="{esc(alt)}" src="data:image/png;base64,{data}">'
+
+
+def table(header: Sequence[object], rows: Iterable[Sequence[object]]) -> str:
+    """An escaped HTML table; numbers are right-aligned."""
+    out = ["<table><thead><tr>", *(f"<th>{esc(h)}</th>" for h in header), "</tr></thead><tbody>"]
+    for row in rows:
+        out.append("<tr>")
+        for cell in row:
+            cls = ' class="num"' if isinstance(cell, (int, float)) and not isinstance(cell, bool) else ""
+            out.append(f"<td{cls}>{esc(cell)}</td>")
+        out.append("</tr>")
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+def page(title: str, body_html: str) -> str:
+    """A whole self-contained page around already-escaped body HTML."""
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
+        '<meta name="viewport" content="width=device-width,initial-scale=1">'
+        f"<title>{esc(title)}</title><style>{_STYLE}</style></head><body>\n{body_html}\n</body></html>\n"
+    )

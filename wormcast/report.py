@@ -1,0 +1,44 @@
+"""The self-contained HTML report of one run: summary in words, the figures, the numbers."""
+
+from __future__ import annotations
+
+from .htmlpage import esc, page, png_img, table
+
+
+def words(summary: dict) -> str:
+    """A short plain-words summary (also printed by the CLI)."""
+    s = summary
+    lines = [
+        f"{s['worm']} ({s['scenario']}, seed {s['seed']}), {s['start']} to {s['end']}:",
+        f"  {s['ever_infected']:,} of {s['vulnerable']:,} vulnerable hosts were infected "
+        f"({100 * s['ever_infected_fraction']:.1f}%); {s['infected_at_end']:,} still infected at the end.",
+    ]
+    if s["time_to_half_infected_h"] is not None:
+        lines.append(f"  Half of them were infected {s['time_to_half_infected_h']:.1f} h after the start; "
+                     f"the fastest minute saw {s['peak_new_infections_per_min']:,.0f} new infections.")
+    else:
+        lines.append("  Fewer than half of the vulnerable hosts were ever infected.")
+    lines.append(f"  Worm probes sent: {s['probes_total']:.3g} ({s['probes_per_address']:.1f} per address "
+                 f"of the {s['target_addresses']:,} it scans).")
+    if s.get("backdoored_at_end"):
+        lines.append(f"  Backdoors left open: {s['backdoored_at_end']:,}.")
+    if s.get("flood_packets_total"):
+        lines.append(f"  Flood packets aimed at {s['flood_target']}: {s['flood_packets_total']:.3g}.")
+    return "\n".join(lines)
+
+
+def render(summary: dict, df, scenario) -> str:
+    from .plots import flood_figure, outbreak_figure
+
+    body = [f"<h1>wormcast: {esc(summary['scenario'])}</h1>",
+            f"<p class=\"muted\">{esc(scenario.description)}</p>",
+            "<h2>In words</h2>", f"<pre>{esc(words(summary))}</pre>",
+            "<h2>Outbreak</h2>", png_img(outbreak_figure(df, summary), "hosts by state and new infections")]
+    if summary.get("flood_packets_total"):
+        body.append(png_img(flood_figure(df, summary), "flood traffic"))
+    body.append("<h2>Summary</h2>")
+    body.append(table(["figure", "value"], [(k, v) for k, v in summary.items()]))
+    body.append("<h2>Scenario</h2>")
+    body.append(f"<pre>{esc(scenario.model_dump_json(indent=2, by_alias=True, exclude={'base_dir'}))}</pre>")
+    body.append('<p class="muted">Made by wormcast, a simulator: no packet was sent to anyone.</p>')
+    return page(f"wormcast: {summary['scenario']}", "\n".join(body))

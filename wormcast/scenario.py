@@ -1,0 +1,258 @@
+"""Scenarios: validated, documented descriptions of one outbreak (world + worm + host dynamics).
+
+A scenario is a TOML file (or a preset shipped in ``wormcast/presets``) loaded into pydantic models, so
+code can load one, change it and run it. Every rule a value must satisfy is checked here, before any work.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .addresses import SPACE, parse_address, parse_cidr
+from .errors import WormcastError
+from .timeutil import as_utc, parse_duration
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+def _duration(value: Any) -> float:
+    return parse_duration(value)
+
+
+class ScanRate(_Model):
+    """Probes per second sent by one scanning host; drawn once per host."""
+
+    distribution: Literal["constant", "lognormal"] = "lognormal"
+    mean: float = Field(gt=0, description="mean probes per second per host")
+    cv: float = Field(0.0, ge=0, description="coefficient of variation across hosts (lognormal)")
+
+
+class LocalPreference(_Model):
+    """Probability that a probe targets an address sharing the source's first ``prefix`` bits."""
+
+    prefix: int = Field(ge=0, le=31)
+    probability: float = Field(ge=0, le=1)
+
+
+class Worm(_Model):
+    name: str
+    scanning: Literal["uniform", "shared-sequence", "localized"] = "uniform"
+    local_preference: list[LocalPreference] = Field(default_factory=list)
+    exclude: list[str] = Field(default_factory=list, description="CIDR blocks the worm never targets")
+    skip_self: bool = False
+    scan_rate: ScanRate
+    infection_success: float = Field(1.0, ge=0, le=1)
+    calendar: Literal["none", "codered1"] = "none"
+    wrong_clock_fraction: float = Field(0.0, ge=0, le=1)
+    lifetime: Optional[float] = Field(None, description="the worm ends itself this long after infection")
+    backdoor: bool = False
+    flood_target: Optional[str] = None
+    flood_rate: float = Field(0.0, ge=0, description="packets per second per flooding host")
+
+    _dur = field_validator("lifetime", mode="before")(lambda v: None if v is None else _duration(v))
+
+    @field_validator("exclude")
+    @classmethod
+    def _cidrs(cls, v: list[str]) -> list[str]:
+        for block in v:
+            parse_cidr(block)
+        return v
+
+    @field_validator("flood_target")
+    @classmethod
+    def _addr(cls, v: Optional[str]) -> Optional[str]:
+        if v is not None:
+            parse_address(v)
+        return v
+
+    @model_validator(mode="after")
+    def _check(self) -> "Worm":
+        if self.scanning == "localized":
+            if not self.local_preference:
+                raise ValueError("localized scanning needs local_preference entries")
+            total = sum(p.probability for p in self.local_preference)
+            if abs(total - 1.0) > 1e-9:
+                raise ValueError(f"local_preference probabilities sum to {total:g}, not 1")
+            prefixes = [p.prefix for p in self.local_preference]
+            if len(set(prefixes)) != len(prefixes):
+                raise ValueError("local_preference lists a prefix twice")
+        if self.lifetime is not None and self.lifetime <= 0:
+            raise ValueError("lifetime must be positive")
+        return self
+
+
+class Population(_Model):
+    """The vulnerable hosts: a seeded clustered generator, or a CSV of ``prefix,count`` lines."""
+
+    vulnerable: Optional[int] = Field(None, gt=0, description="number of vulnerable hosts")
+    csv: Optional[str] = Field(None, description="path to prefix,count lines (relative to the scenario file)")
+    active_slash8: int = Field(100, ge=1, le=220, description="how many /8 blocks hold any host")
+    slash8_tail: float = Field(1.0, gt=0, description="Pareto shape of the hosts-per-/8 weights (smaller = heavier)")
+    slash16_occupancy: float = Field(0.4, gt=0, le=1, description="share of /16s in an active /8 that hold hosts")
+    slash16_sigma: float = Field(1.5, ge=0, description="lognormal sigma of the hosts-per-/16 weights")
+
+    @model_validator(mode="after")
+    def _check(self) -> "Population":
+        if self.csv is None and self.vulnerable is None:
+            raise ValueError("give population.vulnerable (clustered generator) or population.csv")
+        if self.vulnerable is not None and self.vulnerable > SPACE:
+            raise ValueError(f"population.vulnerable = {self.vulnerable} is more hosts than IPv4 addresses")
+        return self
+
+
+class PatchPeriod(_Model):
+    start: datetime = Field(alias="from")
+    rate_per_hour: float = Field(ge=0, description="patch hazard per unpatched host")
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    _utc = field_validator("start")(lambda v: as_utc(v))
+
+
+class Hosts(_Model):
+    """Host dynamics independent of the worm: patching and reboots."""
+
+    patch: list[PatchPeriod] = Field(default_factory=list)
+    reboot_rate_per_hour: float = Field(0.0, ge=0, description="reboots clear a memory-resident worm")
+
+    @field_validator("patch")
+    @classmethod
+    def _sorted(cls, v: list[PatchPeriod]) -> list[PatchPeriod]:
+        starts = [p.start for p in v]
+        if starts != sorted(starts) or len(set(starts)) != len(starts):
+            raise ValueError("patch periods must be in strictly increasing time order")
+        return v
+
+
+class Seeding(_Model):
+    initial_infected: int = Field(1, ge=0)
+
+
+class Scenario(_Model):
+    name: str
+    description: str = ""
+    start: datetime
+    end: datetime
+    step: float = Field(10.0, description="engine time step")
+    interval: float = Field(60.0, description="reporting interval of the time series")
+    population: Population
+    worm: Worm
+    hosts: Hosts = Field(default_factory=Hosts)
+    seeding: Seeding = Field(default_factory=Seeding)
+    base_dir: Optional[str] = Field(None, exclude=True, description="where relative paths resolve")
+
+    _utc = field_validator("start", "end")(lambda v: as_utc(v))
+    _dur = field_validator("step", "interval", mode="before")(lambda v: _duration(v))
+
+    @model_validator(mode="after")
+    def _check(self) -> "Scenario":
+        if self.end <= self.start:
+            raise ValueError(f"end ({self.end.isoformat()}) must be after start ({self.start.isoformat()})")
+        if self.step <= 0:
+            raise ValueError("step must be positive")
+        ratio = self.interval / self.step
+        if self.interval <= 0 or abs(ratio - round(ratio)) > 1e-9 or round(ratio) < 1:
+            raise ValueError(f"interval ({self.interval:g}s) must be a positive multiple of step ({self.step:g}s)")
+        if self.population.vulnerable is not None and self.seeding.initial_infected > self.population.vulnerable:
+            raise ValueError("seeding.initial_infected exceeds population.vulnerable")
+        return self
+
+    @property
+    def duration(self) -> float:
+        return (self.end - self.start).total_seconds()
+
+
+# ---------------------------------------------------------------- loading
+
+
+def preset_names() -> list[str]:
+    files = resources.files("wormcast.presets")
+    return sorted(p.name[:-5] for p in files.iterdir() if p.name.endswith(".toml"))
+
+
+def _read_toml(text: str, origin: str) -> dict:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise WormcastError(f"{origin}: malformed TOML ({exc})") from None
+
+
+def _format_validation(exc: ValidationError, origin: str) -> str:
+    err = exc.errors()[0]
+    loc = ".".join(str(p) for p in err["loc"]) or "scenario"
+    msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        msg = "unknown key"
+    more = f" (and {len(exc.errors()) - 1} more problems)" if len(exc.errors()) > 1 else ""
+    return f"{origin}: {loc}: {msg}{more}"
+
+
+def load_raw(name_or_path: str) -> tuple[dict, str, str]:
+    """(data, origin for messages, base dir) for a preset name or a TOML path."""
+    path = Path(name_or_path)
+    if name_or_path in preset_names():
+        text = resources.files("wormcast.presets").joinpath(f"{name_or_path}.toml").read_text("utf-8")
+        return _read_toml(text, f"preset {name_or_path}"), f"preset {name_or_path}", str(Path.cwd())
+    if path.suffix == ".toml" or path.exists():
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise WormcastError(f"{path}: no such scenario file") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise WormcastError(f"{path}: cannot read scenario ({exc})") from None
+        return _read_toml(text, str(path)), str(path), str(path.resolve().parent)
+    raise WormcastError(
+        f"unknown scenario {name_or_path!r}: not a preset ({', '.join(preset_names())}) nor a .toml file"
+    )
+
+
+def _parse_value(text: str) -> Any:
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def apply_overrides(data: dict, overrides: list[str]) -> dict:
+    """Apply ``key.sub=value`` settings (values in TOML syntax; bare words are strings)."""
+    for item in overrides:
+        if "=" not in item:
+            raise WormcastError(f"--set {item!r}: expected key=value")
+        key, text = item.split("=", 1)
+        parts = [p for p in key.strip().split(".") if p]
+        if not parts:
+            raise WormcastError(f"--set {item!r}: empty key")
+        node = data
+        for part in parts[:-1]:
+            child = node.get(part)
+            if child is None:
+                child = node[part] = {}
+            if not isinstance(child, dict):
+                raise WormcastError(f"--set {key}: {part} is not a table")
+            node = child
+        node[parts[-1]] = _parse_value(text.strip())
+    return data
+
+
+def from_dict(data: dict, origin: str = "scenario", base_dir: str | None = None) -> Scenario:
+    try:
+        scenario = Scenario.model_validate({**data, "base_dir": base_dir})
+    except ValidationError as exc:
+        raise WormcastError(_format_validation(exc, origin)) from None
+    return scenario
+
+
+def load_scenario(name_or_path: str, overrides: list[str] | None = None) -> Scenario:
+    """A preset name or TOML path, with optional ``key=value`` overrides, validated."""
+    data, origin, base = load_raw(name_or_path)
+    if overrides:
+        data = apply_overrides(data, overrides)
+    return from_dict(data, origin, base)

@@ -1,0 +1,46 @@
+"""Durations and UTC instants as the scenario files write them ("10s", "1min", "24h"; ISO 8601)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+_UNITS = {
+    "s": 1, "sec": 1, "second": 1, "seconds": 1,
+    "m": 60, "min": 60, "minute": 60, "minutes": 60,
+    "h": 3600, "hour": 3600, "hours": 3600,
+    "d": 86400, "day": 86400, "days": 86400,
+}
+_DURATION = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*([a-z]+)\s*$")
+
+
+def parse_duration(value: str | int | float) -> float:
+    """Seconds in a duration such as ``"90s"``, ``"1min"``, ``"24h"``; bare numbers are seconds."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        seconds = float(value)
+    else:
+        m = _DURATION.match(str(value).lower())
+        if not m or m.group(2) not in _UNITS:
+            raise ValueError(f"{value!r} is not a duration (examples: 10s, 1min, 2h, 1d)")
+        seconds = float(m.group(1)) * _UNITS[m.group(2)]
+    if seconds < 0:
+        raise ValueError(f"{value!r}: a duration cannot be negative")
+    return seconds
+
+
+def as_utc(value: datetime) -> datetime:
+    """Treat naive datetimes as UTC; convert aware ones to UTC."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+def iso(value: datetime | None) -> str | None:
+    """ISO 8601 in UTC with a trailing Z, to the second (or None)."""
+    if value is None:
+        return None
+    return as_utc(value).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def at(start: datetime, seconds: float) -> datetime:
+    return start + timedelta(seconds=float(seconds))
