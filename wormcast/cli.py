@@ -73,6 +73,12 @@ def cmd_run(args) -> int:
         raise WormcastError(f"--seed {args.seed}: must be a non-negative integer")
     out = Path(args.out) if args.out else Path("out") / scenario.name
     _check_out_dir(out)
+    if args.runs != 1:
+        if args.runs < 1:
+            raise WormcastError(f"--runs {args.runs}: must be at least 1")
+        from .ensemble.cli import run_ensemble
+
+        return run_ensemble(scenario, args, out, interval)
     update, close = _progress_bar()
     try:
         result = Simulation(scenario, args.seed).run(update)
@@ -104,14 +110,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--set", metavar="KEY=VALUE", action="append", default=[],
                    help="override a scenario value, e.g. --set worm.scan_rate.mean=6 (repeatable)")
     p.add_argument("--interval", metavar="DURATION", help="reporting interval, e.g. 1min (default: scenario's)")
+    p.add_argument("--runs", type=int, default=1, metavar="K",
+                   help="run an ensemble of K outbreaks (seeds derived from --seed) and report percentile bands")
     p.set_defaults(func=cmd_run)
 
-    try:
-        from .audit.cli import register as register_audit
-    except ImportError:  # the audit package is optional while it is being built
-        register_audit = None
-    if register_audit is not None:
-        register_audit(sub)
+    for module in ("wormcast.audit.cli", "wormcast.sweep.cli"):
+        try:
+            register = __import__(module, fromlist=["register"]).register
+        except ImportError:  # optional while being built
+            continue
+        register(sub)
     return parser
 
 

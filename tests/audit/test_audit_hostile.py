@@ -1,0 +1,56 @@
+"""Property-based: no input line, however hostile, crashes a parser or the reader."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from wormcast.audit.formats import IISParser, Malformed, parse_ncsa, parse_urlscan
+from wormcast.audit.reader import read_log
+from wormcast.audit.rules import RuleSet
+from wormcast.audit.synth import CODERED1, NIMDA
+
+MARKERS = RuleSet.load().markers
+PIECES = [b" ", b"  ", b'"', b"[", b"]", b"\r", b"\t", b"\x00", b"\xff\xfe", b"#Fields: date time c-ip cs-uri-stem",
+          b"19/Jul/2001:10:00:00 -0600", b"2001-07-19 10:00:00", b"[Thu, Sep 27 2001 - 23:19:36] Client at ",
+          b"Raw URL='", CODERED1.encode(), NIMDA[4].encode(), b"cmd.exe", b"ROOT.EXE", b"..%c0%af..", b"GET ",
+          b" HTTP/1.0\" 200 1", b"<script>alert(1)</script>", b"%u9090", b"\xe2\x80\xae", b"999/Foo/0000:99:99:99 +9999"]
+hostile_line = st.lists(st.one_of(st.sampled_from(PIECES), st.binary(max_size=40)), max_size=12).map(b"".join)
+TEXT = hostile_line.map(lambda b: b.decode("utf-8", "replace").replace("\n", " "))
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXT)
+def test_line_parsers_only_raise_malformed(line):
+    for parse in (lambda s: parse_ncsa(s, "combined"), lambda s: parse_ncsa(s, "common"), parse_urlscan):
+        try:
+            parse(line)
+        except Malformed:
+            pass
+    iis = IISParser()
+    for s in ("#Fields: date time c-ip cs-method cs-uri-stem cs-uri-query sc-status", line):
+        try:
+            iis(s)
+        except Malformed:
+            pass
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(hostile_line, max_size=30), st.sampled_from(["combined", "common", "iis", "urlscan"]))
+def test_reader_survives_hostile_files(lines, fmt):
+    data = b"\n".join(lines)
+    assume(not data.startswith((b"\x1f\x8b", b"BZh")))  # compressed-file magic: a different test
+    with tempfile.TemporaryDirectory() as d:
+        p = Path(d) / "h.log"
+        p.write_bytes(data)
+        seen = []
+        results = [read_log(p, fmt, lambda ln, req, raw: seen.append(ln), MARKERS, fast) for fast in (True, False)]
+    expected_lines = data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
+    for r in results:
+        assert r.lines == expected_lines
+        assert r.malformed_lines + r.blank_lines <= r.lines
+        assert r.error is None
+    assert all(1 <= ln <= expected_lines for ln in seen)

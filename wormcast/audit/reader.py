@@ -1,0 +1,276 @@
+"""Stream log files (plain, .gz, .bz2) in bounded memory, count damage, hand requests to a sink.
+
+Two paths give the same requests for worm lines: a *full* path that parses every line (IIS,
+UrlScan, and NCSA when the rules give no markers) and a *fast* path for NCSA logs that parses only
+lines containing a rule marker (see :mod:`wormcast.audit.fastscan` for what "malformed" means there).
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import os
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from ..errors import WormcastError
+from .fastscan import MarkerFinder, scan_block
+from .formats import FORMATS, Malformed, Request, detect_format, format_matches, make_parser, parse_ncsa
+
+MAX_LINE = 64 * 1024  # longer lines are malformed (Apache's own limit on a request line is 8190)
+BLOCK = 8 * 1024 * 1024
+SNIFF_LINES = 50
+EXAMPLES = 5  # malformed lines quoted per file
+
+Sink = Callable[[int, Request, str], None]  # (line number, request, raw line)
+
+
+@dataclass
+class FileStats:
+    """What one file held: the per-file object of audit.json."""
+
+    path: str
+    format: str
+    compression: str = "none"
+    mode: str = "full"
+    lines: int = 0
+    blank_lines: int = 0
+    malformed_lines: int = 0
+    first_time: float | None = None
+    last_time: float | None = None
+    malformed_examples: list[dict] = field(default_factory=list)
+    error: str | None = None
+
+    def malformed(self, line_no: int, reason: str, text: str) -> None:
+        self.malformed_lines += 1
+        if len(self.malformed_examples) < EXAMPLES:
+            self.malformed_examples.append({"line": line_no, "reason": reason, "text": text[:200]})
+
+    def saw(self, t: float) -> None:
+        if self.first_time is None:
+            self.first_time = t
+        self.last_time = t
+
+
+def _decode(raw: bytes) -> str:
+    return raw.decode("utf-8", "replace")
+
+
+def open_log(path: str | os.PathLike):
+    """Open a log for binary reading, decompressing by magic number; bad paths raise WormcastError."""
+    p = Path(path)
+    if p.is_dir():
+        raise WormcastError(f"{p}: is a directory, not a log file")
+    try:
+        fh = open(p, "rb")
+        magic = fh.read(3)
+        fh.seek(0)
+    except FileNotFoundError:
+        raise WormcastError(f"{p}: no such file") from None
+    except OSError as exc:
+        raise WormcastError(f"{p}: cannot read ({exc.strerror or exc})") from None
+    if magic[:2] == b"\x1f\x8b":
+        return gzip.GzipFile(fileobj=fh, mode="rb"), "gzip"
+    if magic == b"BZh":
+        return bz2.BZ2File(fh, mode="rb"), "bzip2"
+    return fh, "none"
+
+
+_CORRUPT = (EOFError, OSError, zlib.error, gzip.BadGzipFile)
+
+
+def _sniff(path: Path) -> list[str]:
+    fh, comp = open_log(path)
+    lines: list[str] = []
+    try:
+        with fh:
+            for _ in range(SNIFF_LINES):
+                raw = fh.readline(MAX_LINE + 1)
+                if not raw:
+                    break
+                if len(raw) <= MAX_LINE:
+                    lines.append(_decode(raw.rstrip(b"\n")))
+    except _CORRUPT:
+        pass  # the main pass reports the damage with the line count
+    return lines
+
+
+def resolve_format(path: Path, forced: str) -> str:
+    """The format to read ``path`` with: detected (``auto``) or forced and checked against the file."""
+    lines = _sniff(path)
+    if forced == "auto":
+        fmt = detect_format(lines)
+        if fmt is None:
+            if not any(s.strip() for s in lines):
+                return "combined"  # empty file: nothing to misread
+            raise WormcastError(f"{path}: cannot tell the log format from its first lines; give --format")
+        return fmt
+    if forced not in FORMATS:
+        raise WormcastError(f"--format {forced}: expected auto, {', '.join(FORMATS)}")
+    if not format_matches(forced, lines):
+        raise WormcastError(f"{path}: --format {forced} does not match this file (none of its first "
+                            f"{len(lines)} lines parse as {forced})")
+    return forced
+
+
+def read_log(path: Path, fmt: str, sink: Sink, markers: tuple[bytes, ...] | None, fast: bool = True) -> FileStats:
+    """Read one file, calling ``sink`` for requests; damage mid-file is recorded in ``stats.error``."""
+    fh, comp = open_log(path)
+    stats = FileStats(path=str(path), format=fmt, compression=comp)
+    use_fast = fast and markers is not None and fmt in ("combined", "common")
+    stats.mode = "fast" if use_fast else "full"
+    try:
+        with fh:
+            if use_fast:
+                _read_fast(_blocks(fh, comp), fmt, sink, MarkerFinder(markers), stats)
+            else:
+                _read_full(fh, fmt, sink, stats)
+    except _CORRUPT as exc:
+        kind = {"gzip": "gzip", "bzip2": "bzip2"}.get(comp, "file")
+        stats.error = f"corrupt {kind} data after line {stats.lines}: {exc}"
+    return stats
+
+
+def _read_full(fh, fmt: str, sink: Sink, stats: FileStats) -> None:
+    parse = make_parser(fmt)
+    line_no = 0
+    while True:
+        raw = fh.readline(MAX_LINE + 1)
+        if not raw:
+            break
+        line_no += 1
+        stats.lines = line_no
+        if len(raw) > MAX_LINE and not raw.endswith(b"\n"):
+            head = raw[:200]
+            while raw and not raw.endswith(b"\n"):
+                raw = fh.readline(MAX_LINE)
+            stats.malformed(line_no, f"line longer than {MAX_LINE} bytes", _decode(head))
+            continue
+        text = _decode(raw.rstrip(b"\n").rstrip(b"\r"))
+        if not text.strip():
+            stats.blank_lines += 1
+            continue
+        try:
+            req = parse(text)
+        except Malformed as exc:
+            stats.malformed(line_no, str(exc), text)
+            continue
+        if req is not None:
+            stats.saw(req.time)
+            sink(line_no, req, text)
+
+
+def _blocks(fh, comp: str):
+    """Blocks of about BLOCK bytes; a compressed stream is read in small steps so that, when it
+    turns out to be damaged, the data decompressed before the damage is still handed over."""
+    if comp == "none":
+        while data := fh.read(BLOCK):
+            yield data
+        return
+    pieces: list[bytes] = []
+    size = 0
+    try:
+        while piece := fh.read(1 << 16):
+            pieces.append(piece)
+            size += len(piece)
+            if size >= BLOCK:
+                yield b"".join(pieces)
+                pieces, size = [], 0
+    except _CORRUPT:
+        if pieces:
+            yield b"".join(pieces)
+        raise
+    if pieces:
+        yield b"".join(pieces)
+
+
+def _read_fast(blocks, fmt: str, sink: Sink, finder: MarkerFinder, stats: FileStats) -> None:
+    carry = b""
+    skipping = False  # inside an over-long line already counted
+    base = 0  # lines before the current block
+    last_time: float | None = None
+    for data in blocks:
+        if skipping:
+            k = data.find(b"\n")
+            if k < 0:
+                continue
+            data, skipping = data[k + 1:], False
+        buf = carry + data if carry else data
+        cut = buf.rfind(b"\n")
+        if cut < 0:
+            carry = buf
+        else:
+            carry = buf[cut + 1:]
+            base, t = _fast_block(buf, cut + 1, fmt, sink, finder, stats, base)
+            stats.lines = base
+            if t is not None:
+                last_time = stats.last_time = t
+        if len(carry) > MAX_LINE:
+            base += 1
+            stats.lines = base
+            stats.malformed(base, f"line longer than {MAX_LINE} bytes", _decode(carry[:200]))
+            carry, skipping = b"", True
+    if carry:
+        base, t = _fast_block(carry + b"\n", len(carry) + 1, fmt, sink, finder, stats, base)
+        last_time = t if t is not None else last_time
+    stats.lines = base
+    if last_time is not None:
+        stats.last_time = last_time
+
+
+def _fast_block(buf: bytes, size: int, fmt, sink, finder, stats: FileStats, base: int):
+    """Handle the whole lines in ``buf[:size]``; return the new line count and the block's last time."""
+    arr = np.frombuffer(buf, np.uint8, count=size)
+    res = scan_block(arr, fmt, finder, MAX_LINE)
+    n = len(res.starts)
+    stats.blank_lines += int(res.blank.sum())
+    is_cand = np.zeros(n, dtype=bool)
+    is_cand[res.candidates] = True
+    bad_shape = ~res.shape_ok & ~res.blank & ~is_cand
+    overlong = res.overlong
+    n_bad = int(np.count_nonzero(bad_shape))
+    stats.malformed_lines += n_bad
+    room = EXAMPLES - len(stats.malformed_examples)
+    for i in (np.flatnonzero(bad_shape)[:room] if n_bad and room > 0 else ()):
+        raw = buf[res.starts[i]: min(res.ends[i], res.starts[i] + 200)]
+        why = f"line longer than {MAX_LINE} bytes" if overlong[i] else "not a well-formed NCSA line (shape check)"
+        stats.malformed_examples.append({"line": base + int(i) + 1, "reason": why, "text": _decode(raw)})
+
+    def parse(i: int) -> Request | None:
+        try:
+            return parse_ncsa(_decode(buf[res.starts[i]: res.ends[i]]), fmt)
+        except Malformed:
+            return None
+
+    for i in res.candidates:
+        i = int(i)
+        if overlong[i]:
+            stats.malformed(base + i + 1, f"line longer than {MAX_LINE} bytes", _decode(buf[res.starts[i]: res.starts[i] + 200]))
+            continue
+        text = _decode(buf[res.starts[i]: res.ends[i]])
+        try:
+            req = parse_ncsa(text, fmt)
+        except Malformed as exc:
+            stats.malformed(base + i + 1, str(exc), text)
+            continue
+        sink(base + i + 1, req, text)
+    # First and last time: the first and last lines that parse in full.
+    good = res.shape_ok | is_cand
+    if stats.first_time is None:
+        for i in np.flatnonzero(good[:10000])[:10]:
+            req = parse(int(i))
+            if req is not None:
+                stats.first_time = req.time
+                break
+    last = None
+    for i in (n - 1 - np.flatnonzero(good[::-1][:10000]))[:10]:
+        req = parse(int(i))
+        if req is not None:
+            last = req.time
+            break
+    return base + n, last
+

@@ -1,0 +1,232 @@
+"""Turn an audit into its outputs: audit.json, sources.csv, report.html and a terminal summary.
+
+Every string that came from a log is attacker-controlled: HTML goes through htmlpage's escaping
+(and a CSP that forbids scripts), CSV cells that a spreadsheet would run as formulas are
+neutralised, and the terminal summary shows control characters as escapes.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+
+from .. import htmlpage as H
+from .formats import iso
+
+SOURCE_COLUMNS = ["address", "first_seen", "last_seen", "requests", "signature", "signatures",
+                  "complete_scans", "partial_scans"]
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def build_json(audit, tl=None, fits=None, compare=None, bin_seconds: int = 3600) -> dict:
+    """The audit.json document."""
+    det = audit.detector
+    files = []
+    for f in audit.files:
+        files.append({
+            "path": f.path, "format": f.format, "compression": f.compression, "mode": f.mode,
+            "lines": f.lines, "blank_lines": f.blank_lines, "malformed_lines": f.malformed_lines,
+            "first_time": iso(f.first_time), "last_time": iso(f.last_time),
+            "malformed_examples": f.malformed_examples, "error": f.error,
+        })
+    doc = {
+        "files": files,
+        "signatures": det.signatures(),
+        "sources": det.source_rows(),
+        "compromise": det.evidence,
+        "compromise_total": det.evidence_total,
+        "rules": [{"name": r.name, "title": r.title, "origin": r.origin, "references": list(r.references)}
+                  for r in audit.rules.rules],
+        "partial": audit.partial,
+    }
+    if tl is not None:
+        doc["timeline"] = {
+            "bin_seconds": bin_seconds,
+            "rows": [{"bin_start": r.bin_start.strftime("%Y-%m-%dT%H:%M:%SZ"), "signature": r.signature,
+                      "probes": int(r.probes), "new_sources": int(r.new_sources)} for r in tl.itertuples()],
+        }
+    if fits is not None:
+        doc["fits"] = [{k: v for k, v in f.items() if not k.startswith("_")} for f in fits]
+    if compare is not None:
+        doc["compare"] = compare
+    return doc
+
+
+def _csv_cell(v):
+    if isinstance(v, str) and v[:1] in ("=", "+", "@", "\t", "\r") or (isinstance(v, str) and len(v) > 1 and v[0] == "-"):
+        return "'" + v
+    return v
+
+
+def write_sources_csv(rows: list[dict], path: Path) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=SOURCE_COLUMNS)
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: _csv_cell(r[k]) for k in SOURCE_COLUMNS})
+
+
+def write_outputs(doc: dict, stage: Path, tl=None, fits=None) -> None:
+    """Write audit.json, sources.csv and report.html into ``stage``."""
+    (stage / "audit.json").write_text(json.dumps(doc, indent=1, allow_nan=False, default=_json_default) + "\n",
+                                      encoding="utf-8")
+    write_sources_csv(doc["sources"], stage / "sources.csv")
+    (stage / "report.html").write_text(render_html(doc, tl, fits), encoding="utf-8")
+
+
+def _json_default(o):
+    import numpy as np
+
+    if isinstance(o, np.integer):
+        return int(o)
+    if isinstance(o, np.floating):
+        return float(o)
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def clean_json(obj):
+    """NaN and infinities become null, so the JSON stays standard."""
+    if isinstance(obj, float):
+        return obj if obj == obj and abs(obj) != float("inf") else None
+    if isinstance(obj, dict):
+        return {k: clean_json(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [clean_json(v) for v in obj]
+    return obj
+
+
+def printable(s: object) -> str:
+    """A log string made safe for a terminal: control characters shown as escapes."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), str(s))
+
+
+def summary_text(doc: dict, out_dir: str | None) -> str:
+    """Plain words for the terminal."""
+    files = doc["files"]
+    lines = [f"Audited {len(files)} file{'s' * (len(files) != 1)}: "
+             f"{sum(f['lines'] for f in files)} lines, {sum(f['malformed_lines'] for f in files)} malformed."]
+    for f in files:
+        span = f"{f['first_time']} to {f['last_time']}" if f["first_time"] else "no dated lines"
+        lines.append(f"  {printable(f['path'])}: {f['format']}, {f['lines']} lines, "
+                     f"{f['malformed_lines']} malformed, {span}")
+        for ex in f["malformed_examples"][:3]:
+            lines.append(f"    line {ex['line']}: {ex['reason']}: {printable(ex['text'][:80])}")
+        if f["error"]:
+            lines.append(f"    DAMAGED: {printable(f['error'])}")
+    hits = [(n, s) for n, s in doc["signatures"].items() if s["requests"]]
+    if hits:
+        lines.append("Worm and exploit traffic:")
+        for n, s in sorted(hits, key=lambda kv: -kv[1]["requests"]):
+            extra = (f"; {s['complete_scans']} complete and {s['partial_scans']} partial scans"
+                     if "complete_scans" in s else "")
+            lines.append(f"  {n}: {s['requests']} requests from {s['sources']} sources, "
+                         f"{s['first_seen']} to {s['last_seen']}{extra}")
+    else:
+        lines.append("No request matched a worm signature.")
+    ev = doc["compromise"]
+    if ev:
+        lines.append(f"Evidence of compromise (to check, not proof): {doc['compromise_total']} request(s) "
+                     "answered 2xx:")
+        for e in ev[:10]:
+            lines.append(f"  {printable(e['file'])}:{e['line']} {e['signature']} from {printable(e['source'])} "
+                         f"answered {e['status']} at {e['time']}")
+    else:
+        lines.append("No evidence of compromise: no worm request was answered 2xx.")
+    for f in doc.get("fits", []):
+        if "error" in f:
+            lines.append(f"Fit {f['model']} to {f['signature']}: {f['error']}")
+            continue
+        ps = ", ".join(f"{k} = {v:.3g}" for k, v in f["params"].items())
+        lines.append(f"Fit {f['model']} to {f['signature']} ({f['events']} probes, {f['bins']} bins): {ps}")
+    if "compare" in doc:
+        c = doc["compare"]
+        lines.append(f"Compared with scenario {c.get('scenario')} over {c['window_start']} to {c['window_end']} "
+                     f"({c['monitored']} monitored address(es)): {c['verdict']}")
+    if out_dir:
+        lines.append(f"Wrote audit.json, sources.csv and report.html in {printable(out_dir)}")
+    return "\n".join(lines)
+
+
+def _timeline_figure(tl, fits):
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(9, 3.6))
+    ax = fig.add_subplot()
+    top = (tl[tl["signature"] != "all"].groupby("signature")["probes"].sum().sort_values(ascending=False))
+    for name in [n for n, v in top.items() if v > 0][:6]:
+        sub = tl[tl["signature"] == name]
+        ax.step(sub["bin_start"], sub["probes"], where="post", label=str(name))
+    for f in fits or []:
+        est = f.get("_estimator")
+        if est is None:
+            continue
+        sub = tl[tl["signature"] == f["signature"]]
+        import numpy as np
+        import pandas as pd
+
+        t = np.linspace(0, len(sub) * f["bin_hours"], 200)
+        when = pd.Timestamp(f["origin"]) + pd.to_timedelta(t, unit="h")
+        ax.plot(when - pd.Timedelta(hours=f["bin_hours"] / 2), est.predict(t), "--",
+                label=f"{f['model']} fit ({f['signature']})")
+    ax.set_ylabel("probes per bin")
+    ax.set_xlabel("time (UTC)")
+    ax.legend(fontsize=8)
+    fig.autofmt_xdate()
+    return fig
+
+
+def render_html(doc: dict, tl=None, fits=None) -> str:
+    """The self-contained report; every log-derived string is escaped by htmlpage."""
+    parts = ["<h1>wormcast audit</h1>",
+             '<p class="muted">Strings from the logs are shown escaped; this page runs no scripts.</p>',
+             "<h2>Files</h2>",
+             H.table(["path", "format", "compression", "lines", "malformed", "first (UTC)", "last (UTC)", "damage"],
+                     [[f["path"], f["format"], f["compression"], f["lines"], f["malformed_lines"],
+                       f["first_time"] or "", f["last_time"] or "", f["error"] or ""] for f in doc["files"]])]
+    examples = [[f["path"], ex["line"], ex["reason"], ex["text"]] for f in doc["files"] for ex in f["malformed_examples"]]
+    if examples:
+        parts += ["<h3>First malformed lines</h3>", H.table(["file", "line", "why", "text"], examples)]
+    parts += ["<h2>Signatures</h2>", H.table(
+        ["rule", "what", "requests", "sources", "first seen", "last seen", "complete scans", "partial scans"],
+        [[n, s["title"], s["requests"], s["sources"], s["first_seen"] or "", s["last_seen"] or "",
+          s.get("complete_scans", ""), s.get("partial_scans", "")] for n, s in doc["signatures"].items()])]
+    parts.append("<h2>Evidence of compromise</h2>")
+    if doc["compromise"]:
+        parts.append(f"<p>{H.esc(doc['compromise_total'])} worm or backdoor request(s) were answered 2xx. "
+                     "This is evidence to check on the server, not proof of infection.</p>")
+        parts.append(H.table(["file", "line", "signature", "status", "source", "time", "what it suggests", "log line"],
+                             [[e["file"], e["line"], e["signature"], e["status"], e["source"], e["time"],
+                               e["meaning"], e["request"]] for e in doc["compromise"]]))
+    else:
+        parts.append("<p>No worm request was answered 2xx.</p>")
+    if tl is not None and len(tl):
+        parts += ["<h2>Timeline</h2>", H.png_img(_timeline_figure(tl, fits), "probes per bin by signature")]
+    for f in doc.get("fits", []):
+        parts.append(f"<h3>Fit: {H.esc(f['model'])} to {H.esc(f['signature'])}</h3>")
+        if "error" in f:
+            parts.append(f"<p>{H.esc(f['error'])}</p>")
+            continue
+        parts.append(H.table(["parameter", "estimate", "std. error", "95% bootstrap interval"],
+                             [[k, round(v, 6), _fmt(f["stderr"].get(k)),
+                               " to ".join(_fmt(x) for x in f["ci95"].get(k, [])) or "n/a"]
+                              for k, v in f["params"].items()]))
+    if "compare" in doc:
+        c = doc["compare"]
+        parts += ["<h2>Observed against simulated</h2>", f"<p>{H.esc(c['verdict'])}</p>",
+                  H.table(["quantity", "value"], [[k, v if not isinstance(v, list) else ", ".join(map(str, v))]
+                                                   for k, v in c.items() if k != "verdict"])]
+    rows = doc["sources"]
+    parts += [f"<h2>Sources ({len(rows)})</h2>",
+              H.table(SOURCE_COLUMNS, [[r[k] for k in SOURCE_COLUMNS] for r in rows[:500]])]
+    if len(rows) > 500:
+        parts.append('<p class="muted">First 500 shown; all are in sources.csv.</p>')
+    parts += ["<h2>Rules</h2>", H.table(["rule", "origin"], [[r["name"], r["origin"]] for r in doc["rules"]])]
+    return H.page("wormcast audit", "\n".join(parts))
+
+
+def _fmt(v) -> str:
+    if v is None or (isinstance(v, float) and v != v):
+        return "n/a"
+    return f"{v:.4g}"

@@ -1,0 +1,69 @@
+"""Run an audit over several files: resolve paths and formats first, then read each file once.
+
+Every bad argument (missing file, directory, unreadable file, forced format that does not fit) is
+found before any file is read, so a bad call writes nothing. Damage inside a compressed file is not
+a bad argument: the file's readable part is audited and :attr:`Audit.partial` says so.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import WormcastError
+from .detect import Detector
+from .reader import FileStats, read_log, resolve_format
+from .rules import RuleSet
+
+
+@dataclass
+class Audit:
+    """The outcome of reading a set of logs."""
+
+    files: list[FileStats]
+    detector: Detector
+    rules: RuleSet
+
+    @property
+    def partial(self) -> bool:
+        return any(f.error for f in self.files)
+
+
+def expand_paths(items: list[str]) -> list[Path]:
+    """Literal paths and glob patterns, in the order given; a pattern that matches nothing is an error."""
+    out: list[Path] = []
+    for item in items:
+        if any(c in item for c in "*?[") and not os.path.lexists(item):
+            hits = sorted(glob.glob(item, recursive=True))
+            if not hits:
+                raise WormcastError(f"{item}: no file matches this pattern")
+            out.extend(Path(h) for h in hits)
+        else:
+            out.append(Path(item))
+    if not out:
+        raise WormcastError("audit: give at least one log file")
+    return out
+
+
+def run_audit(paths: list[str], fmt: str = "auto", rules_file: str | None = None, fast: bool = True) -> Audit:
+    """Audit ``paths`` (files or glob patterns) with the packaged rules, plus ``rules_file``."""
+    rules = RuleSet.load(rules_file)
+    files = expand_paths(paths)
+    plan = []
+    for p in files:
+        if p.is_dir():
+            raise WormcastError(f"{p}: is a directory, not a log file")
+        if not p.exists():
+            raise WormcastError(f"{p}: no such file")
+        if not os.access(p, os.R_OK):
+            raise WormcastError(f"{p}: cannot read (permission denied)")
+        plan.append((p, resolve_format(p, fmt)))
+    detector = Detector(rules)
+    markers = rules.markers
+    stats = []
+    for p, f in plan:
+        name = str(p)
+        stats.append(read_log(p, f, lambda ln, req, raw, _n=name: detector.feed(_n, ln, req, raw), markers, fast))
+    return Audit(stats, detector, rules)
