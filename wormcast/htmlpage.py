@@ -29,15 +29,24 @@ def esc(value: object) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
-def png_img(fig, alt: str) -> str:
-    """Render a matplotlib figure to an inline <img> and close it."""
+def png_bytes(fig) -> bytes:
+    """Render a matplotlib figure to PNG bytes and close it."""
     import matplotlib.pyplot as plt
 
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
     plt.close(fig)
-    data = base64.b64encode(buf.getvalue()).decode("ascii")
-    return f'<img alt="{esc(alt)}" src="data:image/png;base64,{data}">'
+    return buf.getvalue()
+
+
+def img_from_png(data: bytes, alt: str) -> str:
+    """An inline <img> for PNG bytes."""
+    return f'<img alt="{esc(alt)}" src="data:image/png;base64,{base64.b64encode(data).decode("ascii")}">'
+
+
+def png_img(fig, alt: str) -> str:
+    """Render a matplotlib figure to an inline <img> and close it."""
+    return img_from_png(png_bytes(fig), alt)
 
 
 def table(header: Sequence[object], rows: Iterable[Sequence[object]]) -> str:

@@ -16,6 +16,7 @@ def timeseries_table(result, interval: float | None = None):
 
 
 def write_run(result, out_dir: str | Path, interval: float | None = None) -> Path:
+    from .htmlpage import png_bytes
     from .plots import outbreak_figure
     from .report import render
 
@@ -26,10 +27,8 @@ def write_run(result, out_dir: str | Path, interval: float | None = None) -> Pat
         (stage / "summary.json").write_text(json.dumps(result.summary, indent=2) + "\n", encoding="utf-8")
         table.to_parquet(stage / "timeseries.parquet", index=False)
         table.to_csv(stage / "timeseries.csv", index=False)
-        fig = outbreak_figure(df_times, result.summary)
-        fig.savefig(stage / "outbreak.png", dpi=110)
-        import matplotlib.pyplot as plt
-
-        plt.close(fig)
-        (stage / "report.html").write_text(render(result.summary, df_times, result.scenario), encoding="utf-8")
+        png = png_bytes(outbreak_figure(df_times, result.summary))
+        (stage / "outbreak.png").write_bytes(png)
+        html = render(result.summary, df_times, result.scenario, outbreak_png=png)
+        (stage / "report.html").write_text(html, encoding="utf-8")
     return out_dir

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .htmlpage import esc, page, png_img, table
+from .htmlpage import esc, img_from_png, page, png_img, table
 
 
 def words(summary: dict) -> str:
@@ -27,13 +27,17 @@ def words(summary: dict) -> str:
     return "\n".join(lines)
 
 
-def render(summary: dict, df, scenario) -> str:
+def render(summary: dict, df, scenario, outbreak_png: bytes | None = None) -> str:
+    """The report page; ``outbreak_png`` reuses an already rendered outbreak figure."""
+    from .htmlpage import png_bytes
     from .plots import flood_figure, outbreak_figure
 
+    if outbreak_png is None:
+        outbreak_png = png_bytes(outbreak_figure(df, summary))
     body = [f"<h1>wormcast: {esc(summary['scenario'])}</h1>",
             f"<p class=\"muted\">{esc(scenario.description)}</p>",
             "<h2>In words</h2>", f"<pre>{esc(words(summary))}</pre>",
-            "<h2>Outbreak</h2>", png_img(outbreak_figure(df, summary), "hosts by state and new infections")]
+            "<h2>Outbreak</h2>", img_from_png(outbreak_png, "hosts by state and new infections")]
     if summary.get("flood_packets_total"):
         body.append(png_img(flood_figure(df, summary), "flood traffic"))
     body.append("<h2>Summary</h2>")

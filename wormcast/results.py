@@ -88,6 +88,7 @@ class Result:
             "start": iso(sc.start),
             "end": iso(sc.end),
             "worm": sc.worm.name,
+            "signature": sc.worm.signature,
             "vulnerable": int(self.vulnerable),
             "target_addresses": int(self.target_addresses),
             "ever_infected": int(d["ever_infected"][-1]) if n else 0,

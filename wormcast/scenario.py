@@ -44,6 +44,7 @@ class LocalPreference(_Model):
 
 class Worm(_Model):
     name: str
+    signature: Optional[str] = Field(None, description="audit rule whose log probes this worm makes (e.g. codered1)")
     scanning: Literal["uniform", "shared-sequence", "localized"] = "uniform"
     local_preference: list[LocalPreference] = Field(default_factory=list)
     exclude: list[str] = Field(default_factory=list, description="CIDR blocks the worm never targets")
