@@ -123,3 +123,26 @@ def test_scenario_file_with_csv_population(tmp_path):
     assert p.returncode == 0, p.stderr
     summary = json.loads((tmp_path / "out" / "mine" / "summary.json").read_text())
     assert summary["vulnerable"] == 5000 and summary["ever_infected"] > 100
+
+
+def test_progress_bar_only_on_a_terminal(tmp_path):
+    """On a pseudo-terminal the run shows a progress bar on stderr (the pipe case is checked above)."""
+    import pty
+
+    pid, fd = pty.fork()
+    if pid == 0:  # child: stdout and stderr are the terminal
+        os.execv(sys.executable, [sys.executable, "-m", "wormcast", "run", "codered-v2", "--out",
+                                  str(tmp_path / "o"), *FAST])
+    chunks = []
+    while True:
+        try:
+            data = os.read(fd, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    _, status = os.waitpid(pid, 0)
+    text = b"".join(chunks).decode(errors="replace")
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert "simulating" in text and "%" in text

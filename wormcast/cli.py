@@ -28,18 +28,13 @@ def _check_out_dir(out: Path) -> None:
 
 
 def _progress_bar():
-    """A tqdm bar on a terminal, nothing otherwise; returns (callback, close)."""
-    if not sys.stderr.isatty():
+    """A progress bar on a terminal, nothing otherwise; returns (callback, close)."""
+    from .progress import ProgressBar
+
+    bar = ProgressBar(100, desc="simulating", unit="%")
+    if not bar.enabled:
         return None, lambda: None
-    from tqdm import tqdm
-
-    bar = tqdm(total=100, unit="%", desc="simulating", leave=False, file=sys.stderr)
-
-    def update(done: int, total: int) -> None:
-        bar.n = int(100 * done / total)
-        bar.refresh()
-
-    return update, bar.close
+    return (lambda done, total: bar.update(100 * done // total)), bar.close
 
 
 def cmd_presets(args) -> int:

@@ -41,7 +41,8 @@ def render(summary: dict, df, scenario, outbreak_png: bytes | None = None) -> st
     if summary.get("flood_packets_total"):
         body.append(png_img(flood_figure(df, summary), "flood traffic"))
     body.append("<h2>Summary</h2>")
-    body.append(table(["figure", "value"], [(k, v) for k, v in summary.items()]))
+    body.append(table(["figure", "value"], [(k, round(v, 4) if isinstance(v, float) else v)
+                                            for k, v in summary.items()]))
     body.append("<h2>Scenario</h2>")
     body.append(f"<pre>{esc(scenario.model_dump_json(indent=2, by_alias=True, exclude={'base_dir'}))}</pre>")
     body.append('<p class="muted">Made by wormcast, a simulator: no packet was sent to anyone.</p>')
