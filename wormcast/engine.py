@@ -16,6 +16,7 @@ import numpy as np
 from . import calendar
 from .events import EventQueue
 from .hazard import Hazard
+from .orgs import OrgBook
 from .results import Result, StepSeries
 from .rng import Streams
 from .scanning import SharedSequenceScanner, make_scanner
@@ -25,7 +26,7 @@ from .world import World, build_world
 # Host states (mutually exclusive). A backdoor is a separate flag: it outlives the worm and survives patching.
 SUSCEPTIBLE, SCANNING, DORMANT, PATCHED = 0, 1, 2, 3
 STATE_NAMES = {SUSCEPTIBLE: "susceptible", SCANNING: "scanning", DORMANT: "dormant", PATCHED: "patched"}
-EV_PATCH, EV_CLEAR = 0, 1
+EV_PATCH, EV_CLEAR, EV_CLEAN = 0, 1, 2
 
 
 def scan_rates(worm, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -36,8 +37,9 @@ def scan_rates(worm, n: int, rng: np.random.Generator) -> np.ndarray:
     return rng.lognormal(np.log(sr.mean) - sigma2 / 2, np.sqrt(sigma2), n)
 
 
-def patch_hazard(scenario: Scenario) -> Hazard:
-    periods = scenario.hosts.patch
+def patch_hazard(scenario: Scenario, periods=None) -> Hazard:
+    """The patch hazard of the scenario's hosts (or of an organisation's own campaign ``periods``)."""
+    periods = scenario.hosts.patch if periods is None else periods
     breaks = [(p.start - scenario.start).total_seconds() for p in periods]
     rates = [p.rate_per_hour / 3600.0 for p in periods]
     # Periods that began before the start collapse onto t=0, the latest one winning.
@@ -59,7 +61,7 @@ class Simulation:
         self.scenario, self.seed = scenario, int(seed)
         self.streams = Streams(seed)
         self.world = world if world is not None else build_world(
-            scenario.population, self.streams["population"], scenario.base_dir)
+            scenario.population, self.streams["population"], scenario.base_dir, scenario.orgs)
         n = self.world.n
         worm = scenario.worm
         self.dt = scenario.step
@@ -82,6 +84,12 @@ class Simulation:
         self.n_backdoored = 0
         self.n_ever = 0
         patch_at = patch_hazard(scenario).sample_after(np.zeros(n), self.streams["patching"])
+        for i, org in enumerate(scenario.orgs):  # an organisation's own campaign replaces the general one
+            mine = np.flatnonzero(self.world.org == i)
+            if org.patch and mine.size:
+                patch_at[mine] = patch_hazard(scenario, org.patch).sample_after(
+                    np.zeros(mine.size), self.streams[f"patching:{org.name}"])
+        self.orgbook = OrgBook(scenario, self.world, self.streams, self.dt, self.n_steps) if scenario.orgs else None
         due = np.isfinite(patch_at)
         ids = np.flatnonzero(due)
         self.queue.push((patch_at[ids] // self.dt).astype(np.int64), ids, np.zeros(ids.size), EV_PATCH)
@@ -134,23 +142,51 @@ class Simulation:
         ok = np.isfinite(clear_at)
         if ok.any():
             self.queue.push((clear_at[ok] // self.dt).astype(np.int64), ids[ok], self.epoch[ids[ok]], EV_CLEAR)
+        if self.orgbook is not None:
+            self.orgbook.changed(self, ids, t)
+            self.orgbook.infected_hook(self, ids, t)
 
-    def _end_infection(self, ids: np.ndarray, new_state: int) -> None:
+    def _end_infection(self, ids: np.ndarray, new_state: int, t: float) -> None:
         scanning = ids[self.state[ids] == SCANNING]
         self.scanner.stop(scanning)
         self.epoch[ids] += 1
         self._set_state(ids, new_state)
+        if self.orgbook is not None:
+            self.orgbook.changed(self, ids, t)
+
+    def schedule_clean(self, ids: np.ndarray, when: np.ndarray, now: float) -> None:
+        """An audit found these servers: clean them (worm and backdoor removed) and patch them at times
+        ``when`` (seconds); at once when that is now."""
+        at_once = when <= now
+        if at_once.any():
+            self._clean(ids[at_once], now)
+        later = ~at_once
+        self.queue.push((when[later] // self.dt).astype(np.int64), ids[later], np.zeros(int(later.sum())), EV_CLEAN)
+
+    def _clean(self, ids: np.ndarray, t: float) -> None:
+        ids = np.unique(ids)
+        self._end_infection(ids[self.state[ids] != PATCHED], PATCHED, t)
+        closed = ids[self.backdoor[ids]]
+        self.backdoor[closed] = False
+        self.n_backdoored -= int(closed.size)
+        self.orgbook.backdoor_closed(closed, t)
+        self.orgbook.cleaned(ids)
+        self.orgbook.changed(self, ids, t)
 
     def _apply_events(self, step: int) -> tuple[int, int]:
         hosts, epochs, kinds = self.queue.pop(step)
         if hosts.size == 0:
             return 0, 0
+        t = step * self.dt
         clear = hosts[(kinds == EV_CLEAR) & (self.epoch[hosts] == epochs)]
         clear = clear[(self.state[clear] == SCANNING) | (self.state[clear] == DORMANT)]
-        self._end_infection(clear, SUSCEPTIBLE)
+        self._end_infection(clear, SUSCEPTIBLE, t)
         patch = hosts[kinds == EV_PATCH]
         patch = patch[self.state[patch] != PATCHED]
-        self._end_infection(patch, PATCHED)
+        self._end_infection(patch, PATCHED, t)
+        clean = hosts[kinds == EV_CLEAN]
+        if clean.size:
+            self._clean(clean, t)
         return int(clear.size), int(patch.size)
 
     def _enter_phase(self, phase: str) -> None:
@@ -184,6 +220,8 @@ class Simulation:
         for s in range(n_steps):
             if s in phase_at:
                 self._enter_phase(phase_at[s])
+            if self.orgbook is not None:
+                self.orgbook.audit(self, s)
             cleared, patched = self._apply_events(s)
             probes, hit_vuln, targets = self.scanner.step(dt)
             if targets.size:
@@ -196,11 +234,17 @@ class Simulation:
             flood = c[DORMANT] * flood_rate * dt if self.phase == calendar.FLOOD else 0.0
             series.record(s, c[SUSCEPTIBLE], c[SCANNING], c[DORMANT], c[PATCHED], self.n_backdoored,
                           self.n_ever, new.size, probes, hit_vuln, cleared, patched, flood)
+            if self.orgbook is not None:
+                self.orgbook.record(self, s)
             if progress is not None and (s % report_every == 0 or s == n_steps - 1):
                 progress(s + 1, n_steps)
+        orgs = None
+        if self.orgbook is not None:
+            series.data.update(self.orgbook.columns())
+            orgs = self.orgbook.summary(self, n_steps * dt)
         wall = _time.perf_counter() - t_wall
         return Result(sc, self.seed, series, target_addresses=self.scanner.target_addresses,
-                      vulnerable=self.world.n, wall_seconds=wall)
+                      vulnerable=self.world.n, wall_seconds=wall, orgs=orgs)
 
 
 def simulate_scenario(scenario: Scenario, seed: int = 0, progress=None) -> Result:

@@ -55,3 +55,22 @@ def flood_figure(df, summary: dict):
     ax.grid(alpha=0.3)
     fig.autofmt_xdate()
     return fig
+
+
+def org_figure(df, name: str, org: dict):
+    """An organisation's infected and backdoored servers over time."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    t = df["time"].dt.tz_convert("UTC").dt.tz_localize(None)
+    fig, ax = plt.subplots(figsize=(9, 2.8), constrained_layout=True)
+    ax.plot(t, df[f"org_{name}_infected"], color="#dc2626", label="infected servers")
+    ax.plot(t, df[f"org_{name}_backdoored"], color="#9333ea", label="backdoored servers")
+    ax.set_ylabel("servers")
+    ax.set_title(f"{name}: {org['servers']:,} front-ends, {org['vulnerable_servers']:,} vulnerable")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.autofmt_xdate()
+    return fig

@@ -24,6 +24,15 @@ def words(summary: dict) -> str:
         lines.append(f"  Backdoors left open: {s['backdoored_at_end']:,}.")
     if s.get("flood_packets_total"):
         lines.append(f"  Flood packets aimed at {s['flood_target']}: {s['flood_packets_total']:.3g}.")
+    for name, o in (s.get("orgs") or {}).items():
+        first = o["first_infection_time"] or "never"
+        lines.append(f"  {name}: {o['servers']:,} servers ({o['vulnerable_servers']:,} vulnerable); first infected: "
+                     f"{first}; at most {o['max_infected_servers']:,} infected and {o['max_backdoored_servers']:,} "
+                     f"backdoored at once; backdoors open {o['backdoor_open_hours']:.1f} server-hours in all "
+                     f"(longest {o['backdoor_open_hours_max']:.1f} h).")
+        if "users_exposed_fraction" in o:
+            parts = ", ".join(f"{p.replace('_', '-')} {100 * v:.1f}%" for p, v in o["users_exposed_fraction"].items())
+            lines.append(f"    Users with a session on a compromised front-end ({o['users']:,} users): {parts}.")
     return "\n".join(lines)
 
 
@@ -40,9 +49,20 @@ def render(summary: dict, df, scenario, outbreak_png: bytes | None = None) -> st
             "<h2>Outbreak</h2>", img_from_png(outbreak_png, "hosts by state and new infections")]
     if summary.get("flood_packets_total"):
         body.append(png_img(flood_figure(df, summary), "flood traffic"))
+    for name, o in (summary.get("orgs") or {}).items():
+        from .plots import org_figure
+
+        body.append(f"<h2>Organisation {esc(name)}</h2>")
+        body.append(png_img(org_figure(df, name, o), f"servers of {name}"))
+        rows = []
+        for k, v in o.items():
+            if isinstance(v, dict):
+                v = ", ".join(f"{p}: {round(x, 4) if isinstance(x, float) else x}" for p, x in v.items())
+            rows.append((k, round(v, 4) if isinstance(v, float) else v))
+        body.append(table(["figure", "value"], rows))
     body.append("<h2>Summary</h2>")
     body.append(table(["figure", "value"], [(k, round(v, 4) if isinstance(v, float) else v)
-                                            for k, v in summary.items()]))
+                                            for k, v in summary.items() if k != "orgs"]))
     body.append("<h2>Scenario</h2>")
     body.append(f"<pre>{esc(scenario.model_dump_json(indent=2, by_alias=True, exclude={'base_dir'}))}</pre>")
     body.append('<p class="muted">Made by wormcast, a simulator: no packet was sent to anyone.</p>')

@@ -31,10 +31,12 @@ class Result:
     """What one run produced. ``summary`` is a plain dict; ``to_df()`` the time series at an interval."""
 
     def __init__(self, scenario, seed, series: StepSeries, target_addresses: int, vulnerable: int,
-                 wall_seconds: float):
+                 wall_seconds: float, orgs: dict | None = None):
         self.scenario, self.seed, self.series = scenario, seed, series
         self.target_addresses, self.vulnerable, self.wall_seconds = target_addresses, vulnerable, wall_seconds
         self.summary = self._summarise()
+        if orgs is not None:
+            self.summary["orgs"] = orgs
 
     # ------------------------------------------------------------ tables
 
@@ -57,6 +59,9 @@ class Result:
             out[name] = d[name][ends]
         for name in FLOWS:
             out[name] = np.add.reduceat(d[name], starts)
+        for name in d:
+            if name.startswith("org_"):  # per-organisation stocks
+                out[name] = d[name][ends]
         return out
 
     def to_df(self, interval: float | None = None):

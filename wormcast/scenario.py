@@ -133,6 +133,70 @@ class Hosts(_Model):
         return v
 
 
+class OrgAudit(_Model):
+    """Periodic audits: each compromised server is found with probability ``detection``; a found server is
+    cleaned (worm and backdoor removed) and patched ``delay`` later. ``interval`` 0 means continuous
+    monitoring: a server is checked the moment it is compromised."""
+
+    interval: float = Field(description="time between audits (0: continuous)")
+    detection: float = Field(1.0, ge=0, le=1)
+    delay: float = Field(0.0, description="from detection to clean and patched")
+    first: Optional[datetime] = Field(None, description="first audit (default: start + interval)")
+
+    _dur = field_validator("interval", "delay", mode="before")(lambda v: _duration(v))
+    _utc = field_validator("first")(lambda v: None if v is None else as_utc(v))
+
+
+class OrgUsers(_Model):
+    """Users reaching the organisation's front-ends through DNS, each login on one front-end."""
+
+    count: int = Field(ge=0)
+    logins_per_day: float = Field(ge=0)
+    policies: list[str] = Field(default_factory=lambda: ["round_robin", "random", "sticky"])
+
+    @field_validator("policies")
+    @classmethod
+    def _known(cls, v: list[str]) -> list[str]:
+        from .exposure import POLICIES
+
+        for p in v:
+            if p not in POLICIES:
+                raise ValueError(f"unknown login policy {p!r} (use {', '.join(POLICIES)})")
+        return v
+
+
+class Organisation(_Model):
+    """A server farm in its own address blocks, e.g. a web mail service's front-ends."""
+
+    name: str = Field(min_length=1)
+    blocks: list[str] = Field(min_length=1, description="CIDR blocks that hold the servers")
+    servers: int = Field(gt=0)
+    vulnerable_fraction: float = Field(1.0, ge=0, le=1, description="share of servers vulnerable at the start")
+    patch: list[PatchPeriod] = Field(default_factory=list, description="the organisation's own patch campaign")
+    audit: Optional[OrgAudit] = None
+    users: Optional[OrgUsers] = None
+
+    @field_validator("blocks")
+    @classmethod
+    def _cidrs(cls, v: list[str]) -> list[str]:
+        for block in v:
+            parse_cidr(block)
+        return v
+
+    @model_validator(mode="after")
+    def _fits(self) -> "Organisation":
+        ranges = [parse_cidr(b) for b in self.blocks]
+        ordered = sorted(ranges)
+        for (_, hi1), (lo2, _) in zip(ordered, ordered[1:]):
+            if lo2 < hi1:
+                raise ValueError(f"organisation {self.name!r}: its blocks overlap")
+        room = sum(hi - lo for lo, hi in ranges)
+        if self.servers > room:
+            raise ValueError(f"organisation {self.name!r}: {self.servers} servers do not fit in its blocks "
+                             f"({room} addresses)")
+        return self
+
+
 class Seeding(_Model):
     initial_infected: int = Field(1, ge=0)
 
@@ -148,6 +212,7 @@ class Scenario(_Model):
     worm: Worm
     hosts: Hosts = Field(default_factory=Hosts)
     seeding: Seeding = Field(default_factory=Seeding)
+    orgs: list[Organisation] = Field(default_factory=list)
     base_dir: Optional[str] = Field(None, exclude=True, description="where relative paths resolve")
 
     _utc = field_validator("start", "end")(lambda v: as_utc(v))
@@ -164,6 +229,13 @@ class Scenario(_Model):
             raise ValueError(f"interval ({self.interval:g}s) must be a positive multiple of step ({self.step:g}s)")
         if self.population.vulnerable is not None and self.seeding.initial_infected > self.population.vulnerable:
             raise ValueError("seeding.initial_infected exceeds population.vulnerable")
+        names = [o.name for o in self.orgs]
+        if len(set(names)) != len(names):
+            raise ValueError("two organisations have the same name")
+        blocks = sorted((*parse_cidr(b), o.name) for o in self.orgs for b in o.blocks)
+        for (_, hi1, n1), (lo2, _, n2) in zip(blocks, blocks[1:]):
+            if lo2 < hi1:
+                raise ValueError(f"organisations {n1!r} and {n2!r} have overlapping blocks")
         return self
 
     @property

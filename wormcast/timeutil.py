@@ -11,7 +11,7 @@ _UNITS = {
     "h": 3600, "hour": 3600, "hours": 3600,
     "d": 86400, "day": 86400, "days": 86400,
 }
-_DURATION = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*([a-z]+)\s*$")
+_DURATION = re.compile(r"^\s*(-?[0-9]*\.?[0-9]+)\s*([a-z]+)\s*$")
 
 
 def parse_duration(value: str | int | float) -> float:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .addresses import SPACE, merge_ranges, parse_cidr
+from .addresses import SPACE, in_ranges, merge_ranges, overlap, parse_cidr
 from .errors import WormcastError
 from .scenario import Population
 
@@ -21,9 +21,18 @@ ELIGIBLE_SLASH8 = np.array([b for b in range(256) if b not in _NEVER], dtype=np.
 
 @dataclass(frozen=True)
 class World:
-    """Sorted unique host addresses (int64) and helpers over address blocks."""
+    """Sorted unique host addresses (int64), and for organisation servers their organisation index and
+    front-end number (-1 elsewhere)."""
 
     addresses: np.ndarray
+    org: np.ndarray | None = None
+    frontend: np.ndarray | None = None
+
+    def __post_init__(self):
+        if self.org is None:
+            object.__setattr__(self, "org", np.full(self.addresses.size, -1, dtype=np.int32))
+        if self.frontend is None:
+            object.__setattr__(self, "frontend", np.full(self.addresses.size, -1, dtype=np.int32))
 
     @property
     def n(self) -> int:
@@ -38,19 +47,23 @@ class World:
         return block_of, uniq, starts
 
 
-def _distinct_offsets(rng: np.random.Generator, base: np.ndarray, size: int) -> np.ndarray:
-    """base[i] + a uniform offset in [0, size), redrawn until all addresses are distinct."""
+def _distinct_offsets(rng: np.random.Generator, base: np.ndarray, size: int,
+                      forbidden: list[tuple[int, int]] = ()) -> np.ndarray:
+    """base[i] + a uniform offset in [0, size), redrawn until all addresses are distinct and none falls
+    in a forbidden range."""
     addrs = base + rng.integers(0, size, base.size)
     while True:
         order = np.argsort(addrs, kind="stable")
         dup = np.zeros(addrs.size, dtype=bool)
         dup[order[1:]] = addrs[order[1:]] == addrs[order[:-1]]
+        if forbidden:
+            dup |= in_ranges(addrs, list(forbidden))
         if not dup.any():
             return addrs
         addrs[dup] = base[dup] + rng.integers(0, size, int(dup.sum()))
 
 
-def clustered(pop: Population, rng: np.random.Generator) -> World:
+def clustered(pop: Population, rng: np.random.Generator, forbidden: list[tuple[int, int]] = ()) -> World:
     """Heavy-tailed placement: a few /8s hold most hosts, most /8s none; within a /8, a lognormal spread
     over a random share of its /16s; within a /16, uniform distinct addresses."""
     n = int(pop.vulnerable)
@@ -61,6 +74,11 @@ def clustered(pop: Population, rng: np.random.Generator) -> World:
     for b8 in chosen:
         occupied = rng.random(256) < pop.slash16_occupancy
         occupied[rng.integers(0, 256)] = True
+        if forbidden:  # a /16 that organisations fill more than half of holds no other host
+            lo16 = ((b8 << 8) + np.arange(256)) << 16
+            occupied &= np.array([overlap(int(a), int(a) + (1 << 16), list(forbidden)) for a in lo16]) < (1 << 15)
+            if not occupied.any():
+                occupied[0] = True
         subs = np.flatnonzero(occupied)
         blocks16.append((b8 << 8) + subs)
         w16.append(rng.lognormal(0.0, pop.slash16_sigma, subs.size))
@@ -80,7 +98,7 @@ def clustered(pop: Population, rng: np.random.Generator) -> World:
             raise WormcastError("population.vulnerable is too large for population.active_slash8 blocks")
         counts += rng.multinomial(excess, room / room.sum())
     base = np.repeat(blocks16 << 16, counts)
-    return World(np.sort(_distinct_offsets(rng, base, 1 << 16)))
+    return World(np.sort(_distinct_offsets(rng, base, 1 << 16, forbidden)))
 
 
 def from_csv(path: Path, rng: np.random.Generator, expected: int | None = None) -> World:
@@ -123,13 +141,46 @@ def from_csv(path: Path, rng: np.random.Generator, expected: int | None = None) 
     return World(np.sort(np.concatenate(chunks).astype(np.int64)))
 
 
-def build_world(pop: Population, rng: np.random.Generator, base_dir: str | None = None) -> World:
+def _org_servers(org, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """(addresses, front-end numbers) of an organisation's vulnerable servers: ``servers`` distinct
+    addresses uniform over its blocks, of which round(vulnerable_fraction * servers) are vulnerable."""
+    ranges = sorted(parse_cidr(b) for b in org.blocks)
+    sizes = np.array([hi - lo for lo, hi in ranges], dtype=np.int64)
+    idx = np.sort(rng.choice(int(sizes.sum()), size=org.servers, replace=False))
+    which = np.searchsorted(np.cumsum(sizes), idx, side="right")
+    starts = np.array([lo for lo, _ in ranges], dtype=np.int64)
+    addrs = starts[which] + idx - (np.cumsum(sizes) - sizes)[which]
+    k = int(round(org.vulnerable_fraction * org.servers))
+    vulnerable = np.sort(rng.choice(org.servers, size=k, replace=False))
+    return addrs[vulnerable], vulnerable
+
+
+def build_world(pop: Population, rng: np.random.Generator, base_dir: str | None = None,
+                orgs: list | None = None) -> World:
+    """The vulnerable population plus the organisations' vulnerable servers (outside hosts avoid their
+    blocks: the generator redraws them; a CSV that places hosts there is an error)."""
+    orgs = orgs or []
+    forbidden = merge_ranges([parse_cidr(b) for o in orgs for b in o.blocks])
     if pop.csv is not None:
         path = Path(pop.csv)
         if not path.is_absolute() and base_dir:
             path = Path(base_dir) / path
-        return from_csv(path, rng, pop.vulnerable)
-    return clustered(pop, rng)
+        world = from_csv(path, rng, pop.vulnerable)
+        if forbidden and in_ranges(world.addresses, forbidden).any():
+            raise WormcastError(f"{path}: places hosts inside an organisation's blocks")
+    else:
+        world = clustered(pop, rng, forbidden)
+    if not orgs:
+        return world
+    addrs, org_of, fe = [world.addresses], [world.org], [world.frontend]
+    for i, org in enumerate(orgs):
+        a, f = _org_servers(org, rng)
+        addrs.append(a)
+        org_of.append(np.full(a.size, i, dtype=np.int32))
+        fe.append(f.astype(np.int32))
+    addrs = np.concatenate(addrs)
+    order = np.argsort(addrs, kind="stable")
+    return World(addrs[order], np.concatenate(org_of)[order], np.concatenate(fe)[order])
 
 
 def target_ranges(exclude: list[str]) -> list[tuple[int, int]]:
