@@ -117,3 +117,19 @@ def test_shared_sequence_grows_linearly():
     n = ever.size / 2
     for grown in halves:
         assert grown == pytest.approx(rate * n, rel=0.1)
+
+
+def test_throttling_slows_the_outbreak_as_the_capped_rate_predicts():
+    """All hosts throttled to r/2 is the same outbreak as scanning at r/2 (the RCS growth rate halves)."""
+    base = ["population.vulnerable=50000", "worm.scan_rate.distribution='constant'", "worm.scan_rate.mean=80",
+            "seeding.initial_infected=50", "end=2001-07-19T16:00:00Z"]
+    throttled = simulate("codered-v2", seed=1, overrides=base + ["defences.throttle={share=1.0, max_rate=40}"])
+    slow = simulate("codered-v2", seed=1, overrides=base[:2] + ["worm.scan_rate.mean=40"] + base[3:])
+    free = simulate("codered-v2", seed=1, overrides=base)
+    assert throttled.summary["throttled_hosts"] == 50000
+    t_thr, t_slow, t_free = (r.summary["time_to_half_infected_h"] for r in (throttled, slow, free))
+    assert t_thr == pytest.approx(t_slow, rel=0.05)
+    assert t_thr > 1.6 * t_free
+    # nobody throttled: no change at all
+    none = simulate("codered-v2", seed=1, overrides=base + ["defences.throttle={share=0.0, max_rate=1}"])
+    assert np.array_equal(none.series.data["ever_infected"], free.series.data["ever_infected"])

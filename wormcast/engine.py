@@ -72,6 +72,11 @@ class Simulation:
         self.ever = np.zeros(n, dtype=bool)
         self.first_infected_at = np.full(n, np.nan)
         self.rates = scan_rates(worm, n, self.streams["scan_rates"])
+        self.throttled = np.zeros(n, dtype=bool)
+        throttle = scenario.defences.throttle
+        if throttle is not None:
+            self.throttled = self.streams["throttle"].random(n) < throttle.share
+            self.rates[self.throttled] = np.minimum(self.rates[self.throttled], throttle.max_rate)
         self.wrong_clock = self.streams["clock"].random(n) < worm.wrong_clock_fraction
         self.scanner = make_scanner(self.world, worm, self.rates, self.streams)
         self.scanner.bind_state(self.state, SUSCEPTIBLE)
@@ -243,8 +248,11 @@ class Simulation:
             series.data.update(self.orgbook.columns())
             orgs = self.orgbook.summary(self, n_steps * dt)
         wall = _time.perf_counter() - t_wall
-        return Result(sc, self.seed, series, target_addresses=self.scanner.target_addresses,
-                      vulnerable=self.world.n, wall_seconds=wall, orgs=orgs)
+        result = Result(sc, self.seed, series, target_addresses=self.scanner.target_addresses,
+                        vulnerable=self.world.n, wall_seconds=wall, orgs=orgs)
+        if sc.defences.throttle is not None:
+            result.summary["throttled_hosts"] = int(self.throttled.sum())
+        return result
 
 
 def simulate_scenario(scenario: Scenario, seed: int = 0, progress=None) -> Result:

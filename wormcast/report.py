@@ -20,6 +20,8 @@ def words(summary: dict) -> str:
         lines.append("  Fewer than half of the vulnerable hosts were ever infected.")
     lines.append(f"  Worm probes sent: {s['probes_total']:.3g} ({s['probes_per_address']:.1f} per address "
                  f"of the {s['target_addresses']:,} it scans).")
+    if s.get("throttled_hosts") is not None:
+        lines.append(f"  Throttled hosts (capped scan rate): {s['throttled_hosts']:,}.")
     if s.get("backdoored_at_end"):
         lines.append(f"  Backdoors left open: {s['backdoored_at_end']:,}.")
     if s.get("flood_packets_total"):

@@ -197,6 +197,18 @@ class Organisation(_Model):
         return self
 
 
+class Throttle(_Model):
+    """Host scan-rate throttling (Williamson's virus throttle): on a share of hosts, at most ``max_rate``
+    new destinations per second. Every worm probe goes to a new destination, so it caps the scan rate."""
+
+    share: float = Field(ge=0, le=1, description="share of vulnerable hosts that run the throttle")
+    max_rate: float = Field(ge=0, description="new destinations per second")
+
+
+class Defences(_Model):
+    throttle: Optional[Throttle] = None
+
+
 class Seeding(_Model):
     initial_infected: int = Field(1, ge=0)
 
@@ -213,6 +225,7 @@ class Scenario(_Model):
     hosts: Hosts = Field(default_factory=Hosts)
     seeding: Seeding = Field(default_factory=Seeding)
     orgs: list[Organisation] = Field(default_factory=list)
+    defences: Defences = Field(default_factory=Defences)
     base_dir: Optional[str] = Field(None, exclude=True, description="where relative paths resolve")
 
     _utc = field_validator("start", "end")(lambda v: as_utc(v))
