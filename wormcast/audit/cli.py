@@ -30,6 +30,9 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--bin-seconds", type=int, default=3600, metavar="S", help="timeline bin (default 3600)")
     p.add_argument("--out", default=DEFAULT_OUT, metavar="DIR", help=f"output directory (default {DEFAULT_OUT})")
     p.add_argument("--json", action="store_true", help="print audit.json instead of the summary")
+    p.add_argument("--jobs", type=int, default=None, metavar="N",
+                   help="worker processes for large plain NCSA logs (default: up to 2, the CPUs available; "
+                        "1: serial). The results do not depend on it")
     p.set_defaults(func=main)
     return p
 
@@ -68,7 +71,7 @@ def main(args: argparse.Namespace) -> int:
         except ImportError:
             raise WormcastError("--compare: the simulation engine (wormcast.simulate) is not available") from None
 
-    audit = run_audit(args.files, args.format, args.rules)
+    audit = run_audit(args.files, args.format, args.rules, jobs=args.jobs)
     events = audit.detector.events()
     tl = timeline(events, args.bin_seconds)
     fits = _fits(tl, audit.detector, args.boot) if args.fit else None

@@ -48,27 +48,41 @@ class Detector:
         if hit is None:
             return
         rule, step = hit
-        addr = req.client
+        self.record(file, line_no, req.time, req.client, req.status, rule, step, raw)
+
+    @staticmethod
+    def wants_raw(rule, status: int | None) -> bool:
+        """Whether a classified request can become compromise evidence (and so needs its log line)."""
+        return bool(rule.compromise) and status is not None and 200 <= status < 300
+
+    def record(self, file: str, line_no: int, t: float, addr: str, status: int | None, rule, step: int,
+               raw: str | None) -> None:
+        """Account for one request already classified as ``rule`` (step ``step``): what :meth:`feed`
+        does after classifying. The parallel reader classifies in its workers and records here, in
+        file order, so the detector ends in the same state as after a serial read. ``raw`` may be
+        ``None`` only when :meth:`wants_raw` is false or the evidence list is already full."""
         src = self.sources.get(addr)
         if src is None:
-            src = self.sources[addr] = Source(req.time, req.time)
+            src = self.sources[addr] = Source(t, t)
             self._src_index[addr] = len(self._src_index)
-        src.first = min(src.first, req.time)
-        src.last = max(src.last, req.time)
+        src.first = min(src.first, t)
+        src.last = max(src.last, t)
         src.requests += 1
         src.signatures[rule.name] += 1
-        self.ev_time.append(req.time)
+        self.ev_time.append(t)
         self.ev_sig.append(self._index[rule.name])
         self.ev_src.append(self._src_index[addr])
         if rule.sequence:
             self._seq += 1
-            self._steps.setdefault((rule.name, addr), []).append((req.time, self._seq, step))
-        if rule.compromise and req.status is not None and 200 <= req.status < 300:
+            self._steps.setdefault((rule.name, addr), []).append((t, self._seq, step))
+        if self.wants_raw(rule, status):
             self.evidence_total += 1
             if len(self.evidence) < MAX_EVIDENCE:
+                if raw is None:
+                    raise AssertionError("compromise evidence recorded without its log line")
                 self.evidence.append({
-                    "file": file, "line": line_no, "signature": rule.name, "status": req.status,
-                    "source": addr, "time": iso(req.time), "request": raw[:500], "meaning": rule.compromise,
+                    "file": file, "line": line_no, "signature": rule.name, "status": status,
+                    "source": addr, "time": iso(t), "request": raw[:500], "meaning": rule.compromise,
                 })
 
     def scans(self) -> dict[tuple[str, str], tuple[int, int]]:

@@ -1,17 +1,17 @@
 """Vectorised scanning of NCSA (common/combined) log blocks: the audit's fast path.
 
 Parsing every line in Python runs at a few MB/s; worm requests are a small share of a busy
-server's log. So a block of a few MB is handled with numpy: newlines are located at once, every
-line gets a cheap *shape check*, and only lines containing a rule marker (found case-insensitively
-on a case-folded copy) are fully parsed. Precisely, a line that is not a marker candidate is
+server's log. So a block of a few MB is handled with numpy: newlines and double quotes are located
+at once, every line gets a cheap *shape check*, and only lines containing a rule marker (found
+case-insensitively) are fully parsed. Precisely, a line that is not a marker candidate is
 well-formed in fast mode when:
 
 - it is at most ``max_line`` bytes long (else it is malformed: over-long);
-- its first ``[`` is preceded by a space and at least 6 bytes into the line (host, ident, user);
-- a timestamp of the exact shape ``[dd/Mon/yyyy:hh:mm:ss +hhmm]`` (digits where digits go) follows,
-  then `` "`` opening the request;
-- it has at least 2 (common) or 6 (combined) double quotes, and ends with a digit or ``-`` (common)
-  or with ``"`` (combined).
+- it has at least 2 (common) or 6 (combined) double quotes;
+- its first ``"`` is at least 35 bytes into the line and the 30 bytes before it are a space and a
+  timestamp of the exact shape ``[dd/Mon/yyyy:hh:mm:ss +hhmm]`` (digits where digits go, ``+`` or
+  ``-`` before the offset) and a space, so its ``[`` is at least 6 bytes in (host, ident, user);
+- it ends with ``"`` (combined) or with a digit or ``-`` (common), not counting a final ``\r``.
 
 A candidate line, and the lines that give a file's first and last time, are parsed in full by
 :func:`wormcast.audit.formats.parse_ncsa`, which also checks month names, calendar validity and the
@@ -29,7 +29,8 @@ _DIGIT_OFFSETS = np.array([1, 2, 8, 9, 10, 11, 13, 14, 16, 17, 19, 20, 23, 24, 2
 _FIXED = ((3, ord("/")), (7, ord("/")), (12, ord(":")), (15, ord(":")), (18, ord(":")), (21, ord(" ")),
           (27, ord("]")), (28, ord(" ")), (29, ord('"')), (-1, ord(" ")))
 _DOT = ord(".")
-_WIDTH = 31  # the byte before '[' and the 30 from '[' to the request's opening quote
+_QUOTE = ord('"')
+_WIDTH = 31  # the byte before '[' and the 30 from '[' to the request's opening quote (included)
 _FIXED_POS = np.array([off + 1 for off, _ in _FIXED])
 _FIXED_VAL = np.array([ch for _, ch in _FIXED], dtype=np.uint8)
 _DIGIT_POS = _DIGIT_OFFSETS + 1
@@ -48,47 +49,52 @@ class BlockResult:
 
 
 class MarkerFinder:
-    """Find lines holding any of several lower-case markers, case-insensitively, in a folded block.
+    """Find lines holding any of several lower-case markers, case-insensitively.
 
     Folding is ``byte | 0x20``: it maps A-Z onto a-z and leaves digits, '.', '/', '%', '?' alone;
     it can only add false candidates (which the full parse then rejects), never lose a match.
-    Markers with a '.' are anchored on the block's dots; others use ``bytes.find``.
+    A marker with a '.' is anchored on the block's dots (exact '.' bytes; the dots are located
+    once per block and filtered by the byte next to them, then the few left are checked in full);
+    a marker without one is searched with ``bytes.find`` in a folded copy of the block.
     """
 
     def __init__(self, markers: tuple[bytes, ...]):
         fold = lambda m: bytes(b | 0x20 for b in m)  # noqa: E731
-        self.dotted: dict[int, list[tuple[np.ndarray, int]]] = {}
+        self.dotted: list[tuple[np.ndarray, int]] = []  # (folded marker, index of its first dot)
         self.plain: list[bytes] = []
+        self.filters: dict[int, np.ndarray] = {}  # offset from the dot -> allowed folded bytes there
         for m in markers:
             fm = fold(m)
             k = fm.find(b".")
             if k < 0 or len(fm) == 1:
                 self.plain.append(fm)
                 continue
-            nxt = fm[k + 1] if k + 1 < len(fm) else fm[k - 1]
-            self.dotted.setdefault(nxt, []).append((np.frombuffer(fm, np.uint8), k))
+            rel = 1 if k + 1 < len(fm) else -1
+            lut = self.filters.setdefault(rel, np.zeros(256, dtype=bool))
+            c = fm[k + rel]
+            lut[c] = lut[c & 0xDF] = True  # the bytes that fold onto c
+            self.dotted.append((np.frombuffer(fm, np.uint8), k))
 
     def positions(self, arr: np.ndarray) -> np.ndarray:
-        folded = arr | np.uint8(0x20)
-        n = len(folded)
+        n = len(arr)
         found = []
         if self.dotted:
-            dots = np.flatnonzero(folded == _DOT)
-            dots = dots[dots + 1 < n]
-            after = folded[dots + 1]
-            before = folded[np.maximum(dots - 1, 0)]
-            for c, group in self.dotted.items():
-                for m, k in group:
-                    sel = dots[(after if k + 1 < len(m) else before) == c]
-                    q = sel - k
-                    q = q[(q >= 0) & (q + len(m) <= n)]
-                    for j in range(len(m)):
-                        if not len(q):
-                            break
-                        q = q[folded[q + j] == m[j]]
-                    found.append(q)
+            dots = np.flatnonzero(arr == _DOT)
+            keep = np.zeros(len(dots), dtype=bool)
+            for rel, lut in self.filters.items():
+                idx = np.clip(dots + rel, 0, n - 1)
+                keep |= lut[arr[idx]]
+            dots = dots[keep]
+            for m, k in self.dotted:
+                q = dots - k
+                q = q[(q >= 0) & (q + len(m) <= n)]
+                for j in range(len(m)):
+                    if not len(q):
+                        break
+                    q = q[(arr[q + j] | np.uint8(0x20)) == m[j]]
+                found.append(q)
         if self.plain:
-            data = folded.tobytes()
+            data = (arr | np.uint8(0x20)).tobytes()
             for m in self.plain:
                 pos, hits = data.find(m), []
                 while pos >= 0:
@@ -118,27 +124,29 @@ def scan_block(arr: np.ndarray, fmt: str, finder: MarkerFinder, max_line: int) -
     overlong = length > max_line
 
     ok = ~blank & ~overlong
-    lb = np.flatnonzero(arr == ord("["))
-    if len(lb) and n:
-        i = np.minimum(np.searchsorted(lb, starts), len(lb) - 1)
-        b = lb[i]
-        ok &= (b >= starts + 6) & (b + 30 < ends + 1) & (b + 29 < len(arr))
-        # One gather of the 30 bytes from each line's '[' (plus the byte before), then column tests.
-        padded = np.concatenate((arr, np.zeros(_WIDTH, np.uint8)))
-        bb = np.where(ok, b, 1) - 1
-        win = sliding_window_view(padded, _WIDTH)[bb]
+    quotes = np.flatnonzero(arr == _QUOTE)
+    if len(quotes) and n:
+        # Quotes of line i: quotes[e0[i]:e1[i]]; its first one opens the request.
+        e1 = np.searchsorted(quotes, nl)
+        e0 = np.empty_like(e1)
+        e0[0] = 0
+        e0[1:] = e1[:-1]
+        nq = e1 - e0
+        ok &= nq >= (6 if fmt == "combined" else 2)
+        fq = quotes[np.minimum(e0, len(quotes) - 1)]
+        ok &= fq >= starts + (_WIDTH + 4)
+        # One gather of the 31 bytes that end with each line's first quote, then column tests.
+        src = arr if len(arr) >= _WIDTH else np.concatenate((arr, np.zeros(_WIDTH, np.uint8)))
+        win = sliding_window_view(src, _WIDTH)[np.where(ok, fq - (_WIDTH - 1), 0)]
         ok &= (win[:, _FIXED_POS] == _FIXED_VAL).all(axis=1)
         ok &= ((win[:, _DIGIT_POS] - np.uint8(48)) < 10).all(axis=1)
         tz = win[:, 23]
         ok &= (tz == ord("+")) | (tz == ord("-"))
-        quotes = np.flatnonzero(arr == ord('"'))
-        edges = np.searchsorted(quotes, np.concatenate(([0], nl)))
-        nq = np.diff(edges)
         last = arr[np.maximum(ends - 1, 0)]
         if fmt == "combined":
-            ok &= (nq >= 6) & (last == ord('"'))
+            ok &= last == _QUOTE
         else:
-            ok &= (nq >= 2) & (((last >= 48) & (last <= 57)) | (last == ord("-")))
+            ok &= ((last >= 48) & (last <= 57)) | (last == ord("-"))
     else:
         ok &= False
 

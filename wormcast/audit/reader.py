@@ -22,7 +22,7 @@ from .fastscan import MarkerFinder, scan_block
 from .formats import FORMATS, Malformed, Request, detect_format, format_matches, make_parser, parse_ncsa
 
 MAX_LINE = 64 * 1024  # longer lines are malformed (Apache's own limit on a request line is 8190)
-BLOCK = 8 * 1024 * 1024
+BLOCK = 2 * 1024 * 1024  # small enough for the block's scans to run from the CPU caches
 SNIFF_LINES = 50
 EXAMPLES = 5  # malformed lines quoted per file
 
@@ -78,6 +78,13 @@ def open_log(path: str | os.PathLike):
     if magic == b"BZh":
         return bz2.BZ2File(fh, mode="rb"), "bzip2"
     return fh, "none"
+
+
+def sniff_compression(path: Path) -> str:
+    """``gzip``, ``bzip2`` or ``none``, from the magic bytes, as :func:`open_log` decides."""
+    fh, comp = open_log(path)
+    fh.close()
+    return comp
 
 
 _CORRUPT = (EOFError, OSError, zlib.error, gzip.BadGzipFile)
@@ -164,11 +171,17 @@ def _read_full(fh, fmt: str, sink: Sink, stats: FileStats) -> None:
             sink(line_no, req, text)
 
 
-def _blocks(fh, comp: str):
-    """Blocks of about BLOCK bytes; a compressed stream is read in small steps so that, when it
-    turns out to be damaged, the data decompressed before the damage is still handed over."""
+def _blocks(fh, comp: str, limit: int | None = None):
+    """Blocks of about BLOCK bytes (at most ``limit`` bytes in all, for a plain file); a compressed
+    stream is read in small steps so that, when it turns out to be damaged, the data decompressed
+    before the damage is still handed over."""
     if comp == "none":
-        while data := fh.read(BLOCK):
+        if limit is None:
+            while data := fh.read(BLOCK):
+                yield data
+            return
+        while limit > 0 and (data := fh.read(min(BLOCK, limit))):
+            limit -= len(data)
             yield data
         return
     pieces: list[bytes] = []
@@ -235,10 +248,11 @@ def _fast_block(buf: bytes, size: int, fmt, sink, finder, stats: FileStats, base
     n_bad = int(np.count_nonzero(bad_shape))
     stats.malformed_lines += n_bad
     room = EXAMPLES - len(stats.malformed_examples)
+    examples: list[tuple[int, str, str]] = []  # (line index in block, reason, text), kept in line order
     for i in (np.flatnonzero(bad_shape)[:room] if n_bad and room > 0 else ()):
         raw = buf[res.starts[i]: min(res.ends[i], res.starts[i] + 200)]
         why = f"line longer than {MAX_LINE} bytes" if overlong[i] else "not a well-formed NCSA line (shape check)"
-        stats.malformed_examples.append({"line": base + int(i) + 1, "reason": why, "text": _decode(raw)})
+        examples.append((int(i), why, _decode(raw)))
 
     def parse(i: int) -> Request | None:
         try:
@@ -246,28 +260,38 @@ def _fast_block(buf: bytes, size: int, fmt, sink, finder, stats: FileStats, base
         except Malformed:
             return None
 
+    cand_bad: list[tuple[int, str, str]] = []
     for i in res.candidates:
         i = int(i)
         if overlong[i]:
-            stats.malformed(base + i + 1, f"line longer than {MAX_LINE} bytes", _decode(buf[res.starts[i]: res.starts[i] + 200]))
+            stats.malformed_lines += 1
+            if len(cand_bad) < room:
+                cand_bad.append((i, f"line longer than {MAX_LINE} bytes", _decode(buf[res.starts[i]: res.starts[i] + 200])))
             continue
         text = _decode(buf[res.starts[i]: res.ends[i]])
         try:
             req = parse_ncsa(text, fmt)
         except Malformed as exc:
-            stats.malformed(base + i + 1, str(exc), text)
+            stats.malformed_lines += 1
+            if len(cand_bad) < room:
+                cand_bad.append((i, str(exc), text[:200]))
             continue
         sink(base + i + 1, req, text)
-    # First and last time: the first and last lines that parse in full.
-    good = res.shape_ok | is_cand
+    if room > 0 and (examples or cand_bad):
+        for i, why, text in sorted(examples + cand_bad)[:room]:
+            stats.malformed_examples.append({"line": base + i + 1, "reason": why, "text": text})
+    # First and last time: the first and last lines of the file that pass the shape check or hold
+    # a marker, and parse in full. Exact (not a sample), so that the result does not depend on
+    # where blocks or the parallel reader's chunks begin; normally the first line tried parses.
+    good = (res.shape_ok | is_cand) & ~overlong
     if stats.first_time is None:
-        for i in np.flatnonzero(good[:10000])[:10]:
+        for i in np.flatnonzero(good):
             req = parse(int(i))
             if req is not None:
                 stats.first_time = req.time
                 break
     last = None
-    for i in (n - 1 - np.flatnonzero(good[::-1][:10000]))[:10]:
+    for i in np.flatnonzero(good)[::-1]:
         req = parse(int(i))
         if req is not None:
             last = req.time

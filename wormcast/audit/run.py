@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..errors import WormcastError
 from .detect import Detector
+from .parallel import ParallelReader, default_jobs
 from .reader import FileStats, read_log, resolve_format
 from .rules import RuleSet
 
@@ -47,8 +48,17 @@ def expand_paths(items: list[str]) -> list[Path]:
     return out
 
 
-def run_audit(paths: list[str], fmt: str = "auto", rules_file: str | None = None, fast: bool = True) -> Audit:
-    """Audit ``paths`` (files or glob patterns) with the packaged rules, plus ``rules_file``."""
+def run_audit(paths: list[str], fmt: str = "auto", rules_file: str | None = None, fast: bool = True,
+              jobs: int | None = None) -> Audit:
+    """Audit ``paths`` (files or glob patterns) with the packaged rules, plus ``rules_file``.
+
+    ``jobs`` worker processes read large plain NCSA files in fast mode (default
+    :func:`~wormcast.audit.parallel.default_jobs`; 1 reads everything serially). The result is
+    the same whatever ``jobs`` is."""
+    if jobs is None:
+        jobs = default_jobs()
+    if jobs < 1:
+        raise WormcastError(f"--jobs {jobs}: must be 1 or more")
     rules = RuleSet.load(rules_file)
     files = expand_paths(paths)
     plan = []
@@ -63,7 +73,15 @@ def run_audit(paths: list[str], fmt: str = "auto", rules_file: str | None = None
     detector = Detector(rules)
     markers = rules.markers
     stats = []
-    for p, f in plan:
-        name = str(p)
-        stats.append(read_log(p, f, lambda ln, req, raw, _n=name: detector.feed(_n, ln, req, raw), markers, fast))
+    pool = ParallelReader(rules, markers, jobs) if markers is not None else None
+    try:
+        for p, f in plan:
+            name = str(p)
+            if pool is not None and pool.wants(p, f, fast):
+                stats.append(pool.read(p, f, detector))
+            else:
+                stats.append(read_log(p, f, lambda ln, req, raw, _n=name: detector.feed(_n, ln, req, raw), markers, fast))
+    finally:
+        if pool is not None:
+            pool.close()
     return Audit(stats, detector, rules)
