@@ -61,9 +61,9 @@ def test_codered_calendar_floods_on_day_20_and_wrong_clocks_keep_scanning():
     infected = after.infected.iloc[-1]
     assert after.scanning.iloc[-1] == pytest.approx(0.1 * infected, rel=0.15)
     assert after.dormant.iloc[-1] == infected - after.scanning.iloc[-1]
-    rate = sim.scenario.worm.flood_rate
+    rate = sim.scenario.worms[0].flood_rate
     assert after.flood_packets.iloc[-1] == pytest.approx(after.dormant.iloc[-1] * rate * 60)
-    assert np.all(sim.state[sim.wrong_clock & sim.ever] != DORMANT)
+    assert np.all(sim.state[sim.strains[0].wrong_clock & sim.ever] != DORMANT)
 
 
 def test_codered_resumes_on_the_first_of_the_month():
@@ -89,7 +89,7 @@ def test_codered_ii_leaves_backdoors_after_its_lifetime():
     idle_with_backdoor = (sim.state == SUSCEPTIBLE) & sim.backdoor
     assert idle_with_backdoor.any()
     # the per-block susceptible counts the localized scanner keeps match the states
-    for lv in sim.scanner.levels:
+    for lv in sim.strains[0].scanner.levels:
         if lv["prefix"]:
             recount = np.bincount(lv["host_block"][sim.state == SUSCEPTIBLE], minlength=lv["susceptible"].size)
             assert np.array_equal(recount, lv["susceptible"])

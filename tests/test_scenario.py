@@ -14,15 +14,15 @@ def test_presets_load_and_are_documented():
 
 def test_codered_ii_follows_the_published_behaviour():
     sc = load_scenario("codered-ii")
-    prefs = {p.prefix: p.probability for p in sc.worm.local_preference}
+    prefs = {p.prefix: p.probability for p in sc.worms[0].local_preference}
     assert prefs == {0: 0.125, 8: 0.5, 16: 0.375}
-    assert sc.worm.exclude == ["127.0.0.0/8", "224.0.0.0/8"] and sc.worm.skip_self
-    assert sc.worm.backdoor and sc.worm.lifetime == 86400
+    assert sc.worms[0].exclude == ["127.0.0.0/8", "224.0.0.0/8"] and sc.worms[0].skip_self
+    assert sc.worms[0].backdoor and sc.worms[0].lifetime == 86400
 
 
 def test_overrides_change_values_and_are_validated():
     sc = load_scenario("codered-v2", ["worm.scan_rate.mean=3.5", "population.vulnerable=1000", "step=30s"])
-    assert sc.worm.scan_rate.mean == 3.5 and sc.population.vulnerable == 1000 and sc.step == 30
+    assert sc.worms[0].scan_rate.mean == 3.5 and sc.population.vulnerable == 1000 and sc.step == 30
 
 
 @pytest.mark.parametrize("override, fragment", [

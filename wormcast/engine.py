@@ -54,6 +54,40 @@ def patch_hazard(scenario: Scenario, periods=None) -> Hazard:
     return Hazard(b, r)
 
 
+class StreamView:
+    """The streams of one worm: the first worm keeps the plain names, worm k adds ``:k``."""
+
+    def __init__(self, streams: Streams, k: int):
+        self.streams, self.suffix = streams, "" if k == 0 else f":{k}"
+
+    def __getitem__(self, name: str) -> np.random.Generator:
+        return self.streams[name + self.suffix]
+
+
+class Strain:
+    """One worm of the scenario: its per-host scan rates, scanner, calendar and current phase."""
+
+    def __init__(self, k: int, worm, sim: "Simulation"):
+        self.k, self.worm = k, worm
+        self.streams = StreamView(sim.streams, k)
+        n = sim.world.n
+        self.rates = scan_rates(worm, n, self.streams["scan_rates"])
+        if sim.throttled.any():
+            self.rates[sim.throttled] = np.minimum(self.rates[sim.throttled], sim.scenario.defences.throttle.max_rate)
+        self.scanner = make_scanner(sim.world, worm, self.rates, self.streams)
+        self.scanner.bind_state(sim.state, SUSCEPTIBLE)
+        self.phases = calendar.phase_steps(worm.calendar, sim.scenario.start, sim.dt, sim.n_steps)
+        self.phase = self.phases[0][1]
+        self.phase_at = dict(self.phases[1:])
+        self.wrong_clock = sim.clock_draw < worm.wrong_clock_fraction
+        self.flood_rate = worm.flood_rate if worm.flood_target else 0.0
+        self.n_dormant = 0
+        release = 0.0 if worm.release is None else (worm.release - sim.scenario.start).total_seconds()
+        self.release_step = int(np.ceil(release / sim.dt - 1e-9))
+        default = sim.scenario.seeding.initial_infected if k == 0 else 1
+        self.initial = default if worm.initial_infected is None else worm.initial_infected
+
+
 class Simulation:
     """One run of one scenario with one seed. Build, then :meth:`run`."""
 
@@ -63,26 +97,21 @@ class Simulation:
         self.world = world if world is not None else build_world(
             scenario.population, self.streams["population"], scenario.base_dir, scenario.orgs)
         n = self.world.n
-        worm = scenario.worm
         self.dt = scenario.step
         self.n_steps = int(np.ceil(scenario.duration / self.dt - 1e-9))
         self.state = np.full(n, SUSCEPTIBLE, dtype=np.int8)
+        self.strain = np.full(n, -1, dtype=np.int8)  # which worm runs on the host
         self.epoch = np.zeros(n, dtype=np.int64)
         self.backdoor = np.zeros(n, dtype=bool)
         self.ever = np.zeros(n, dtype=bool)
         self.first_infected_at = np.full(n, np.nan)
-        self.rates = scan_rates(worm, n, self.streams["scan_rates"])
         self.throttled = np.zeros(n, dtype=bool)
         throttle = scenario.defences.throttle
         if throttle is not None:
             self.throttled = self.streams["throttle"].random(n) < throttle.share
-            self.rates[self.throttled] = np.minimum(self.rates[self.throttled], throttle.max_rate)
-        self.wrong_clock = self.streams["clock"].random(n) < worm.wrong_clock_fraction
-        self.scanner = make_scanner(self.world, worm, self.rates, self.streams)
-        self.scanner.bind_state(self.state, SUSCEPTIBLE)
+        self.clock_draw = self.streams["clock"].random(n)  # a host's clock is wrong for worms with fraction above it
+        self.strains = [Strain(k, w, self) for k, w in enumerate(scenario.worms)]
         self.reboot = Hazard.constant(scenario.hosts.reboot_rate_per_hour / 3600.0)
-        self.phases = calendar.phase_steps(worm.calendar, scenario.start, self.dt, self.n_steps)
-        self.phase = self.phases[0][1]
         self.queue = EventQueue(self.n_steps)
         self.counts = np.zeros(4, dtype=np.int64)
         self.counts[SUSCEPTIBLE] = n
@@ -107,43 +136,62 @@ class Simulation:
             self.counts -= np.bincount(before, minlength=4)
             leaving = ids[before == SUSCEPTIBLE] if new != SUSCEPTIBLE else ids[:0]
             if leaving.size:
-                self.scanner.susceptible_changed(leaving, -1)
+                self._susceptible_changed(leaving, -1)
         else:
             self.counts[old] -= ids.size
             if old == SUSCEPTIBLE and new != SUSCEPTIBLE:
-                self.scanner.susceptible_changed(ids, -1)
+                self._susceptible_changed(ids, -1)
         if new == SUSCEPTIBLE and ids.size and old != SUSCEPTIBLE:
-            self.scanner.susceptible_changed(ids, +1)
+            self._susceptible_changed(ids, +1)
         self.counts[new] += ids.size
         self.state[ids] = new
 
-    def infect(self, ids: np.ndarray, t: float) -> None:
-        """Infect susceptible hosts ``ids`` (unique) at time t (seconds)."""
+    def _susceptible_changed(self, ids: np.ndarray, sign: int) -> None:
+        for st in self.strains:
+            st.scanner.susceptible_changed(ids, sign)
+
+    def _by_strain(self, ids: np.ndarray):
+        """(strain, its hosts among ``ids``) for each worm present."""
+        if len(self.strains) == 1:
+            yield self.strains[0], ids
+            return
+        k = self.strain[ids]
+        for st in self.strains:
+            mine = ids[k == st.k]
+            if mine.size:
+                yield st, mine
+
+    def infect(self, ids: np.ndarray, t: float, k: int = 0) -> None:
+        """Infect susceptible hosts ``ids`` (unique) with worm ``k`` at time t (seconds)."""
         if ids.size == 0:
             return
-        if self.phase == calendar.SPREAD:
-            scan, scanning = None, ids
+        st = self.strains[k]
+        worm = st.worm
+        if st.phase == calendar.SPREAD:
+            scanning = ids
             self._set_state(ids, SCANNING, SUSCEPTIBLE)
         else:
-            scan = self.wrong_clock[ids]
+            scan = st.wrong_clock[ids]
             scanning = ids[scan]
             self._set_state(scanning, SCANNING, SUSCEPTIBLE)
             self._set_state(ids[~scan], DORMANT, SUSCEPTIBLE)
+            st.n_dormant += int(ids.size - scanning.size)
+        self.strain[ids] = k
         self.epoch[ids] += 1
         first = ~self.ever[ids]
         self.first_infected_at[ids[first]] = t
         self.ever[ids] = True
         self.n_ever += int(first.sum())
-        if self.scenario.worm.backdoor:
+        if worm.backdoor:
             fresh = ~self.backdoor[ids]
             self.n_backdoored += int(fresh.sum())
             self.backdoor[ids] = True
-        if isinstance(self.scanner, SharedSequenceScanner):
-            self.scanner.restart(ids)
-        self.scanner.start(scanning)
+        if isinstance(st.scanner, SharedSequenceScanner):
+            st.scanner.restart(ids)
+        st.scanner.start(scanning)
         clear_at = self.reboot.sample_after(np.full(ids.size, t), self.streams["reboots"])
-        if self.scenario.worm.lifetime is not None:
-            clear_at = np.minimum(clear_at, t + self.scenario.worm.lifetime)
+        if worm.lifetime is not None:
+            clear_at = np.minimum(clear_at, t + worm.lifetime)
         ok = np.isfinite(clear_at)
         if ok.any():
             self.queue.push((clear_at[ok] // self.dt).astype(np.int64), ids[ok], self.epoch[ids[ok]], EV_CLEAR)
@@ -152,8 +200,12 @@ class Simulation:
             self.orgbook.infected_hook(self, ids, t)
 
     def _end_infection(self, ids: np.ndarray, new_state: int, t: float) -> None:
-        scanning = ids[self.state[ids] == SCANNING]
-        self.scanner.stop(scanning)
+        """The worm stops running on ``ids`` (any of them may be idle already)."""
+        for st, mine in self._by_strain(ids):
+            state = self.state[mine]
+            st.scanner.stop(mine[state == SCANNING])
+            st.n_dormant -= int(np.count_nonzero(state == DORMANT))
+        self.strain[ids] = -1
         self.epoch[ids] += 1
         self._set_state(ids, new_state)
         if self.orgbook is not None:
@@ -194,17 +246,55 @@ class Simulation:
             self._clean(clean, t)
         return int(clear.size), int(patch.size)
 
-    def _enter_phase(self, phase: str) -> None:
-        self.phase = phase
-        keep_clock = ~self.wrong_clock
+    def _enter_phase(self, st: Strain, phase: str) -> None:
+        st.phase = phase
+        mine = (self.strain == st.k) & ~st.wrong_clock
         if phase == calendar.SPREAD:
-            ids = np.flatnonzero((self.state == DORMANT) & keep_clock)
+            ids = np.flatnonzero((self.state == DORMANT) & mine)
             self._set_state(ids, SCANNING, DORMANT)
-            self.scanner.start(ids)
+            st.scanner.start(ids)
+            st.n_dormant -= ids.size
         else:
-            ids = np.flatnonzero((self.state == SCANNING) & keep_clock)
-            self.scanner.stop(ids)
+            ids = np.flatnonzero((self.state == SCANNING) & mine)
+            st.scanner.stop(ids)
             self._set_state(ids, DORMANT, SCANNING)
+            st.n_dormant += ids.size
+
+    def _release(self, st: Strain) -> None:
+        """The worm's first copies: the first worm seeds hosts at random, a later one among the susceptible."""
+        rng = st.streams["seeding"]
+        if st.k == 0:
+            n0 = min(st.initial, self.world.n)
+            self.infect(np.sort(rng.choice(self.world.n, size=n0, replace=False)), st.release_step * self.dt, 0)
+            return
+        pool = np.flatnonzero(self.state == SUSCEPTIBLE)
+        n0 = min(st.initial, pool.size)
+        self.infect(np.sort(rng.choice(pool, size=n0, replace=False)), st.release_step * self.dt, st.k)
+
+    def _step_scans(self, dt: float) -> tuple[int, int, int, list[np.ndarray]]:
+        """Every worm's probes of the step; a host reached by several worms goes to one of them at random."""
+        probes = hits = 0
+        found = []
+        for st in self.strains:
+            p, h, targets = st.scanner.step(dt)
+            st.probes = p
+            probes += p
+            hits += h
+            if targets.size:
+                targets = targets[self.state[targets] == SUSCEPTIBLE]
+                q = st.worm.infection_success
+                if q < 1.0 and targets.size:
+                    targets = targets[st.streams["infection"].random(targets.size) < q]
+            found.append(targets)
+        if len(found) == 1:
+            new = np.unique(found[0])
+            return probes, hits, new.size, [new]
+        hosts = np.concatenate(found)
+        worm_of = np.repeat(np.arange(len(found)), [f.size for f in found])
+        order = self.streams["strain-ties"].permutation(hosts.size)
+        hosts, worm_of = hosts[order], worm_of[order]
+        uniq, first = np.unique(hosts, return_index=True)
+        return probes, hits, uniq.size, [uniq[worm_of[first] == k] for k in range(len(found))]
 
     # ---------------------------------------------------------------- the loop
 
@@ -213,32 +303,33 @@ class Simulation:
 
         t_wall = _time.perf_counter()
         sc, dt, n_steps = self.scenario, self.dt, self.n_steps
-        p_success = sc.worm.infection_success
-        flood_rate = sc.worm.flood_rate if sc.worm.flood_target else 0.0
-        series = StepSeries(n_steps)
-        rng_seed, rng_infect = self.streams["seeding"], self.streams["infection"]
-        n0 = min(sc.seeding.initial_infected, self.world.n)
-        self.infect(np.sort(rng_seed.choice(self.world.n, size=n0, replace=False)), 0.0)
-        phase_at = dict(self.phases[1:])
+        multi = len(self.strains) > 1
+        series = StepSeries(n_steps, [st.worm.name for st in self.strains] if multi else [])
+        releases: dict[int, list[Strain]] = {}
+        for st in self.strains:
+            releases.setdefault(st.release_step, []).append(st)
+        for st in releases.pop(0, []):
+            self._release(st)
         report_every = max(1, n_steps // 200)
-        state = self.state
         for s in range(n_steps):
-            if s in phase_at:
-                self._enter_phase(phase_at[s])
+            for st in self.strains:
+                if s in st.phase_at:
+                    self._enter_phase(st, st.phase_at[s])
+            for st in releases.get(s, ()):
+                self._release(st)
             if self.orgbook is not None:
                 self.orgbook.audit(self, s)
             cleared, patched = self._apply_events(s)
-            probes, hit_vuln, targets = self.scanner.step(dt)
-            if targets.size:
-                targets = targets[state[targets] == SUSCEPTIBLE]
-                if p_success < 1.0 and targets.size:
-                    targets = targets[rng_infect.random(targets.size) < p_success]
-            new = np.unique(targets)
-            self.infect(new, (s + 1) * dt)
+            probes, hit_vuln, n_new, new = self._step_scans(dt)
+            for k, ids in enumerate(new):
+                self.infect(ids, (s + 1) * dt, k)
             c = self.counts
-            flood = c[DORMANT] * flood_rate * dt if self.phase == calendar.FLOOD else 0.0
+            flood = sum(st.n_dormant * st.flood_rate * dt for st in self.strains if st.phase == calendar.FLOOD)
             series.record(s, c[SUSCEPTIBLE], c[SCANNING], c[DORMANT], c[PATCHED], self.n_backdoored,
-                          self.n_ever, new.size, probes, hit_vuln, cleared, patched, flood)
+                          self.n_ever, n_new, probes, hit_vuln, cleared, patched, flood)
+            if multi:
+                series.record_worms(s, [int(np.count_nonzero(self.strain == st.k)) for st in self.strains],
+                                    [st.probes for st in self.strains])
             if self.orgbook is not None:
                 self.orgbook.record(self, s)
             if progress is not None and (s % report_every == 0 or s == n_steps - 1):
@@ -248,7 +339,7 @@ class Simulation:
             series.data.update(self.orgbook.columns())
             orgs = self.orgbook.summary(self, n_steps * dt)
         wall = _time.perf_counter() - t_wall
-        result = Result(sc, self.seed, series, target_addresses=self.scanner.target_addresses,
+        result = Result(sc, self.seed, series, target_addresses=self.strains[0].scanner.target_addresses,
                         vulnerable=self.world.n, wall_seconds=wall, orgs=orgs)
         if sc.defences.throttle is not None:
             result.summary["throttled_hosts"] = int(self.throttled.sum())

@@ -53,9 +53,9 @@ def _target_list(excluded) -> np.ndarray:
 
 
 def run_reference(scenario: Scenario, world: World, seed: int) -> ReferenceRun:
-    worm, hosts = scenario.worm, scenario.hosts
-    if worm.calendar != "none" or len(hosts.patch) > 1:
-        raise WormcastError("the reference simulator supports no calendar and one constant patch rate")
+    worm, hosts = scenario.worms[0], scenario.hosts
+    if len(scenario.worms) > 1 or worm.calendar != "none" or len(hosts.patch) > 1:
+        raise WormcastError("the reference simulator supports one worm, no calendar and one constant patch rate")
     st = Streams(seed)
     rng = st["reference"]
     n, addrs = world.n, world.addresses

@@ -13,18 +13,32 @@ STOCKS = ("susceptible", "scanning", "dormant", "patched", "backdoored", "ever_i
 FLOWS = ("new_infections", "probes", "vulnerable_hits", "cleared", "new_patched", "flood_packets")
 
 
-class StepSeries:
-    """Preallocated per-step arrays: stocks at the end of each step, flows during it."""
+def slug(name: str) -> str:
+    """A column-friendly form of a worm's name: 'Code Red II' -> 'code_red_ii'."""
+    return "".join(c if c.isalnum() else "_" for c in name.lower()).strip("_")
 
-    def __init__(self, n_steps: int):
+
+class StepSeries:
+    """Preallocated per-step arrays: stocks at the end of each step, flows during it. With several worms,
+    also ``infected_<worm>`` (stock) and ``probes_<worm>`` (flow) per worm."""
+
+    def __init__(self, n_steps: int, worm_names: list[str] = ()):
         self.n_steps = n_steps
         self.data = {name: np.zeros(n_steps, dtype=np.int64) for name in STOCKS + FLOWS}
         self.data["flood_packets"] = np.zeros(n_steps, dtype=float)
         self._cols = [self.data[k] for k in STOCKS + FLOWS]
+        self.worm_keys = [slug(w) for w in worm_names]
+        self._worm_cols = [(self.data.setdefault(f"infected_{k}", np.zeros(n_steps, dtype=np.int64)),
+                            self.data.setdefault(f"probes_{k}", np.zeros(n_steps, dtype=np.int64)))
+                           for k in self.worm_keys]
 
     def record(self, s: int, *values) -> None:
         for col, v in zip(self._cols, values):
             col[s] = v
+
+    def record_worms(self, s: int, infected: list[int], probes: list[int]) -> None:
+        for (ci, cp), i, p in zip(self._worm_cols, infected, probes):
+            ci[s], cp[s] = i, p
 
 
 class Result:
@@ -59,6 +73,9 @@ class Result:
             out[name] = d[name][ends]
         for name in FLOWS:
             out[name] = np.add.reduceat(d[name], starts)
+        for k in self.series.worm_keys:
+            out[f"infected_{k}"] = d[f"infected_{k}"][ends]
+            out[f"probes_{k}"] = np.add.reduceat(d[f"probes_{k}"], starts)
         for name in d:
             if name.startswith("org_"):  # per-organisation stocks
                 out[name] = d[name][ends]
@@ -87,13 +104,14 @@ class Result:
         else:
             per_min = d["new_infections"] * (60.0 / dt)
         half = np.flatnonzero(d["ever_infected"] * 2 >= self.vulnerable)
-        return {
+        summary = {
             "scenario": sc.name,
             "seed": self.seed,
             "start": iso(sc.start),
             "end": iso(sc.end),
-            "worm": sc.worm.name,
-            "signature": sc.worm.signature,
+            "worm": " + ".join(w.name for w in sc.worms),
+            "signature": sc.worms[0].signature,
+            "signatures": [w.signature for w in sc.worms if w.signature],
             "vulnerable": int(self.vulnerable),
             "target_addresses": int(self.target_addresses),
             "ever_infected": int(d["ever_infected"][-1]) if n else 0,
@@ -107,9 +125,16 @@ class Result:
             "patched_at_end": int(d["patched"][-1]) if n else 0,
             "probes_total": int(d["probes"].sum()),
             "probes_per_address": float(d["probes"].sum() / self.target_addresses),
-            "flood_target": sc.worm.flood_target,
+            "flood_target": next((w.flood_target for w in sc.worms if w.flood_target), None),
             "flood_packets_total": float(d["flood_packets"].sum()),
             "step_seconds": dt,
             "wall_seconds": round(float(self.wall_seconds), 4),
             "version": __version__,
         }
+        if self.series.worm_keys:
+            summary["worms"] = {
+                w.name: {"peak_infected": int(d[f"infected_{k}"].max(initial=0)),
+                         "infected_at_end": int(d[f"infected_{k}"][-1]) if n else 0,
+                         "probes_total": int(d[f"probes_{k}"].sum())}
+                for w, k in zip(sc.worms, self.series.worm_keys)}
+        return summary

@@ -57,6 +57,12 @@ class Worm(_Model):
     backdoor: bool = False
     flood_target: Optional[str] = None
     flood_rate: float = Field(0.0, ge=0, description="packets per second per flooding host")
+    initial_infected: Optional[int] = Field(
+        None, ge=0, description="hosts infected at release (default: seeding.initial_infected for the first worm, "
+        "1 for the others)")
+    release: Optional[datetime] = Field(None, description="when the first copies appear (default: start)")
+
+    _release_utc = field_validator("release")(lambda v: None if v is None else as_utc(v))
 
     _dur = field_validator("lifetime", mode="before")(lambda v: None if v is None else _duration(v))
 
@@ -221,7 +227,7 @@ class Scenario(_Model):
     step: float = Field(10.0, description="engine time step")
     interval: float = Field(60.0, description="reporting interval of the time series")
     population: Population
-    worm: Worm
+    worm: list[Worm] = Field(description="one worm (a table), or several competing for the hosts ([[worm]])")
     hosts: Hosts = Field(default_factory=Hosts)
     seeding: Seeding = Field(default_factory=Seeding)
     orgs: list[Organisation] = Field(default_factory=list)
@@ -230,6 +236,7 @@ class Scenario(_Model):
 
     _utc = field_validator("start", "end")(lambda v: as_utc(v))
     _dur = field_validator("step", "interval", mode="before")(lambda v: _duration(v))
+    _one_worm = field_validator("worm", mode="before")(lambda v: [v] if isinstance(v, (dict, Worm)) else v)
 
     @model_validator(mode="after")
     def _check(self) -> "Scenario":
@@ -242,6 +249,13 @@ class Scenario(_Model):
             raise ValueError(f"interval ({self.interval:g}s) must be a positive multiple of step ({self.step:g}s)")
         if self.population.vulnerable is not None and self.seeding.initial_infected > self.population.vulnerable:
             raise ValueError("seeding.initial_infected exceeds population.vulnerable")
+        if not self.worm:
+            raise ValueError("worm: give at least one worm")
+        if len({w.name for w in self.worm}) != len(self.worm):
+            raise ValueError("worm: two worms have the same name")
+        for w in self.worms:
+            if w.release is not None and not (self.start <= w.release < self.end):
+                raise ValueError(f"worm {w.name!r}: release {w.release.isoformat()} is outside start..end")
         names = [o.name for o in self.orgs]
         if len(set(names)) != len(names):
             raise ValueError("two organisations have the same name")
@@ -254,6 +268,11 @@ class Scenario(_Model):
     @property
     def duration(self) -> float:
         return (self.end - self.start).total_seconds()
+
+    @property
+    def worms(self) -> list[Worm]:
+        """The worms of the scenario (most scenarios have one)."""
+        return self.worm
 
 
 # ---------------------------------------------------------------- loading
@@ -271,9 +290,12 @@ def _read_toml(text: str, origin: str) -> dict:
         raise WormcastError(f"{origin}: malformed TOML ({exc})") from None
 
 
-def _format_validation(exc: ValidationError, origin: str) -> str:
+def _format_validation(exc: ValidationError, origin: str, single_worm: bool = False) -> str:
     err = exc.errors()[0]
-    loc = ".".join(str(p) for p in err["loc"]) or "scenario"
+    parts = list(err["loc"])
+    if single_worm and parts[:2] == ["worm", 0]:  # the file wrote one [worm] table: say worm.x, not worm.0.x
+        parts = ["worm"] + parts[2:]
+    loc = ".".join(str(p) for p in parts) or "scenario"
     msg = err["msg"].removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":
         msg = "unknown key"
@@ -317,14 +339,22 @@ def apply_overrides(data: dict, overrides: list[str]) -> dict:
         if not parts:
             raise WormcastError(f"--set {item!r}: empty key")
         node = data
-        for part in parts[:-1]:
-            child = node.get(part)
-            if child is None:
-                child = node[part] = {}
-            if not isinstance(child, dict):
-                raise WormcastError(f"--set {key}: {part} is not a table")
-            node = child
-        node[parts[-1]] = _parse_value(text.strip())
+        for i, part in enumerate(parts):
+            last = i == len(parts) - 1
+            if isinstance(node, list):
+                if not part.isdigit() or int(part) >= len(node):
+                    raise WormcastError(f"--set {key}: {'.'.join(parts[:i]) or key} is a list; "
+                                        f"index it with 0..{len(node) - 1}")
+                part = int(part)
+            elif not isinstance(node, dict):
+                raise WormcastError(f"--set {key}: {'.'.join(parts[:i])} is not a table")
+            if last:
+                node[part] = _parse_value(text.strip())
+            else:
+                child = node[part] if isinstance(node, list) else node.get(part)
+                if child is None:
+                    child = node[part] = {}
+                node = child
     return data
 
 
@@ -332,7 +362,7 @@ def from_dict(data: dict, origin: str = "scenario", base_dir: str | None = None)
     try:
         scenario = Scenario.model_validate({**data, "base_dir": base_dir})
     except ValidationError as exc:
-        raise WormcastError(_format_validation(exc, origin)) from None
+        raise WormcastError(_format_validation(exc, origin, isinstance(data.get("worm"), dict))) from None
     return scenario
 
 
