@@ -48,6 +48,7 @@ def cmd_presets(args) -> int:
 
 def cmd_run(args) -> int:
     from .api import resolve
+    from .counterfactual import audit_comparison
     from .engine import Simulation
     from .output import write_run
     from .report import words
@@ -79,6 +80,10 @@ def cmd_run(args) -> int:
         result = Simulation(scenario, args.seed).run(update)
     finally:
         close()
+    comparison = audit_comparison(scenario, args.seed) if any(
+        o.audit is not None and o.audit.compare for o in scenario.orgs) else {}
+    for name, rows in comparison.items():
+        result.summary["orgs"][name]["audit_comparison"] = rows
     write_run(result, out, interval)
     print(words(result.summary))
     print(f"Wrote {out}/: summary.json, timeseries.parquet, timeseries.csv, outbreak.png, report.html")

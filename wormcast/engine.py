@@ -261,13 +261,16 @@ class Simulation:
             st.n_dormant += ids.size
 
     def _release(self, st: Strain) -> None:
-        """The worm's first copies: the first worm seeds hosts at random, a later one among the susceptible."""
+        """The worm's first copies, on hosts outside the organisations: the first worm's at random, a later
+        one's among the susceptible."""
         rng = st.streams["seeding"]
+        outside = self.world.org < 0  # organisations' servers start clean
         if st.k == 0:
-            n0 = min(st.initial, self.world.n)
-            self.infect(np.sort(rng.choice(self.world.n, size=n0, replace=False)), st.release_step * self.dt, 0)
+            pool = np.flatnonzero(outside)
+            n0 = min(st.initial, pool.size)
+            self.infect(np.sort(rng.choice(pool, size=n0, replace=False)), st.release_step * self.dt, 0)
             return
-        pool = np.flatnonzero(self.state == SUSCEPTIBLE)
+        pool = np.flatnonzero((self.state == SUSCEPTIBLE) & outside)
         n0 = min(st.initial, pool.size)
         self.infect(np.sort(rng.choice(pool, size=n0, replace=False)), st.release_step * self.dt, st.k)
 

@@ -35,6 +35,13 @@ def words(summary: dict) -> str:
         if "users_exposed_fraction" in o:
             parts = ", ".join(f"{p.replace('_', '-')} {100 * v:.1f}%" for p, v in o["users_exposed_fraction"].items())
             lines.append(f"    Users with a session on a compromised front-end ({o['users']:,} users): {parts}.")
+        for row in o.get("audit_comparison", []):
+            exposed = row["users_exposed_fraction"]
+            users = f"; users exposed (round-robin) {100 * exposed['round_robin']:.1f}%" if exposed and \
+                "round_robin" in exposed else ""
+            lines.append(f"    With an audit every {row['audit_interval_h']:g} h: backdoors open "
+                         f"{row['backdoor_open_hours']:.1f} server-hours (longest {row['backdoor_open_hours_max']:.1f} h)"
+                         f", at most {row['max_infected_servers']} servers infected{users}.")
     return "\n".join(lines)
 
 
@@ -58,10 +65,21 @@ def render(summary: dict, df, scenario, outbreak_png: bytes | None = None) -> st
         body.append(png_img(org_figure(df, name, o), f"servers of {name}"))
         rows = []
         for k, v in o.items():
+            if k == "audit_comparison":
+                continue
             if isinstance(v, dict):
                 v = ", ".join(f"{p}: {round(x, 4) if isinstance(x, float) else x}" for p, x in v.items())
             rows.append((k, round(v, 4) if isinstance(v, float) else v))
         body.append(table(["figure", "value"], rows))
+        if o.get("audit_comparison"):
+            body.append("<h3>What the audit interval changes (same seed, reruns)</h3>")
+            body.append(table(
+                ["audit every (h)", "backdoor server-hours", "longest backdoor (h)", "max infected servers",
+                 "users exposed (round-robin / random / sticky)"],
+                [(r["audit_interval_h"], round(r["backdoor_open_hours"], 2), round(r["backdoor_open_hours_max"], 2),
+                  r["max_infected_servers"],
+                  " / ".join(f"{100 * x:.1f}%" for x in (r["users_exposed_fraction"] or {}).values()))
+                 for r in o["audit_comparison"]]))
     body.append("<h2>Summary</h2>")
     body.append(table(["figure", "value"], [(k, round(v, 4) if isinstance(v, float) else v)
                                             for k, v in summary.items() if k != "orgs"]))

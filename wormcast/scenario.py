@@ -148,8 +148,11 @@ class OrgAudit(_Model):
     detection: float = Field(1.0, ge=0, le=1)
     delay: float = Field(0.0, description="from detection to clean and patched")
     first: Optional[datetime] = Field(None, description="first audit (default: start + interval)")
+    compare: list[float] = Field(default_factory=list,
+                                 description="other intervals to rerun the scenario with, to show what they change")
 
     _dur = field_validator("interval", "delay", mode="before")(lambda v: _duration(v))
+    _durs = field_validator("compare", mode="before")(lambda v: [_duration(x) for x in v])
     _utc = field_validator("first")(lambda v: None if v is None else as_utc(v))
 
 
