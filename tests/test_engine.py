@@ -91,8 +91,8 @@ def test_codered_ii_leaves_backdoors_after_its_lifetime():
     # the per-block susceptible counts the localized scanner keeps match the states
     for lv in sim.strains[0].scanner.levels:
         if lv["prefix"]:
-            recount = np.bincount(lv["host_block"][sim.state == SUSCEPTIBLE], minlength=lv["susceptible"].size)
-            assert np.array_equal(recount, lv["susceptible"])
+            recount = np.bincount(lv["host_block"][sim.state == SUSCEPTIBLE], minlength=lv["infectable"].size)
+            assert np.array_equal(recount, lv["infectable"])
 
 
 def test_patching_removes_hosts_from_the_outbreak():

@@ -46,7 +46,8 @@ def test_code_red_v2_and_ii_share_the_hosts():
     data, _, _ = load_raw("codered-v2")
     v2 = apply_overrides(copy.deepcopy(data), ["worm.scan_rate.mean=5", "worm.initial_infected=20"])["worm"]
     crii_data, _, _ = load_raw("codered-ii")
-    crii = apply_overrides(crii_data, ["worm.release=2001-08-04T00:00:00Z", "worm.initial_infected=20"])["worm"]
+    crii = apply_overrides(crii_data, ["worm.release=2001-08-04T00:00:00Z", "worm.initial_infected=20",
+                                       "worm.displaces=['Code Red I v2']"])["worm"]
     data.update(start="2001-08-01T00:00:00Z", end="2001-08-05T00:00:00Z", step="30s", interval="10min",
                 worm=[v2, crii])
     data = apply_overrides(data, ["population.vulnerable=20000", "hosts.reboot_rate_per_hour=0.02"])
@@ -63,3 +64,27 @@ def test_code_red_v2_and_ii_share_the_hosts():
     assert np.all(sim.state[sim.strain == 1] != DORMANT)  # Code Red II has no calendar
     assert (df.infected_code_red_i_v2 + df.infected_code_red_ii == df.infected).all()
     assert r.summary["signatures"] == ["codered1", "codered2"]
+    # Code Red II takes over hosts running v2; the per-block counts its scanner keeps stay exact
+    st = sim.strains[1]
+    for lv in st.scanner.levels:
+        if lv["prefix"]:
+            recount = np.bincount(lv["host_block"][st.scanner.targetable[st.infectable(st.scanner.targetable)]],
+                                  minlength=lv["infectable"].size)
+            assert np.array_equal(recount, lv["infectable"])
+
+
+def test_a_displacing_worm_takes_over_running_copies():
+    """With v2 saturating the hosts first, Code Red II spreads only if it can take over v2's hosts."""
+    data, _, _ = load_raw("codered-v2")
+    v2 = apply_overrides(copy.deepcopy(data), ["worm.scan_rate.mean=400", "worm.initial_infected=20"])["worm"]
+    crii_data, _, _ = load_raw("codered-ii")
+    reached = {}
+    for displaces in ("[]", "['Code Red I v2']"):
+        crii = apply_overrides(copy.deepcopy(crii_data), ["worm.release=2001-08-02T00:00:00Z",
+                                                          "worm.initial_infected=20", f"worm.displaces={displaces}"])
+        data2 = dict(copy.deepcopy(data), start="2001-08-01T00:00:00Z", end="2001-08-03T00:00:00Z", step="30s",
+                     interval="10min", worm=[v2, crii["worm"]])
+        data2 = apply_overrides(data2, ["population.vulnerable=20000", "hosts.reboot_rate_per_hour=0"])
+        r = Simulation(from_dict(data2, "takeover"), 1).run()
+        reached[displaces] = r.summary["backdoored_at_end"]
+    assert reached["[]"] <= 20 and reached["['Code Red I v2']"] > 5000

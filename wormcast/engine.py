@@ -75,7 +75,8 @@ class Strain:
         if sim.throttled.any():
             self.rates[sim.throttled] = np.minimum(self.rates[sim.throttled], sim.scenario.defences.throttle.max_rate)
         self.scanner = make_scanner(sim.world, worm, self.rates, self.streams)
-        self.scanner.bind_state(sim.state, SUSCEPTIBLE)
+        self.scanner.bind(self.infectable)
+        self.sim = sim
         self.phases = calendar.phase_steps(worm.calendar, sim.scenario.start, sim.dt, sim.n_steps)
         self.phase = self.phases[0][1]
         self.phase_at = dict(self.phases[1:])
@@ -86,6 +87,17 @@ class Strain:
         self.release_step = int(np.ceil(release / sim.dt - 1e-9))
         default = sim.scenario.seeding.initial_infected if k == 0 else 1
         self.initial = default if worm.initial_infected is None else worm.initial_infected
+        names = [w.name for w in sim.scenario.worms]
+        # displaces[j]: this worm takes over hosts running worm j; the extra last entry stands for "none" (-1)
+        self.displaces = np.array([nm in worm.displaces for nm in names] + [False])
+
+    def infectable(self, ids: np.ndarray) -> np.ndarray:
+        """Hosts this worm can infect: susceptible ones, and those running a worm it displaces."""
+        state = self.sim.state[ids]
+        ok = state == SUSCEPTIBLE
+        if self.displaces.any():
+            ok |= ((state == SCANNING) | (state == DORMANT)) & self.displaces[self.sim.strain[ids]]
+        return ok
 
 
 class Simulation:
@@ -111,6 +123,7 @@ class Simulation:
             self.throttled = self.streams["throttle"].random(n) < throttle.share
         self.clock_draw = self.streams["clock"].random(n)  # a host's clock is wrong for worms with fraction above it
         self.strains = [Strain(k, w, self) for k, w in enumerate(scenario.worms)]
+        self.tracking = [st for st in self.strains if st.scanner.tracks_infectable]
         self.reboot = Hazard.constant(scenario.hosts.reboot_rate_per_hour / 3600.0)
         self.queue = EventQueue(self.n_steps)
         self.counts = np.zeros(4, dtype=np.int64)
@@ -132,23 +145,21 @@ class Simulation:
 
     def _set_state(self, ids: np.ndarray, new: int, old: int | None = None) -> None:
         if old is None:
-            before = self.state[ids]
-            self.counts -= np.bincount(before, minlength=4)
-            leaving = ids[before == SUSCEPTIBLE] if new != SUSCEPTIBLE else ids[:0]
-            if leaving.size:
-                self._susceptible_changed(leaving, -1)
+            self.counts -= np.bincount(self.state[ids], minlength=4)
         else:
             self.counts[old] -= ids.size
-            if old == SUSCEPTIBLE and new != SUSCEPTIBLE:
-                self._susceptible_changed(ids, -1)
-        if new == SUSCEPTIBLE and ids.size and old != SUSCEPTIBLE:
-            self._susceptible_changed(ids, +1)
         self.counts[new] += ids.size
         self.state[ids] = new
 
-    def _susceptible_changed(self, ids: np.ndarray, sign: int) -> None:
-        for st in self.strains:
-            st.scanner.susceptible_changed(ids, sign)
+    def _infectable_before(self, ids: np.ndarray) -> list:
+        """Snapshot, for the worms whose scanners track it, of which ``ids`` they can infect."""
+        return [(st, st.infectable(ids)) for st in self.tracking]
+
+    def _infectable_after(self, ids: np.ndarray, before: list) -> None:
+        for st, was in before:
+            now = st.infectable(ids)
+            st.scanner.infectable_changed(ids[now & ~was], +1)
+            st.scanner.infectable_changed(ids[was & ~now], -1)
 
     def _by_strain(self, ids: np.ndarray):
         """(strain, its hosts among ``ids``) for each worm present."""
@@ -167,6 +178,10 @@ class Simulation:
             return
         st = self.strains[k]
         worm = st.worm
+        running = ids[self.state[ids] != SUSCEPTIBLE]
+        if running.size:  # hosts running a worm this one displaces
+            self._end_infection(running, SUSCEPTIBLE, t)
+        before = self._infectable_before(ids)
         if st.phase == calendar.SPREAD:
             scanning = ids
             self._set_state(ids, SCANNING, SUSCEPTIBLE)
@@ -195,12 +210,14 @@ class Simulation:
         ok = np.isfinite(clear_at)
         if ok.any():
             self.queue.push((clear_at[ok] // self.dt).astype(np.int64), ids[ok], self.epoch[ids[ok]], EV_CLEAR)
+        self._infectable_after(ids, before)
         if self.orgbook is not None:
             self.orgbook.changed(self, ids, t)
             self.orgbook.infected_hook(self, ids, t)
 
     def _end_infection(self, ids: np.ndarray, new_state: int, t: float) -> None:
         """The worm stops running on ``ids`` (any of them may be idle already)."""
+        before = self._infectable_before(ids)
         for st, mine in self._by_strain(ids):
             state = self.state[mine]
             st.scanner.stop(mine[state == SCANNING])
@@ -208,6 +225,7 @@ class Simulation:
         self.strain[ids] = -1
         self.epoch[ids] += 1
         self._set_state(ids, new_state)
+        self._infectable_after(ids, before)
         if self.orgbook is not None:
             self.orgbook.changed(self, ids, t)
 
@@ -262,7 +280,7 @@ class Simulation:
 
     def _release(self, st: Strain) -> None:
         """The worm's first copies, on hosts outside the organisations: the first worm's at random, a later
-        one's among the susceptible."""
+        one's among the hosts it can infect then."""
         rng = st.streams["seeding"]
         outside = self.world.org < 0  # organisations' servers start clean
         if st.k == 0:
@@ -270,7 +288,8 @@ class Simulation:
             n0 = min(st.initial, pool.size)
             self.infect(np.sort(rng.choice(pool, size=n0, replace=False)), st.release_step * self.dt, 0)
             return
-        pool = np.flatnonzero((self.state == SUSCEPTIBLE) & outside)
+        pool = np.flatnonzero(outside)
+        pool = pool[st.infectable(pool)]
         n0 = min(st.initial, pool.size)
         self.infect(np.sort(rng.choice(pool, size=n0, replace=False)), st.release_step * self.dt, st.k)
 
@@ -284,7 +303,7 @@ class Simulation:
             probes += p
             hits += h
             if targets.size:
-                targets = targets[self.state[targets] == SUSCEPTIBLE]
+                targets = targets[st.infectable(targets)]
                 q = st.worm.infection_success
                 if q < 1.0 and targets.size:
                     targets = targets[st.streams["infection"].random(targets.size) < q]

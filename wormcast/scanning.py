@@ -59,11 +59,14 @@ class Scanner:
             self.n_scanning -= ids.size
             self.total_rate = 0.0 if self.n_scanning == 0 else max(0.0, self.total_rate - float(self.rates[ids].sum()))
 
-    def bind_state(self, state: np.ndarray, susceptible_code: int) -> None:
-        """Only scanners that track susceptible hosts per block need the engine's state array."""
+    tracks_infectable = False
 
-    def susceptible_changed(self, ids: np.ndarray, sign: int) -> None:
-        """Hosts ``ids`` entered (+1) or left (-1) the susceptible state."""
+    def bind(self, infectable) -> None:
+        """``infectable(ids) -> bool mask``: which hosts this worm can infect now (the engine knows)."""
+        self.infectable = infectable
+
+    def infectable_changed(self, ids: np.ndarray, sign: int) -> None:
+        """Hosts ``ids`` became (+1) or stopped being (-1) infectable by this worm (trackers only)."""
 
     def step(self, dt: float) -> tuple[int, int, np.ndarray]:
         """(probes sent, probes that reached a vulnerable host, reached hosts that may be susceptible)."""
@@ -96,7 +99,7 @@ class LocalizedScanner(Scanner):
     is never the source, so excluding the source's own address only changes the denominator (block size - 1),
     which keeps the draw exact for every host whose state can change. Work per step grows with the blocks
     where a susceptible host is hit, not with the probes: per-block susceptible counts are kept up to date
-    through :meth:`susceptible_changed`.
+    through :meth:`infectable_changed` (infectable: susceptible, or running a worm this one displaces).
     """
 
     def __init__(self, *args):
@@ -124,21 +127,19 @@ class LocalizedScanner(Scanner):
             self.levels.append(dict(
                 prefix=k, prob=pref.probability, host_block=inverse, block_rate=np.zeros(blocks.size),
                 start=lo, width=hi - lo, denom=denom.astype(float),
-                susceptible=np.bincount(inverse[self.targetable], minlength=blocks.size).astype(np.int64),
+                infectable=np.bincount(inverse[self.targetable], minlength=blocks.size).astype(np.int64),
             ))
         self.is_target = is_target
 
-    def bind_state(self, state: np.ndarray, susceptible_code: int) -> None:
-        """The engine's state array (read only here), to enumerate susceptible hosts of a hit block."""
-        self.state, self.susceptible_code = state, susceptible_code
+    tracks_infectable = True
 
-    def susceptible_changed(self, ids: np.ndarray, sign: int) -> None:
+    def infectable_changed(self, ids: np.ndarray, sign: int) -> None:
         ids = ids[self.is_target[ids]]
         if ids.size == 0:
             return
         for lv in self.levels:
             if lv["prefix"]:
-                np.add.at(lv["susceptible"], lv["host_block"][ids], sign)
+                np.add.at(lv["infectable"], lv["host_block"][ids], sign)
 
     def _update(self, ids: np.ndarray, sign: float) -> None:
         for lv in self.levels:
@@ -164,7 +165,7 @@ class LocalizedScanner(Scanner):
         active = np.flatnonzero(lv["block_rate"] > 1e-12)
         lam = lv["block_rate"][active] * (lv["prob"] * dt)
         d = lv["denom"][active]
-        sus = lv["susceptible"][active]
+        sus = lv["infectable"][active]
         other = np.maximum(lv["width"][active] - sus - (1 if self.worm.skip_self else 0), 0)
         lam_sus = lam * sus / d
         lam_other = float((lam * other / d).sum())
@@ -180,8 +181,8 @@ class LocalizedScanner(Scanner):
         blocks, k = active[cand[hit]], k[hit]
         start, width = lv["start"][blocks], lv["width"][blocks]
         members = self.targetable[_ranges(start, start + width)]
-        members = members[self.state[members] == self.susceptible_code]
-        count = lv["susceptible"][blocks]
+        members = members[self.infectable(members)]
+        count = lv["infectable"][blocks]
         first = np.cumsum(count) - count
         picks = _expand(first, k, count, s["targets"])
         return n_sus + n_other + n_miss, n_sus + n_other, members[picks]

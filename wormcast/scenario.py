@@ -61,6 +61,8 @@ class Worm(_Model):
         None, ge=0, description="hosts infected at release (default: seeding.initial_infected for the first worm, "
         "1 for the others)")
     release: Optional[datetime] = Field(None, description="when the first copies appear (default: start)")
+    displaces: list[str] = Field(default_factory=list, description="names of worms whose running copies this one "
+                                 "takes over (a host runs one worm at a time)")
 
     _release_utc = field_validator("release")(lambda v: None if v is None else as_utc(v))
 
@@ -256,6 +258,10 @@ class Scenario(_Model):
             raise ValueError("worm: give at least one worm")
         if len({w.name for w in self.worm}) != len(self.worm):
             raise ValueError("worm: two worms have the same name")
+        for w in self.worm:
+            for other in w.displaces:
+                if other not in {x.name for x in self.worm} or other == w.name:
+                    raise ValueError(f"worm {w.name!r}: displaces {other!r}, which is not another worm of the scenario")
         for w in self.worms:
             if w.release is not None and not (self.start <= w.release < self.end):
                 raise ValueError(f"worm {w.name!r}: release {w.release.isoformat()} is outside start..end")
