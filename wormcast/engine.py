@@ -15,6 +15,7 @@ import numpy as np
 
 from . import calendar
 from .events import EventQueue
+from .filtering import Delivery
 from .hazard import Hazard
 from .orgs import OrgBook
 from .results import Result, StepSeries
@@ -26,7 +27,7 @@ from .world import World, build_world
 # Host states (mutually exclusive). A backdoor is a separate flag: it outlives the worm and survives patching.
 SUSCEPTIBLE, SCANNING, DORMANT, PATCHED = 0, 1, 2, 3
 STATE_NAMES = {SUSCEPTIBLE: "susceptible", SCANNING: "scanning", DORMANT: "dormant", PATCHED: "patched"}
-EV_PATCH, EV_CLEAR, EV_CLEAN = 0, 1, 2
+EV_PATCH, EV_CLEAR, EV_CLEAN, EV_BLACKLIST = 0, 1, 2, 3
 
 
 def scan_rates(worm, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -123,6 +124,10 @@ class Simulation:
             self.throttled = self.streams["throttle"].random(n) < throttle.share
         self.clock_draw = self.streams["clock"].random(n)  # a host's clock is wrong for worms with fraction above it
         self.strains = [Strain(k, w, self) for k, w in enumerate(scenario.worms)]
+        self.delivery = Delivery(scenario, self.world, self.streams["containment"])
+        if self.delivery.active:
+            for st in self.strains:
+                st.scanner.set_delivery(self.delivery.klass, self.delivery.masks)
         self.tracking = [st for st in self.strains if st.scanner.tracks_infectable]
         self.reboot = Hazard.constant(scenario.hosts.reboot_rate_per_hour / 3600.0)
         self.queue = EventQueue(self.n_steps)
@@ -211,6 +216,14 @@ class Simulation:
         if ok.any():
             self.queue.push((clear_at[ok] // self.dt).astype(np.int64), ids[ok], self.epoch[ids[ok]], EV_CLEAR)
         self._infectable_after(ids, before)
+        delay = self.delivery.blacklist_delay()
+        if delay is not None:
+            fresh = ids[~self.delivery.blacklisted[ids]]
+            if delay == 0:
+                self._reclassify(fresh, blacklist=True)
+            else:
+                self.queue.push(np.full(fresh.size, int((t + delay) // self.dt)), fresh, np.zeros(fresh.size),
+                                EV_BLACKLIST)
         if self.orgbook is not None:
             self.orgbook.changed(self, ids, t)
             self.orgbook.infected_hook(self, ids, t)
@@ -262,7 +275,22 @@ class Simulation:
         clean = hosts[kinds == EV_CLEAN]
         if clean.size:
             self._clean(clean, t)
+        listed = hosts[kinds == EV_BLACKLIST]
+        if listed.size:
+            self._reclassify(np.unique(listed[~self.delivery.blacklisted[listed]]), blacklist=True)
         return int(clear.size), int(patch.size)
+
+    def _reclassify(self, ids: np.ndarray, blacklist: bool = False) -> None:
+        """Change delivery classes (a filter starts acting): scanning hosts leave and rejoin their scanner."""
+        d = self.delivery
+        scanning = ids[self.state[ids] == SCANNING]
+        for st, mine in self._by_strain(scanning):
+            st.scanner.stop(mine)
+        if blacklist:
+            d.blacklisted[ids] = True
+        d.klass[ids] = d.classes(ids)
+        for st, mine in self._by_strain(scanning):
+            st.scanner.start(mine)
 
     def _enter_phase(self, st: Strain, phase: str) -> None:
         st.phase = phase
@@ -330,6 +358,10 @@ class Simulation:
         releases: dict[int, list[Strain]] = {}
         for st in self.strains:
             releases.setdefault(st.release_step, []).append(st)
+        content_step = self.delivery.content_step(dt)
+        if content_step == 0:
+            self.delivery.content_on = True
+            self._reclassify(np.arange(self.world.n))
         for st in releases.pop(0, []):
             self._release(st)
         report_every = max(1, n_steps // 200)
@@ -339,6 +371,9 @@ class Simulation:
                     self._enter_phase(st, st.phase_at[s])
             for st in releases.get(s, ()):
                 self._release(st)
+            if s == content_step:
+                self.delivery.content_on = True
+                self._reclassify(np.arange(self.world.n))
             if self.orgbook is not None:
                 self.orgbook.audit(self, s)
             cleared, patched = self._apply_events(s)
@@ -365,6 +400,13 @@ class Simulation:
                         vulnerable=self.world.n, wall_seconds=wall, orgs=orgs)
         if sc.defences.throttle is not None:
             result.summary["throttled_hosts"] = int(self.throttled.sum())
+        cont = sc.defences.containment
+        if cont is not None:
+            d = self.delivery
+            result.summary["containment"] = {
+                "strategy": cont.strategy, "reaction_time_h": cont.reaction_time / 3600.0,
+                "covered_hosts": int(d.covered.sum()), "covered_infected": int((d.covered & self.ever).sum()),
+                "blacklisted_hosts": int(d.blacklisted.sum())}
         return result
 
 

@@ -20,6 +20,11 @@ def words(summary: dict) -> str:
         lines.append("  Fewer than half of the vulnerable hosts were ever infected.")
     lines.append(f"  Worm probes sent: {s['probes_total']:.3g} ({s['probes_per_address']:.1f} per address "
                  f"of the {s['target_addresses']:,} it scans).")
+    c = s.get("containment")
+    if c:
+        extra = f", {c['blacklisted_hosts']:,} addresses blacklisted" if c["strategy"] == "blacklist" else ""
+        lines.append(f"  Containment ({c['strategy']}, acting after {c['reaction_time_h']:g} h): {c['covered_hosts']:,} "
+                     f"vulnerable hosts behind filters, {c['covered_infected']:,} of them infected{extra}.")
     if s.get("throttled_hosts") is not None:
         lines.append(f"  Throttled hosts (capped scan rate): {s['throttled_hosts']:,}.")
     if s.get("backdoored_at_end"):
@@ -82,7 +87,7 @@ def render(summary: dict, df, scenario, outbreak_png: bytes | None = None) -> st
                  for r in o["audit_comparison"]]))
     body.append("<h2>Summary</h2>")
     body.append(table(["figure", "value"], [(k, round(v, 4) if isinstance(v, float) else v)
-                                            for k, v in summary.items() if k != "orgs"]))
+                                            for k, v in summary.items() if not isinstance(v, dict)]))
     body.append("<h2>Scenario</h2>")
     body.append(f"<pre>{esc(scenario.model_dump_json(indent=2, by_alias=True, exclude={'base_dir'}))}</pre>")
     body.append('<p class="muted">Made by wormcast, a simulator: no packet was sent to anyone.</p>')

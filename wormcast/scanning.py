@@ -48,16 +48,50 @@ class Scanner:
         self.targetable = np.flatnonzero(~in_ranges(world.addresses, self.excluded))
         self.n_scanning = 0
         self.total_rate = 0.0
+        self.klass = np.zeros(world.n, dtype=np.int64)
+        self.deliver: list = [None]
+        self.class_rate = np.zeros(1)
+
+    def set_delivery(self, klass: np.ndarray, deliver: list) -> None:
+        """Filters between sources and destinations (containment, egress filtering): a scanning host of class c
+        has its probes delivered only to hosts where ``deliver[c]`` is True (None: everywhere). ``klass`` is
+        the engine's array; a host's class changes only while it is not scanning (stop, change, start)."""
+        self.klass, self.deliver = klass, deliver
+        self.class_rate = np.zeros(len(deliver))
+        self._classes_changed()
+
+    def _classes_changed(self) -> None:
+        """Hook for scanners that keep per-class structures."""
+
+    @property
+    def filtered(self) -> bool:
+        return len(self.deliver) > 1
 
     def start(self, ids: np.ndarray) -> None:
         if ids.size:
             self.n_scanning += ids.size
             self.total_rate += float(self.rates[ids].sum())
+            if self.filtered:
+                self.class_rate += np.bincount(self.klass[ids], weights=self.rates[ids], minlength=len(self.deliver))
 
     def stop(self, ids: np.ndarray) -> None:
         if ids.size:
             self.n_scanning -= ids.size
             self.total_rate = 0.0 if self.n_scanning == 0 else max(0.0, self.total_rate - float(self.rates[ids].sum()))
+            if self.filtered:
+                self.class_rate -= np.bincount(self.klass[ids], weights=self.rates[ids], minlength=len(self.deliver))
+                if self.n_scanning == 0:
+                    self.class_rate[:] = 0.0
+
+    def _delivered(self, c: int, targets: np.ndarray) -> np.ndarray:
+        mask = self.deliver[c]
+        return targets if mask is None else targets[mask[targets]]
+
+    def _class_rates(self) -> list[tuple[int, float]]:
+        """(class, summed rate) of the classes with scanners; one entry (0, total) without filters."""
+        if not self.filtered:
+            return [(0, self.total_rate)] if self.total_rate > 0 else []
+        return [(c, float(r)) for c, r in enumerate(self.class_rate) if r > 1e-12]
 
     tracks_infectable = False
 
@@ -81,13 +115,18 @@ class UniformScanner(Scanner):
         denom = self.target_addresses - (1 if self.worm.skip_self else 0)
         self.p_hit = self.targetable.size / denom
 
-    def step(self, dt: float) -> tuple[int, np.ndarray]:
-        if self.total_rate <= 0:
-            return 0, 0, np.empty(0, dtype=np.int64)
+    def step(self, dt: float) -> tuple[int, int, np.ndarray]:
         s = self.streams
-        probes = int(s["probes"].poisson(self.total_rate * dt))
-        hits = int(s["hits"].binomial(probes, self.p_hit)) if probes else 0
-        return probes, hits, self.targetable[s["targets"].integers(0, self.targetable.size, hits)]
+        probes = hits = 0
+        found = []
+        for c, rate in self._class_rates():
+            p = int(s["probes"].poisson(rate * dt))
+            h = int(s["hits"].binomial(p, self.p_hit)) if p else 0
+            probes, hits = probes + p, hits + h
+            found.append(self._delivered(c, self.targetable[s["targets"].integers(0, self.targetable.size, h)]))
+        if not found:
+            return 0, 0, np.empty(0, dtype=np.int64)
+        return probes, hits, found[0] if len(found) == 1 else np.concatenate(found)
 
 
 class LocalizedScanner(Scanner):
@@ -125,7 +164,7 @@ class LocalizedScanner(Scanner):
             denom = np.array([size - overlap(int(b) * size, int(b + 1) * size, self.excluded) for b in blocks])
             denom = np.maximum(denom - (1 if self.worm.skip_self else 0), 1)
             self.levels.append(dict(
-                prefix=k, prob=pref.probability, host_block=inverse, block_rate=np.zeros(blocks.size),
+                prefix=k, prob=pref.probability, host_block=inverse, block_rate=np.zeros((1, blocks.size)),
                 start=lo, width=hi - lo, denom=denom.astype(float),
                 infectable=np.bincount(inverse[self.targetable], minlength=blocks.size).astype(np.int64),
             ))
@@ -141,10 +180,16 @@ class LocalizedScanner(Scanner):
             if lv["prefix"]:
                 np.add.at(lv["infectable"], lv["host_block"][ids], sign)
 
+    def _classes_changed(self) -> None:
+        for lv in self.levels:
+            if lv["prefix"]:
+                lv["block_rate"] = np.zeros((len(self.deliver), lv["block_rate"].shape[1]))
+
     def _update(self, ids: np.ndarray, sign: float) -> None:
         for lv in self.levels:
             if lv["prefix"]:
-                np.add.at(lv["block_rate"], lv["host_block"][ids], sign * self.rates[ids])
+                np.add.at(lv["block_rate"], (self.klass[ids] if self.filtered else 0, lv["host_block"][ids]),
+                          sign * self.rates[ids])
 
     def start(self, ids: np.ndarray) -> None:
         super().start(ids)
@@ -158,12 +203,13 @@ class LocalizedScanner(Scanner):
                 if lv["prefix"]:
                     lv["block_rate"][:] = 0.0
 
-    def _block_hits(self, lv: dict, dt: float) -> tuple[int, int, np.ndarray]:
+    def _block_hits(self, lv: dict, dt: float, c: int) -> tuple[int, int, np.ndarray]:
         """Poisson thinning: per block, probes on susceptible hosts, on other vulnerable hosts and misses are
-        independent Poisson counts; only the first needs a per-block draw."""
+        independent Poisson counts; only the first needs a per-block draw. ``c``: the sources' class."""
         s = self.streams
-        active = np.flatnonzero(lv["block_rate"] > 1e-12)
-        lam = lv["block_rate"][active] * (lv["prob"] * dt)
+        rates = lv["block_rate"][c]
+        active = np.flatnonzero(rates > 1e-12)
+        lam = rates[active] * (lv["prob"] * dt)
         d = lv["denom"][active]
         sus = lv["infectable"][active]
         other = np.maximum(lv["width"][active] - sus - (1 if self.worm.skip_self else 0), 0)
@@ -185,25 +231,26 @@ class LocalizedScanner(Scanner):
         count = lv["infectable"][blocks]
         first = np.cumsum(count) - count
         picks = _expand(first, k, count, s["targets"])
-        return n_sus + n_other + n_miss, n_sus + n_other, members[picks]
+        return n_sus + n_other + n_miss, n_sus + n_other, self._delivered(c, members[picks])
 
     def step(self, dt: float) -> tuple[int, int, np.ndarray]:
         if self.n_scanning == 0:
             return 0, 0, np.empty(0, dtype=np.int64)
         s = self.streams
         probes, vuln, found = 0, 0, []
-        for lv in self.levels:
-            if lv["prefix"] == 0:
-                p = int(s["probes"].poisson(self.total_rate * lv["prob"] * dt))
-                h = int(s["hits"].binomial(p, lv["p_hit"])) if p else 0
-                found.append(self.targetable[s["targets"].integers(0, self.targetable.size, h)])
-                vuln += h
-            else:
-                p, h, targets = self._block_hits(lv, dt)
-                vuln += h
-                found.append(targets)
-            probes += p
-        return probes, vuln, np.concatenate(found)
+        for c, rate in self._class_rates():
+            for lv in self.levels:
+                if lv["prefix"] == 0:
+                    p = int(s["probes"].poisson(rate * lv["prob"] * dt))
+                    h = int(s["hits"].binomial(p, lv["p_hit"])) if p else 0
+                    found.append(self._delivered(c, self.targetable[s["targets"].integers(0, self.targetable.size, h)]))
+                    vuln += h
+                else:
+                    p, h, targets = self._block_hits(lv, dt, c)
+                    vuln += h
+                    found.append(targets)
+                probes += p
+        return probes, vuln, np.concatenate(found) if found else np.empty(0, dtype=np.int64)
 
 
 class SharedSequenceScanner(Scanner):
@@ -250,20 +297,33 @@ class SharedSequenceScanner(Scanner):
         found = []
         laps = adv // self.length
         if laps.any():  # a copy went round the whole sequence: every host got that many probes from it
-            found.append(np.repeat(self.pos_host, int(laps.sum())))
+            found.append(np.tile(self.pos_host, int(laps.sum())))
         rem = adv - laps * self.length
         a = lo % self.length
         b = a + rem
         wrap = b > self.length
         ends = np.minimum(b, self.length)
-        idx = _ranges(np.searchsorted(self.pos_sorted, a), np.searchsorted(self.pos_sorted, ends))
-        found.append(self.pos_host[idx])
+        lo_i, hi_i = np.searchsorted(self.pos_sorted, a), np.searchsorted(self.pos_sorted, ends)
+        found.append(self.pos_host[_ranges(lo_i, hi_i)])
+        owners = [np.repeat(ids, hi_i - lo_i)] if self.filtered else []
         if wrap.any():
-            idx = _ranges(np.zeros(int(wrap.sum()), dtype=np.int64),
-                          np.searchsorted(self.pos_sorted, b[wrap] - self.length))
-            found.append(self.pos_host[idx])
+            hi_w = np.searchsorted(self.pos_sorted, b[wrap] - self.length)
+            found.append(self.pos_host[_ranges(np.zeros(int(wrap.sum()), dtype=np.int64), hi_w)])
+            if self.filtered:
+                owners.append(np.repeat(ids[wrap], hi_w))
+        if laps.any() and self.filtered:
+            owners.insert(0, np.repeat(ids, laps * self.pos_host.size))
         targets = np.concatenate(found)
-        return int(adv.sum()), int(targets.size), targets
+        reached = int(targets.size)
+        if self.filtered:  # each hit keeps only if the copy that made it may deliver there
+            klass = self.klass[np.concatenate(owners)]
+            keep = np.ones(targets.size, dtype=bool)
+            for c, mask in enumerate(self.deliver):
+                if mask is not None:
+                    mine = klass == c
+                    keep[mine] = mask[targets[mine]]
+            targets = targets[keep]
+        return int(adv.sum()), reached, targets
 
 
 def make_scanner(world: World, worm: Worm, rates: np.ndarray, streams: Streams) -> Scanner:

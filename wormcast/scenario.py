@@ -186,6 +186,7 @@ class Organisation(_Model):
     patch: list[PatchPeriod] = Field(default_factory=list, description="the organisation's own patch campaign")
     audit: Optional[OrgAudit] = None
     users: Optional[OrgUsers] = None
+    egress_filtering: bool = Field(False, description="its infected servers cannot scan outside its blocks")
 
     @field_validator("blocks")
     @classmethod
@@ -216,8 +217,33 @@ class Throttle(_Model):
     max_rate: float = Field(ge=0, description="new destinations per second")
 
 
+class Containment(_Model):
+    """Containment after Moore, Shannon, Voelker and Savage (Internet Quarantine, 2003).
+
+    Filters sit in front of the covered addresses (a share of the /8 blocks, listed blocks, or whole
+    organisations): every worm probe to or from a covered address is inspected. ``content`` filtering drops
+    all worm probes there once deployed, ``reaction_time`` after the start; ``blacklist`` drops the probes of
+    an infected address ``reaction_time`` after that address was infected (the entry then stays)."""
+
+    strategy: Literal["blacklist", "content"]
+    coverage: float = Field(0.0, ge=0, le=1, description="share of the 256 /8 blocks covered, drawn per seed")
+    blocks: list[str] = Field(default_factory=list, description="CIDR blocks covered as well")
+    orgs: list[str] = Field(default_factory=list, description="organisations whose blocks are covered")
+    reaction_time: float = Field(description="delay before the filter acts")
+
+    _dur = field_validator("reaction_time", mode="before")(lambda v: _duration(v))
+
+    @field_validator("blocks")
+    @classmethod
+    def _cidrs(cls, v: list[str]) -> list[str]:
+        for block in v:
+            parse_cidr(block)
+        return v
+
+
 class Defences(_Model):
     throttle: Optional[Throttle] = None
+    containment: Optional[Containment] = None
 
 
 class Seeding(_Model):
@@ -268,6 +294,10 @@ class Scenario(_Model):
         names = [o.name for o in self.orgs]
         if len(set(names)) != len(names):
             raise ValueError("two organisations have the same name")
+        cont = self.defences.containment
+        for name in (cont.orgs if cont is not None else []):
+            if name not in names:
+                raise ValueError(f"defences.containment.orgs: no organisation named {name!r}")
         blocks = sorted((*parse_cidr(b), o.name) for o in self.orgs for b in o.blocks)
         for (_, hi1, n1), (lo2, _, n2) in zip(blocks, blocks[1:]):
             if lo2 < hi1:
