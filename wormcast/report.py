@@ -23,7 +23,7 @@ def words(summary: dict) -> str:
     c = s.get("containment")
     if c:
         extra = f", {c['blacklisted_hosts']:,} addresses blacklisted" if c["strategy"] == "blacklist" else ""
-        lines.append(f"  Containment ({c['strategy']}, acting after {c['reaction_time_h']:g} h): {c['covered_hosts']:,} "
+        lines.append(f"  Containment ({c['strategy']}, acting after {c['reaction_time_h']:.3g} h): {c['covered_hosts']:,} "
                      f"vulnerable hosts behind filters, {c['covered_infected']:,} of them infected{extra}.")
     if s.get("throttled_hosts") is not None:
         lines.append(f"  Throttled hosts (capped scan rate): {s['throttled_hosts']:,}.")
