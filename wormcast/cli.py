@@ -112,14 +112,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--interval", metavar="DURATION", help="reporting interval, e.g. 1min (default: scenario's)")
     p.add_argument("--runs", type=int, default=1, metavar="K",
                    help="run an ensemble of K outbreaks (seeds derived from --seed) and report percentile bands")
+    p.add_argument("--backend", choices=["local", "dask"], default="local",
+                   help="where ensemble runs execute (default: a local process pool)")
+    p.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="a running Dask scheduler (with --backend dask)")
+    p.add_argument("--workers", type=int, metavar="N", help="worker processes (default: all cores)")
     p.set_defaults(func=cmd_run)
 
-    for module in ("wormcast.audit.cli", "wormcast.sweep.cli"):
-        try:
-            register = __import__(module, fromlist=["register"]).register
-        except ImportError:  # optional while being built
-            continue
-        register(sub)
+    from .audit.cli import register as register_audit
+    from .sweep.cli import register as register_sweep
+
+    register_audit(sub)
+    register_sweep(sub)
     return parser
 
 

@@ -1,0 +1,1 @@
+"""Parameter sweeps: K runs at each point of a grid, stored run by run so a sweep can resume."""
