@@ -121,3 +121,18 @@ def test_codered_hotmail_answers_the_questions_in_plain_words(tmp_path):
     assert rows[0.0]["users_exposed_fraction"]["random"] <= rows[72.0]["users_exposed_fraction"]["random"]
     html = (out / "report.html").read_text()
     assert "Organisation hotmail" in html and "What the audit interval changes" in html
+
+
+def test_exposure_over_time_adds_up_to_the_totals():
+    over = ["population.vulnerable=20000", "worm.scan_rate.mean=120", "end=2001-07-19T16:00:00Z",
+            "seeding.initial_infected=5", org(users="{count=5000, logins_per_day=6}")]
+    r = simulate("codered-v2", seed=5, overrides=over)
+    o = r.summary["orgs"]["farm"]
+    df = r.to_df()
+    assert df["org_farm_logins"].sum() == o["logins"]
+    for policy in ("round_robin", "random", "sticky"):
+        bad = df[f"org_farm_logins_compromised_{policy}"]
+        assert bad.sum() == round(o["logins_compromised_fraction"][policy] * o["logins"])
+        exposed = df[f"org_farm_users_exposed_{policy}"]
+        assert exposed.is_monotonic_increasing and exposed.iloc[-1] == o["users_exposed"][policy]
+        assert exposed.iloc[0] == 0  # nothing is compromised in the first minutes

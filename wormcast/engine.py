@@ -393,8 +393,10 @@ class Simulation:
                 progress(s + 1, n_steps)
         orgs = None
         if self.orgbook is not None:
-            series.data.update(self.orgbook.columns())
             orgs = self.orgbook.summary(self, n_steps * dt)
+            columns, flows = self.orgbook.columns()
+            series.data.update(columns)
+            series.extra_flows |= flows
         wall = _time.perf_counter() - t_wall
         result = Result(sc, self.seed, series, target_addresses=self.strains[0].scanner.target_addresses,
                         vulnerable=self.world.n, wall_seconds=wall, orgs=orgs)

@@ -64,17 +64,29 @@ def assign(policy: str, user: np.ndarray, frontends: int, rng: np.random.Generat
 
 
 def exposure(intervals: Intervals, frontends: int, users: int, logins_per_day: float,
-             start_s: float, end_s: float, rng: np.random.Generator) -> dict[str, dict]:
+             start_s: float, end_s: float, rng: np.random.Generator, step_s: float | None = None) -> dict[str, dict]:
     """Per policy: logins, logins on a compromised front-end (count and fraction), users with at least
-    one such session (count and fraction)."""
+    one such session (count and fraction). With ``step_s``, also ``over_time``: per step of that length,
+    logins, compromised logins, and users exposed so far."""
     user, t = login_times(users, logins_per_day, start_s, end_s, rng)
+    n_steps = int(np.ceil((end_s - start_s) / step_s - 1e-9)) if step_s else 0
+    step_of = ((t - start_s) // step_s).astype(np.int64) if step_s else None
     out = {}
     for policy in POLICIES:
         fe = assign(policy, user, frontends, rng, users)
         bad = intervals.compromised(fe, t, end_s)
         exposed = np.zeros(users, dtype=bool)
         exposed[user[bad]] = True
+        over_time = None
+        if step_s:
+            _, first_bad = np.unique(user[bad], return_index=True)  # logins are in time order
+            over_time = {
+                "logins": np.bincount(step_of, minlength=n_steps)[:n_steps],
+                "logins_compromised": np.bincount(step_of[bad], minlength=n_steps)[:n_steps],
+                "users_exposed": np.cumsum(np.bincount(step_of[bad][first_bad], minlength=n_steps)[:n_steps]),
+            }
         out[policy] = {
+            "over_time": over_time,
             "logins": int(user.size),
             "logins_compromised": int(bad.sum()),
             "logins_compromised_fraction": float(bad.mean()) if user.size else 0.0,

@@ -38,6 +38,7 @@ class OrgBook:
                 self.audit_steps.setdefault(int(t // dt), []).append(i)
                 t += a.interval
         self.continuous = np.array([o.audit is not None and o.audit.interval == 0 for o in self.orgs])
+        self.over_time: dict[str, dict] = {}  # users' exposure per step, filled by summary()
 
     # -------------------------------------------------------------- hooks
 
@@ -103,12 +104,20 @@ class OrgBook:
 
     # -------------------------------------------------------------- results
 
-    def columns(self) -> dict[str, np.ndarray]:
-        out = {}
+    def columns(self) -> tuple[dict[str, np.ndarray], set[str]]:
+        """Per-step columns and which of them are flows (summed over an interval); call after summary()."""
+        out, flows = {}, set()
         for i, org in enumerate(self.orgs):
             out[f"org_{org.name}_infected"] = self.infected[:, i]
             out[f"org_{org.name}_backdoored"] = self.backdoored[:, i]
-        return out
+            for policy, cols in self.over_time.get(org.name, {}).items():
+                if f"org_{org.name}_logins" not in out:  # the same logins for every policy
+                    out[f"org_{org.name}_logins"] = cols["logins"]
+                    flows.add(f"org_{org.name}_logins")
+                out[f"org_{org.name}_logins_compromised_{policy}"] = cols["logins_compromised"]
+                flows.add(f"org_{org.name}_logins_compromised_{policy}")
+                out[f"org_{org.name}_users_exposed_{policy}"] = cols["users_exposed"]
+        return out, flows
 
     def summary(self, sim, end_s: float) -> dict:
         """Per organisation: servers, first infection, peaks, backdoor hours, users' exposure per policy."""
@@ -138,8 +147,9 @@ class OrgBook:
                 sel = arr[arr[:, 0] == i]
                 iv = Intervals(sel[:, 1].astype(np.int64), sel[:, 2], sel[:, 3])
                 res = exposure(iv, org.servers, org.users.count, org.users.logins_per_day, 0.0, end_s,
-                               self.streams[f"logins:{org.name}"])
+                               self.streams[f"logins:{org.name}"], step_s=self.dt)
                 res = {p: r for p, r in res.items() if p in org.users.policies}
+                self.over_time[org.name] = {p: r.pop("over_time") for p, r in res.items()}
                 entry["users"] = org.users.count
                 entry["logins"] = next(iter(res.values()))["logins"] if res else 0
                 entry["logins_compromised_fraction"] = {p: r["logins_compromised_fraction"] for p, r in res.items()}

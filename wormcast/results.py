@@ -28,6 +28,7 @@ class StepSeries:
         self.data["flood_packets"] = np.zeros(n_steps, dtype=float)
         self._cols = [self.data[k] for k in STOCKS + FLOWS]
         self.worm_keys = [slug(w) for w in worm_names]
+        self.extra_flows: set[str] = set()  # added columns summed over an interval (others are stocks)
         self._worm_cols = [(self.data.setdefault(f"infected_{k}", np.zeros(n_steps, dtype=np.int64)),
                             self.data.setdefault(f"probes_{k}", np.zeros(n_steps, dtype=np.int64)))
                            for k in self.worm_keys]
@@ -77,8 +78,8 @@ class Result:
             out[f"infected_{k}"] = d[f"infected_{k}"][ends]
             out[f"probes_{k}"] = np.add.reduceat(d[f"probes_{k}"], starts)
         for name in d:
-            if name.startswith("org_"):  # per-organisation stocks
-                out[name] = d[name][ends]
+            if name.startswith("org_"):  # per-organisation columns
+                out[name] = np.add.reduceat(d[name], starts) if name in self.series.extra_flows else d[name][ends]
         return out
 
     def to_df(self, interval: float | None = None):

@@ -27,6 +27,13 @@ def _duration(value: Any) -> float:
     return parse_duration(value)
 
 
+def _cidr_list(blocks: list[str]) -> list[str]:
+    """Check every CIDR block of a list (parse_cidr raises ValueError with the culprit)."""
+    for block in blocks:
+        parse_cidr(block)
+    return blocks
+
+
 class ScanRate(_Model):
     """Probes per second sent by one scanning host; drawn once per host."""
 
@@ -68,12 +75,7 @@ class Worm(_Model):
 
     _dur = field_validator("lifetime", mode="before")(lambda v: None if v is None else _duration(v))
 
-    @field_validator("exclude")
-    @classmethod
-    def _cidrs(cls, v: list[str]) -> list[str]:
-        for block in v:
-            parse_cidr(block)
-        return v
+    _cidrs = field_validator("exclude")(lambda v: _cidr_list(v))
 
     @field_validator("flood_target")
     @classmethod
@@ -188,12 +190,7 @@ class Organisation(_Model):
     users: Optional[OrgUsers] = None
     egress_filtering: bool = Field(False, description="its infected servers cannot scan outside its blocks")
 
-    @field_validator("blocks")
-    @classmethod
-    def _cidrs(cls, v: list[str]) -> list[str]:
-        for block in v:
-            parse_cidr(block)
-        return v
+    _cidrs = field_validator("blocks")(lambda v: _cidr_list(v))
 
     @model_validator(mode="after")
     def _fits(self) -> "Organisation":
@@ -233,12 +230,7 @@ class Containment(_Model):
 
     _dur = field_validator("reaction_time", mode="before")(lambda v: _duration(v))
 
-    @field_validator("blocks")
-    @classmethod
-    def _cidrs(cls, v: list[str]) -> list[str]:
-        for block in v:
-            parse_cidr(block)
-        return v
+    _cidrs = field_validator("blocks")(lambda v: _cidr_list(v))
 
 
 class Defences(_Model):
