@@ -56,10 +56,14 @@ def external_cluster(tmp_path):
         procs.append(subprocess.Popen([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", "0",
                                        "--no-dashboard", "--scheduler-file", str(info)], **common))
         deadline = time.monotonic() + 60
-        while not info.exists() and time.monotonic() < deadline:
+        address = None
+        while address is None and time.monotonic() < deadline:
             assert procs[0].poll() is None, "dask scheduler exited"
-            time.sleep(0.1)
-        address = json.loads(info.read_text())["address"]
+            try:  # the scheduler writes the file in more than one go: wait until it parses
+                address = json.loads(info.read_text())["address"]
+            except (FileNotFoundError, ValueError, KeyError):
+                time.sleep(0.1)
+        assert address is not None, "dask scheduler did not write its address within 60 s"
         procs.append(subprocess.Popen([str(BIN / "dask"), "worker", address, "--host", "127.0.0.1", "--nworkers", "1",
                                        "--nthreads", "1", "--no-dashboard"], **common))
         from distributed import Client
