@@ -17,7 +17,7 @@ _STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:1100px;margin:2em auto;
 padding:0 1em;color:#1d2330;line-height:1.45}
 h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.25em;border-bottom:1px solid #d8dce5;padding-bottom:.2em;margin-top:1.6em}
-table{border-collapse:collapse;margin:.6em 0;font-size:.92em}td,th{border:1px solid #d8dce5;padding:.25em .6em;text-align:left;vertical-align:top}
+table{border-collapse:collapse;margin:.6em 0;font-size:.92em;display:block;overflow-x:auto;max-width:100%}td,th{border:1px solid #d8dce5;padding:.25em .6em;text-align:left;vertical-align:top}
 th{background:#f2f4f8}td.num{text-align:right;font-variant-numeric:tabular-nums}
 img{max-width:100%;height:auto;border:1px solid #e5e7ee}
 .muted{color:#667085;font-size:.9em}code,pre{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.88em;word-break:break-all;white-space:pre-wrap}
