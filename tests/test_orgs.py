@@ -67,7 +67,7 @@ def test_logins_on_compromised_front_ends_follow_the_compromised_share():
     """Logins are uniform in time, so the share that lands on a compromised front-end is the time-average
     of the compromised share of all front-ends (random policy), within sampling error."""
     over = ["population.vulnerable=20000", "worm.scan_rate.mean=120", "end=2001-07-19T16:00:00Z",
-            "seeding.initial_infected=5", org(users="{count=30000, logins_per_day=4}")]
+            "seeding.initial_infected=5", org(users="{count=30000, logins_per_day=16}")]
     r = simulate("codered-v2", seed=5, overrides=over)
     o = r.summary["orgs"]["farm"]
     share = r.series.data["org_farm_infected"].mean() / 400

@@ -41,10 +41,12 @@ class Intervals:
 
 def login_times(users: int, logins_per_day: float, start_s: float, end_s: float,
                 rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """(user, time) of every login, sorted by time: each user logs in ``logins_per_day`` times a day on
-    average (Poisson), at uniform times over the day."""
+    """(user, time) of every login, sorted by time: each user logs in ``logins_per_day`` times per day of the
+    span (the fractional part of the total by a coin toss), at uniform times over the span."""
     span = end_s - start_s
-    counts = rng.poisson(logins_per_day * span / 86400.0, size=users)
+    expected = logins_per_day * span / 86400.0
+    whole = int(np.floor(expected))
+    counts = whole + (rng.random(users) < expected - whole)
     user = np.repeat(np.arange(users), counts)
     t = start_s + rng.random(user.size) * span
     order = np.argsort(t, kind="stable")
