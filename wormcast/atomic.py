@@ -15,10 +15,8 @@ from typing import Iterator
 from .errors import WormcastError
 
 
-@contextlib.contextmanager
-def staged_dir(target: str | os.PathLike) -> Iterator[Path]:
-    """Yield a fresh staging directory; on success it replaces ``target`` atomically."""
-    target = Path(target)
+def _make_stage(target: Path) -> Path:
+    """A fresh directory beside ``target`` (so that a rename can move it into place)."""
     parent = target.parent if str(target.parent) else Path(".")
     try:
         parent.mkdir(parents=True, exist_ok=True)
@@ -30,6 +28,20 @@ def staged_dir(target: str | os.PathLike) -> Iterator[Path]:
         os.chmod(stage, 0o777 & ~mask)  # mkdtemp makes 0700; the result should look like any mkdir
     except OSError as exc:
         raise WormcastError(f"--out {target}: cannot write there ({exc.strerror or exc})") from None
+    return stage
+
+
+def check_out_dir(target: str | os.PathLike) -> None:
+    """Fail before any work when ``target`` could not be written by :func:`staged_dir`."""
+    os.rmdir(_make_stage(Path(target)))
+
+
+@contextlib.contextmanager
+def staged_dir(target: str | os.PathLike) -> Iterator[Path]:
+    """Yield a fresh staging directory; on success it replaces ``target`` atomically."""
+    target = Path(target)
+    parent = target.parent if str(target.parent) else Path(".")
+    stage = _make_stage(target)
     try:
         yield stage
         old = None

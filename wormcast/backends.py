@@ -32,7 +32,20 @@ def _cpu_count() -> int:
         return os.cpu_count() or 1
 
 
-class LocalBackend:
+class _Backend:
+    """What every backend offers: ``map_unordered``, ``close``, ``describe``, and use as a context manager."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class LocalBackend(_Backend):
     """A process pool over this machine's cores. A dead worker breaks the pool: the pool is rebuilt and
     the unfinished items resubmitted, up to ``max_restarts`` times."""
 
@@ -97,12 +110,6 @@ class LocalBackend:
             self._stop(self._pool)
             self._pool = None
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
     def describe(self) -> str:
         return f"local pool of {self.workers} worker process{'es' if self.workers != 1 else ''}"
 
@@ -118,7 +125,7 @@ WORKER_CONFIG = {
 }
 
 
-class DaskBackend:
+class DaskBackend(_Backend):
     """dask.distributed: connect to ``scheduler`` (tcp://HOST:PORT) or start a LocalCluster on loopback.
 
     Dask retries a task whose worker died (up to its ``allowed-failures``); a task that still fails that
@@ -192,12 +199,6 @@ class DaskBackend:
         if self.cluster is not None:
             self.cluster.close()
             self.cluster = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
     def describe(self) -> str:
         if self.scheduler:

@@ -6,25 +6,11 @@ Bad input raises WormcastError, printed here as one line with exit status 2; no 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
+from .atomic import check_out_dir
 from .errors import WormcastError
-
-
-def _check_out_dir(out: Path) -> None:
-    """Fail before any work when --out cannot be written."""
-    parent = out.parent if str(out.parent) else Path(".")
-    if out.exists() and not out.is_dir():
-        raise WormcastError(f"--out {out}: exists and is not a directory")
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-        probe = tempfile.mkdtemp(prefix=".wormcast-probe-", dir=parent)
-        os.rmdir(probe)
-    except OSError as exc:
-        raise WormcastError(f"--out {out}: cannot write there ({exc.strerror or exc})") from None
 
 
 def _progress_bar():
@@ -52,7 +38,7 @@ def cmd_run(args) -> int:
     from .engine import Simulation
     from .output import write_run
     from .report import words
-    from .timeutil import parse_duration
+    from .timeutil import parse_duration, steps_per
 
     scenario = resolve(args.scenario, args.set)
     interval = None
@@ -61,14 +47,13 @@ def cmd_run(args) -> int:
             interval = parse_duration(args.interval)
         except ValueError as exc:
             raise WormcastError(f"--interval: {exc}") from None
-        k = interval / scenario.step
-        if interval <= 0 or abs(k - round(k)) > 1e-9:
+        if steps_per(interval, scenario.step) is None:
             raise WormcastError(f"--interval {args.interval}: must be a positive multiple of the step "
                                 f"({scenario.step:g}s)")
     if args.seed < 0:
         raise WormcastError(f"--seed {args.seed}: must be a non-negative integer")
     out = Path(args.out) if args.out else Path("out") / scenario.name
-    _check_out_dir(out)
+    check_out_dir(out)
     if args.runs != 1:
         if args.runs < 1:
             raise WormcastError(f"--runs {args.runs}: must be at least 1")

@@ -22,11 +22,9 @@ from .results import Result, StepSeries
 from .rng import Streams
 from .scanning import SharedSequenceScanner, make_scanner
 from .scenario import Scenario
+from .states import DORMANT, PATCHED, SCANNING, SUSCEPTIBLE  # noqa: F401  (re-exported for tests and tools)
 from .world import World, build_world
 
-# Host states (mutually exclusive). A backdoor is a separate flag: it outlives the worm and survives patching.
-SUSCEPTIBLE, SCANNING, DORMANT, PATCHED = 0, 1, 2, 3
-STATE_NAMES = {SUSCEPTIBLE: "susceptible", SCANNING: "scanning", DORMANT: "dormant", PATCHED: "patched"}
 EV_PATCH, EV_CLEAR, EV_CLEAN, EV_BLACKLIST = 0, 1, 2, 3
 
 
@@ -307,16 +305,10 @@ class Simulation:
             st.n_dormant += ids.size
 
     def _release(self, st: Strain) -> None:
-        """The worm's first copies, on hosts outside the organisations: the first worm's at random, a later
-        one's among the hosts it can infect then."""
+        """The worm's first copies, at random among the hosts outside the organisations (they start clean)
+        that it can infect at its release."""
         rng = st.streams["seeding"]
-        outside = self.world.org < 0  # organisations' servers start clean
-        if st.k == 0:
-            pool = np.flatnonzero(outside)
-            n0 = min(st.initial, pool.size)
-            self.infect(np.sort(rng.choice(pool, size=n0, replace=False)), st.release_step * self.dt, 0)
-            return
-        pool = np.flatnonzero(outside)
+        pool = np.flatnonzero(self.world.org < 0)
         pool = pool[st.infectable(pool)]
         n0 = min(st.initial, pool.size)
         self.infect(np.sort(rng.choice(pool, size=n0, replace=False)), st.release_step * self.dt, st.k)
@@ -410,7 +402,3 @@ class Simulation:
                 "covered_hosts": int(d.covered.sum()), "covered_infected": int((d.covered & self.ever).sum()),
                 "blacklisted_hosts": int(d.blacklisted.sum())}
         return result
-
-
-def simulate_scenario(scenario: Scenario, seed: int = 0, progress=None) -> Result:
-    return Simulation(scenario, seed).run(progress)

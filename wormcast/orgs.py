@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .exposure import Intervals, exposure
+from .states import DORMANT, SCANNING
 from .timeutil import at, iso
 
 
@@ -44,7 +45,7 @@ class OrgBook:
 
     def compromised_now(self, sim, ids: np.ndarray) -> np.ndarray:
         st = sim.state[ids]
-        return (st == 1) | (st == 2) | sim.backdoor[ids]
+        return (st == SCANNING) | (st == DORMANT) | sim.backdoor[ids]
 
     def changed(self, sim, ids: np.ndarray, t: float) -> None:
         """Record compromise intervals of org servers among ``ids`` after a state change at time t."""
@@ -99,7 +100,7 @@ class OrgBook:
         org = self.org_of[self.hosts]
         st = sim.state[self.hosts]
         k = len(self.orgs)
-        self.infected[step] = np.bincount(org[(st == 1) | (st == 2)], minlength=k)
+        self.infected[step] = np.bincount(org[(st == SCANNING) | (st == DORMANT)], minlength=k)
         self.backdoored[step] = np.bincount(org[sim.backdoor[self.hosts]], minlength=k)
 
     # -------------------------------------------------------------- results

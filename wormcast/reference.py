@@ -17,9 +17,11 @@ from .engine import scan_rates
 from .errors import WormcastError
 from .rng import Streams
 from .scenario import Scenario
+from .states import PATCHED as P
+from .states import SCANNING as I
+from .states import SUSCEPTIBLE as S
 from .world import World, target_ranges
 
-S, I, P = 0, 1, 3
 
 
 class ReferenceRun:

@@ -7,7 +7,7 @@ from datetime import timedelta
 import numpy as np
 
 from . import __version__
-from .timeutil import iso
+from .timeutil import iso, steps_per
 
 STOCKS = ("susceptible", "scanning", "dormant", "patched", "backdoored", "ever_infected")
 FLOWS = ("new_infections", "probes", "vulnerable_hits", "cleared", "new_patched", "flood_packets")
@@ -60,8 +60,8 @@ class Result:
         interval, flows summed over it. The last interval may be shorter."""
         dt = self.scenario.step
         interval = self.scenario.interval if interval is None else interval
-        k = int(round(interval / dt))
-        if k < 1 or abs(k * dt - interval) > 1e-9:
+        k = steps_per(interval, dt)
+        if k is None:
             raise ValueError(f"interval {interval:g}s is not a multiple of the step {dt:g}s")
         d = self.series.data
         n = self.series.n_steps
@@ -100,8 +100,9 @@ class Result:
         n = self.series.n_steps
         peak_i = int(np.argmax(infected)) if n else 0
         # New infections per minute: per-minute bins when the step divides a minute, else per step scaled.
-        if dt <= 60 and abs(60 / dt - round(60 / dt)) < 1e-9:
-            per_min = np.add.reduceat(d["new_infections"], np.arange(0, n, int(round(60 / dt))))
+        per_minute_steps = steps_per(60.0, dt)
+        if per_minute_steps is not None:
+            per_min = np.add.reduceat(d["new_infections"], np.arange(0, n, per_minute_steps))
         else:
             per_min = d["new_infections"] * (60.0 / dt)
         half = np.flatnonzero(d["ever_infected"] * 2 >= self.vulnerable)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .addresses import SPACE, in_ranges, overlap
+from .addresses import in_ranges, overlap
 from .rng import Streams
 from .scenario import Worm
 from .world import World, target_ranges, target_size
@@ -331,4 +331,4 @@ def make_scanner(world: World, worm: Worm, rates: np.ndarray, streams: Streams) 
     return cls[worm.scanning](world, worm, rates, streams)
 
 
-__all__ = ["Scanner", "make_scanner", "SPACE"]
+__all__ = ["Scanner", "make_scanner"]

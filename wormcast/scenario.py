@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .addresses import SPACE, parse_address, parse_cidr
 from .errors import WormcastError
-from .timeutil import as_utc, parse_duration
+from .timeutil import as_utc, parse_duration, steps_per
 
 
 class _Model(BaseModel):
@@ -267,8 +267,7 @@ class Scenario(_Model):
             raise ValueError(f"end ({self.end.isoformat()}) must be after start ({self.start.isoformat()})")
         if self.step <= 0:
             raise ValueError("step must be positive")
-        ratio = self.interval / self.step
-        if self.interval <= 0 or abs(ratio - round(ratio)) > 1e-9 or round(ratio) < 1:
+        if steps_per(self.interval, self.step) is None:
             raise ValueError(f"interval ({self.interval:g}s) must be a positive multiple of step ({self.step:g}s)")
         if self.population.vulnerable is not None and self.seeding.initial_infected > self.population.vulnerable:
             raise ValueError("seeding.initial_infected exceeds population.vulnerable")

@@ -28,6 +28,12 @@ def parse_duration(value: str | int | float) -> float:
     return seconds
 
 
+def steps_per(interval: float, step: float) -> int | None:
+    """How many steps make one interval, or None when the interval is not a positive multiple of the step."""
+    k = round(interval / step) if step > 0 else 0
+    return k if k >= 1 and abs(k * step - interval) <= 1e-9 * max(1.0, interval) else None
+
+
 def as_utc(value: datetime) -> datetime:
     """Treat naive datetimes as UTC; convert aware ones to UTC."""
     if value.tzinfo is None:

@@ -38,14 +38,6 @@ class World:
     def n(self) -> int:
         return int(self.addresses.size)
 
-    def blocks(self, prefix: int, ids: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """For the hosts ``ids`` (default all, sorted): (block number of each host, unique block numbers,
-        start offset of each unique block within ``ids``). Blocks are contiguous because ids are sorted."""
-        addrs = self.addresses if ids is None else self.addresses[ids]
-        block_of = addrs >> (32 - prefix) if prefix > 0 else np.zeros(addrs.size, dtype=np.int64)
-        uniq, starts = np.unique(block_of, return_index=True)
-        return block_of, uniq, starts
-
 
 def _distinct_offsets(rng: np.random.Generator, base: np.ndarray, size: int,
                       forbidden: list[tuple[int, int]] = ()) -> np.ndarray:

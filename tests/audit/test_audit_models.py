@@ -152,17 +152,8 @@ def test_fit_timeline_on_real_apache_log():
     assert 0 < f["params"]["K"] < 20 and all(np.isfinite(v) for v in f["params"].values())
 
 
-def _engine():
-    try:
-        from wormcast import simulate
-    except ImportError as exc:
-        pytest.skip(f"the simulation engine is not importable yet ({exc})")
-    return simulate
-
-
 def test_real_codered_probes_against_codered_v2_preset():
     """End to end: the 20 probes the Apache server saw before 00:00 UTC against the preset."""
-    _engine()
     from wormcast.audit.compare import run_compare
     from wormcast.audit.run import run_audit
 

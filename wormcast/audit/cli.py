@@ -65,12 +65,6 @@ def main(args: argparse.Namespace) -> int:
         raise WormcastError(f"--bin-seconds {args.bin_seconds}: must be positive")
     if args.boot < 0:
         raise WormcastError(f"--boot {args.boot}: must be 0 or more")
-    if args.compare:
-        try:
-            from .. import simulate  # noqa: F401
-        except ImportError:
-            raise WormcastError("--compare: the simulation engine (wormcast.simulate) is not available") from None
-
     audit = run_audit(args.files, args.format, args.rules, jobs=args.jobs)
     events = audit.detector.events()
     tl = timeline(events, args.bin_seconds)

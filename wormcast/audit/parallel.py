@@ -68,13 +68,7 @@ def split_ranges(path: Path, size: int, n: int) -> list[tuple[int, int]]:
 class RangeResult:
     """What a worker found in one range; line numbers are relative to the range's first line."""
 
-    lines: int = 0
-    blank_lines: int = 0
-    malformed_lines: int = 0
-    first_time: float | None = None
-    last_time: float | None = None
-    malformed_examples: list[dict] = field(default_factory=list)
-    error: str | None = None
+    stats: FileStats
     # (line, time, client, status, rule index, step, raw line or None), in file order
     hits: list[tuple] = field(default_factory=list)
 
@@ -92,7 +86,7 @@ def _scan_range(job: tuple[str, str, int, int]) -> RangeResult:
     path, fmt, start, end = job
     rules: RuleSet = _STATE["rules"]
     index = _STATE["index"]
-    out = RangeResult()
+    out = RangeResult(FileStats(path=path, format=fmt))
     hits = out.hits
     raws = 0  # raw lines kept: only the first MAX_EVIDENCE can be needed, whatever ranges come before
 
@@ -107,16 +101,12 @@ def _scan_range(job: tuple[str, str, int, int]) -> RangeResult:
             keep, raws = raw, raws + 1
         hits.append((line_no, req.time, req.client, req.status, index[rule.name], step, keep))
 
-    stats = FileStats(path=path, format=fmt)
     try:
         with open(path, "rb") as fh:
             fh.seek(start)
-            _read_fast(_blocks(fh, "none", end - start), fmt, sink, _STATE["finder"], stats)
+            _read_fast(_blocks(fh, "none", end - start), fmt, sink, _STATE["finder"], out.stats)
     except _CORRUPT as exc:
-        out.error = str(exc)
-    out.lines, out.blank_lines, out.malformed_lines = stats.lines, stats.blank_lines, stats.malformed_lines
-    out.first_time, out.last_time = stats.first_time, stats.last_time
-    out.malformed_examples = stats.malformed_examples
+        out.stats.error = str(exc)
     return out
 
 
@@ -156,20 +146,21 @@ class ParallelReader:
         for res in self._get_pool().imap(_scan_range, jobs):
             if stats.error:
                 continue  # damage earlier in the file: the serial reader would have stopped there
-            stats.blank_lines += res.blank_lines
-            stats.malformed_lines += res.malformed_lines
-            for ex in res.malformed_examples:
+            part = res.stats
+            stats.blank_lines += part.blank_lines
+            stats.malformed_lines += part.malformed_lines
+            for ex in part.malformed_examples:
                 if len(stats.malformed_examples) < EXAMPLES:
                     stats.malformed_examples.append({**ex, "line": ex["line"] + base})
             if stats.first_time is None:
-                stats.first_time = res.first_time
-            if res.last_time is not None:
-                stats.last_time = res.last_time
+                stats.first_time = part.first_time
+            if part.last_time is not None:
+                stats.last_time = part.last_time
             record = detector.record
             for ln, t, client, status, ri, step, raw in res.hits:
                 record(name, ln + base, t, client, status, rules[ri], step, raw)
-            base += res.lines
+            base += part.lines
             stats.lines = base
-            if res.error:
-                stats.error = f"corrupt file data after line {base}: {res.error}"
+            if part.error:
+                stats.error = f"corrupt file data after line {base}: {part.error}"
         return stats

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..errors import PartialResult, WormcastError
 from .seeds import check_root, run_seed
-from .stats import FIGURES, bands, describe, figure_names, flatten
+from .stats import bands, describe, figure_names, flatten
 
 NOT_COLUMNS = ("seed",)  # in runs tables the seed has its own column next to the run number
 
@@ -111,7 +111,7 @@ def simulate_many(scenario, runs: int = 10, seed: int = 0, overrides: list[str] 
                     cols.pop("t_seconds")
                 stack[task.run] = np.column_stack([cols[n] for n in names])
                 summaries[task.run] = res["summary"]
-                bar.update(1)
+                bar.advance(1)
             lost = be.lost
     finally:
         bar.close()

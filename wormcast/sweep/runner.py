@@ -92,7 +92,7 @@ def run_sweep(scenario, keys: list[str], points: list[Point], runs: int, seed: i
                 for _, rec in be.map_unordered(run_task, todo):
                     store.write(rec)
                     outcome.ran += 1
-                    bar.update(1)
+                    bar.advance(1)
             finally:
                 bar.close()
             outcome.lost = list(be.lost)
