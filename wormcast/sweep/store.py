@@ -15,6 +15,7 @@ import os
 from pathlib import Path
 
 from .. import __version__
+from ..atomic import write_text_atomic
 from ..errors import WormcastError
 
 FORMAT = 1
@@ -33,12 +34,7 @@ def manifest(scenario, keys: list[str], points, scenarios, runs: int, seed: int)
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    write_text_atomic(path, text, durable=True)
 
 
 def _alive(pid: str) -> bool:
