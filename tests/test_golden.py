@@ -1,0 +1,42 @@
+"""Behaviour does not change: every shipped preset, seeds 0-2, gives the recorded timeseries.csv bytes and
+summary figures (recorded in tests/golden/presets.json before the plugin-core restructuring)."""
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent / "golden"))
+from fingerprint import VOLATILE, fingerprint  # noqa: E402
+
+RECORDED = json.loads((Path(__file__).parent / "golden" / "presets.json").read_text())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("key", sorted(RECORDED))
+def test_preset_run_is_byte_identical_to_the_record(key):
+    preset, seed = key.rsplit("/", 1)
+    got = fingerprint(preset, int(seed))
+    want = RECORDED[key]
+    assert got["summary"] == want["summary"]
+    assert got["timeseries_sha256"] == want["timeseries_sha256"]
+
+
+def test_the_cli_writes_the_recorded_bytes(tmp_path):
+    out = tmp_path / "o"
+    p = subprocess.run([sys.executable, "-m", "wormcast", "run", "codered-v2", "--seed", "0", "--out", str(out)],
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    digest = hashlib.sha256((out / "timeseries.csv").read_bytes()).hexdigest()
+    assert digest == RECORDED["codered-v2/0"]["timeseries_sha256"]
+    summary = {k: v for k, v in json.loads((out / "summary.json").read_text()).items() if k not in VOLATILE}
+    assert summary == RECORDED["codered-v2/0"]["summary"]
+
+
+def test_a_different_seed_is_caught():
+    """Negative control: the record tells seeds apart, so a change of draws cannot pass unseen."""
+    hashes = {RECORDED[f"codered-v2/{s}"]["timeseries_sha256"] for s in (0, 1, 2)}
+    assert len(hashes) == 3
