@@ -28,8 +28,8 @@ def main() -> None:
     ap.add_argument("--scenario", default="codered-v2")
     args = ap.parse_args()
 
-    from wormcast.engine import Simulation
-    from wormcast.scenario import load_scenario
+    from wormcast.config.loading import load_scenario
+    from wormcast.core.loop import Simulation
 
     sc = load_scenario(args.scenario)
     core, build, probes = [], [], []

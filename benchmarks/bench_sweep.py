@@ -15,7 +15,7 @@ import time
 
 
 def timed(backend_factory, tasks) -> float:
-    from wormcast.ensemble.task import run_task
+    from wormcast.runs.ensemble.task import run_task
 
     t0 = time.perf_counter()
     with backend_factory() as be:
@@ -38,9 +38,9 @@ def main() -> None:
     args = ap.parse_args()
 
     from wormcast.api import resolve
-    from wormcast.backends import DaskBackend, LocalBackend
-    from wormcast.ensemble.seeds import run_seed
-    from wormcast.ensemble.task import Task
+    from wormcast.runs.backends import DaskBackend, LocalBackend
+    from wormcast.runs.ensemble.seeds import run_seed
+    from wormcast.runs.ensemble.task import Task
 
     sc = resolve(args.scenario, args.set)
     tasks = [Task(0, i, run_seed(0, 0, i), sc) for i in range(args.runs)]

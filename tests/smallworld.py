@@ -10,8 +10,8 @@ import ipaddress
 
 import numpy as np
 
-from wormcast.scenario import from_dict
-from wormcast.world import World
+from wormcast.config.loading import from_dict
+from wormcast.world.population import World
 
 SPACE_CIDR = "16.0.0.0/14"
 BASE = int(ipaddress.IPv4Address("16.0.0.0"))

@@ -111,7 +111,7 @@ def test_rerun_replaces_previous_outputs_whole(tmp_path):
 
 def test_scenario_file_with_csv_population(tmp_path):
     (tmp_path / "pop.csv").write_text("prefix,count\n20.0.0.0/12,3000\n30.1.0.0/16,2000\n")
-    text = Path(__file__).resolve().parents[1].joinpath("wormcast/presets/codered-v2.toml").read_text()
+    text = Path(__file__).resolve().parents[1].joinpath("wormcast/config/presets/codered-v2.toml").read_text()
     text = text.replace("vulnerable = 370000", 'csv = "pop.csv"')
     for key in ("active_slash8", "slash8_tail", "slash16_occupancy", "slash16_sigma"):
         text = "\n".join(ln for ln in text.splitlines() if not ln.startswith(key))

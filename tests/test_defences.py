@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from wormcast.api import simulate
-from wormcast.engine import Simulation
-from wormcast.scenario import load_scenario
+from wormcast.config.loading import load_scenario
+from wormcast.core.loop import Simulation
 
 V2 = ["population.vulnerable=20000", "worm.scan_rate.mean=150", "end=2001-07-19T16:00:00Z",
       "seeding.initial_infected=20"]

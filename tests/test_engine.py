@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
+from wormcast.analytic.models import rcs_fraction, rcs_growth_rate, rcs_midpoint
 from wormcast.api import simulate
-from wormcast.engine import DORMANT, SCANNING, SUSCEPTIBLE, Simulation
-from wormcast.models import rcs_fraction, rcs_growth_rate, rcs_midpoint
-from wormcast.scenario import load_scenario
+from wormcast.config.loading import load_scenario
+from wormcast.core.loop import DORMANT, SCANNING, SUSCEPTIBLE, Simulation
 
 SMALL_V2 = ["population.vulnerable=20000", "worm.scan_rate.mean=120", "end=2001-07-19T16:00:00Z",
             "seeding.initial_infected=5"]

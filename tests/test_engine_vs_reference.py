@@ -12,8 +12,8 @@ import pytest
 from scipy.stats import ks_2samp
 from smallworld import small_scenario, small_world
 
-from wormcast.engine import Simulation
-from wormcast.reference import run_reference
+from wormcast.analytic.reference import run_reference
+from wormcast.core.loop import Simulation
 
 SEEDS = 100
 ALPHA = 1e-3

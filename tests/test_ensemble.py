@@ -10,10 +10,10 @@ import pytest
 
 from wormcast.api import resolve, simulate
 from wormcast.cli import main
-from wormcast.ensemble import simulate_many
-from wormcast.ensemble.seeds import run_seed
-from wormcast.ensemble.stats import FIGURES, PERCENTILES, STATS
 from wormcast.errors import WormcastError
+from wormcast.runs.ensemble import simulate_many
+from wormcast.runs.ensemble.seeds import run_seed
+from wormcast.runs.ensemble.stats import FIGURES, PERCENTILES, STATS
 
 # Two simulated hours of a fast worm among 50,000 hosts: ~0.1 s a run, and runs differ visibly.
 SHORT = ["end=2001-07-19T12:00:00Z", "population.vulnerable=50000", "seeding.initial_infected=20",

@@ -6,7 +6,7 @@ when sticky."""
 import numpy as np
 import pytest
 
-from wormcast.exposure import Intervals, exposure, login_times
+from wormcast.orgs.exposure import Intervals, exposure, login_times
 
 DAY = 86400.0
 
@@ -53,7 +53,7 @@ def test_login_times_are_spread_over_the_span():
 
 
 def test_unknown_policy():
-    from wormcast.exposure import assign
+    from wormcast.orgs.exposure import assign
 
     with pytest.raises(ValueError, match="unknown login policy"):
         assign("closest", np.zeros(3, int), 5, np.random.default_rng(0), 1)

@@ -1,8 +1,8 @@
 import numpy as np
 from scipy.stats import kstest
 
-from wormcast.events import EventQueue
-from wormcast.hazard import Hazard
+from wormcast.core.events import EventQueue
+from wormcast.core.hazard import Hazard
 
 
 def test_piecewise_hazard_samples_follow_the_survival_function():

@@ -5,8 +5,9 @@ import copy
 import numpy as np
 from scipy.stats import ks_2samp
 
-from wormcast.engine import DORMANT, Simulation
-from wormcast.scenario import apply_overrides, from_dict, load_raw
+from wormcast.config.loading import from_dict, load_raw
+from wormcast.config.overrides import apply_overrides
+from wormcast.core.loop import DORMANT, Simulation
 
 SMALL = ["population.vulnerable=5000", "worm.scan_rate.distribution='constant'", "worm.scan_rate.mean=1500",
          "end=2001-07-19T16:00:00Z", "hosts.reboot_rate_per_hour=0", "hosts.patch=[]"]

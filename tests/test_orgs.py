@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from wormcast.api import simulate
-from wormcast.engine import PATCHED, Simulation
+from wormcast.config.loading import load_scenario
+from wormcast.core.loop import PATCHED, Simulation
 from wormcast.errors import WormcastError
-from wormcast.scenario import load_scenario
 
 CRII = ["population.vulnerable=20000", "end=2001-08-04T12:00:00Z", "seeding.initial_infected=20",
         "hosts.patch=[]"]

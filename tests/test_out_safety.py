@@ -5,10 +5,10 @@ import json
 import os
 
 import pytest
-
 from test_cli import FAST, wormcast
-from wormcast.atomic import MARKER, check_replaceable, staged_dir
+
 from wormcast.errors import WormcastError
+from wormcast.util.atomic import MARKER, check_replaceable, staged_dir
 
 
 def _one_line_refusal(p, *words):

@@ -1,7 +1,7 @@
 import pytest
 
+from wormcast.config.loading import load_scenario, preset_names
 from wormcast.errors import WormcastError
-from wormcast.scenario import load_scenario, preset_names
 
 
 def test_presets_load_and_are_documented():

@@ -14,11 +14,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from wormcast.backends import LocalBackend
 from wormcast.cli import main
-from wormcast.ensemble.seeds import run_seed
 from wormcast.errors import WormcastError
-from wormcast.sweep.grid import parse_grid, split_values
+from wormcast.runs.backends import LocalBackend
+from wormcast.runs.ensemble.seeds import run_seed
+from wormcast.runs.sweep.grid import parse_grid, split_values
 
 SHORT = ["end=2001-07-19T12:00:00Z", "population.vulnerable=50000", "worm.scan_rate.mean=100", "step=30"]
 SET = [a for o in SHORT for a in ("--set", o)]

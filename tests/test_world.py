@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
+from wormcast.config.schema import Population
 from wormcast.errors import WormcastError
-from wormcast.scenario import Population
-from wormcast.world import ELIGIBLE_SLASH8, clustered, from_csv
+from wormcast.world.population import ELIGIBLE_SLASH8, clustered, from_csv
 
 
 def test_clustered_population_is_distinct_sorted_and_heavy_tailed():

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .scenario import Scenario, load_scenario, preset_names
+from .config.loading import load_scenario, preset_names
+from .config.schema import Scenario
 
 
 def resolve(scenario: Scenario | str | Path, overrides: list[str] | None = None) -> Scenario:
     if isinstance(scenario, Scenario):
         if overrides:
-            from .scenario import apply_overrides, from_dict
+            from .config.loading import from_dict
+            from .config.overrides import apply_overrides
 
             data = scenario.model_dump(by_alias=True, exclude={"base_dir"})
             if len(data["worm"]) == 1:  # so that overrides say worm.x, as in the files
@@ -23,7 +25,7 @@ def resolve(scenario: Scenario | str | Path, overrides: list[str] | None = None)
 def simulate(scenario: Scenario | str | Path, seed: int = 0, overrides: list[str] | None = None,
              progress=None):
     """Run one outbreak. ``scenario`` is a preset name, a TOML path or a :class:`Scenario`."""
-    from .engine import Simulation
+    from .core.loop import Simulation
 
     return Simulation(resolve(scenario, overrides), seed).run(progress)
 

@@ -9,13 +9,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from .atomic import check_out_dir
 from .errors import WormcastError
+from .util.atomic import check_out_dir
 
 
 def _progress_bar():
     """A progress bar on a terminal, nothing otherwise; returns (callback, close)."""
-    from .progress import ProgressBar
+    from .util.progress import ProgressBar
 
     bar = ProgressBar(100, desc="simulating", unit="%")
     if not bar.enabled:
@@ -24,7 +24,7 @@ def _progress_bar():
 
 
 def cmd_presets(args) -> int:
-    from .scenario import load_scenario, preset_names
+    from .config.loading import load_scenario, preset_names
 
     for name in preset_names():
         sc = load_scenario(name)
@@ -34,11 +34,11 @@ def cmd_presets(args) -> int:
 
 def cmd_run(args) -> int:
     from .api import resolve
-    from .counterfactual import audit_comparison
-    from .engine import Simulation
-    from .output import write_run
-    from .report import words
-    from .timeutil import parse_duration, steps_per
+    from .core.loop import Simulation
+    from .reporting.output import write_run
+    from .reporting.report import words
+    from .runs.whatif import audit_comparison
+    from .util.timeutil import parse_duration, steps_per
 
     scenario = resolve(args.scenario, args.set)
     interval = None
@@ -57,7 +57,7 @@ def cmd_run(args) -> int:
     if args.runs != 1:
         if args.runs < 1:
             raise WormcastError(f"--runs {args.runs}: must be at least 1")
-        from .ensemble.cli import run_ensemble
+        from .runs.ensemble.cli import run_ensemble
 
         return run_ensemble(scenario, args, out, interval)
     update, close = _progress_bar()
@@ -104,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_run)
 
     from .audit.cli import register as register_audit
-    from .sweep.cli import register as register_sweep
+    from .runs.sweep.cli import register as register_sweep
 
     register_audit(sub)
     register_sweep(sub)

@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from audit_helpers import cli, real_log
+
 from wormcast.audit.synth import generate
 from wormcast.errors import PartialResult, WormcastError
 

@@ -10,7 +10,6 @@ import tempfile
 from pathlib import Path
 
 import pytest
-
 from audit_helpers import cli
 
 TITLE_JS = "document.title='PWNED';document.body.setAttribute('data-pwned','1')"

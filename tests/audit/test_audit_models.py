@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-
 from audit_helpers import real_log
+
+from wormcast.analytic.models import rcs_fraction, two_factor
 from wormcast.audit.compare import compare_arrivals, epoch_seconds, signature_for
 from wormcast.audit.fit import RCSFit, TwoFactorFit, fit_timeline
 from wormcast.audit.timeline import timeline
-from wormcast.models import rcs_fraction, two_factor
 
 T0 = pd.Timestamp("2001-07-19T10:00:00Z")
 

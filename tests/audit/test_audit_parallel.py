@@ -6,8 +6,8 @@ import json
 
 import numpy as np
 import pytest
-
 from audit_helpers import cli
+
 from wormcast.audit import parallel, reader
 from wormcast.audit.fastscan import MarkerFinder, scan_block
 from wormcast.audit.rules import RuleSet

@@ -6,8 +6,8 @@ import re
 from datetime import datetime, timezone
 
 import pytest
-
 from audit_helpers import real_log
+
 from wormcast.audit.formats import iso
 from wormcast.audit.run import run_audit
 

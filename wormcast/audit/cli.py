@@ -54,7 +54,7 @@ def _fits(tl, det, boot: int) -> list[dict]:
 
 
 def main(args: argparse.Namespace) -> int:
-    from ..atomic import check_out_dir, staged_dir
+    from ..util.atomic import check_out_dir, staged_dir
     from .report import build_json, clean_json, summary_text, write_outputs
     from .run import run_audit
     from .timeline import timeline

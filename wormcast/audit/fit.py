@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import minimize
 
-from ..models import rcs_fraction, two_factor
+from ..analytic.models import rcs_fraction, two_factor
 
 _FLOOR = 1e-9
 

@@ -19,7 +19,14 @@ from pathlib import Path
 
 from .detect import MAX_EVIDENCE, Detector
 from .fastscan import MarkerFinder
-from .reader import _CORRUPT, EXAMPLES, FileStats, _blocks, _read_fast, sniff_compression
+from .reader import (
+    _CORRUPT,
+    EXAMPLES,
+    FileStats,
+    _blocks,
+    _read_fast,
+    sniff_compression,
+)
 from .rules import RuleSet
 
 MIN_BYTES = 64 * 1024 * 1024  # smaller files are read serially (starting workers costs more than it saves)

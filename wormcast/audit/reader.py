@@ -19,7 +19,15 @@ import numpy as np
 
 from ..errors import WormcastError
 from .fastscan import MarkerFinder, scan_block
-from .formats import FORMATS, Malformed, Request, detect_format, format_matches, make_parser, parse_ncsa
+from .formats import (
+    FORMATS,
+    Malformed,
+    Request,
+    detect_format,
+    format_matches,
+    make_parser,
+    parse_ncsa,
+)
 
 MAX_LINE = 64 * 1024  # longer lines are malformed (Apache's own limit on a request line is 8190)
 BLOCK = 2 * 1024 * 1024  # small enough for the block's scans to run from the CPU caches

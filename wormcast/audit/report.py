@@ -12,7 +12,7 @@ import json
 import re
 from pathlib import Path
 
-from .. import htmlpage as H
+from ..reporting import htmlpage as H
 from .formats import iso
 
 SOURCE_COLUMNS = ["address", "first_seen", "last_seen", "requests", "signature", "signatures",

@@ -1,0 +1,46 @@
+"""``key.sub=value`` overrides of a scenario's data (values in TOML syntax)."""
+
+from __future__ import annotations
+
+import tomllib
+from typing import Any
+
+from ..errors import WormcastError
+
+
+def _parse_value(text: str) -> Any:
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def apply_overrides(data: dict, overrides: list[str]) -> dict:
+    """Apply ``key.sub=value`` settings (values in TOML syntax; bare words are strings)."""
+    for item in overrides:
+        if "=" not in item:
+            raise WormcastError(f"--set {item!r}: expected key=value")
+        key, text = item.split("=", 1)
+        parts = [p for p in key.strip().split(".") if p]
+        if not parts:
+            raise WormcastError(f"--set {item!r}: empty key")
+        node = data
+        for i, part in enumerate(parts):
+            last = i == len(parts) - 1
+            if isinstance(node, list):
+                if not part.isdigit() or int(part) >= len(node):
+                    raise WormcastError(f"--set {key}: {'.'.join(parts[:i]) or key} is a list; "
+                                        f"index it with 0..{len(node) - 1}")
+                part = int(part)
+            elif not isinstance(node, dict):
+                raise WormcastError(f"--set {key}: {'.'.join(parts[:i])} is not a table")
+            if last:
+                node[part] = _parse_value(text.strip())
+            else:
+                child = node[part] if isinstance(node, list) else node.get(part)
+                if child is None:
+                    child = node[part] = {}
+                node = child
+    return data
+
+

@@ -1,0 +1,301 @@
+"""Scenarios: validated, documented descriptions of one outbreak (world + worm + host dynamics).
+
+A scenario is a TOML file (or a preset shipped in ``wormcast/config/presets``) loaded into pydantic models, so
+code can load one, change it and run it. Every rule a value must satisfy is checked here, before any work.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ..util.timeutil import as_utc, parse_duration, steps_per
+from ..world.addresses import SPACE, parse_address, parse_cidr
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+def _duration(value: Any) -> float:
+    return parse_duration(value)
+
+
+def _cidr_list(blocks: list[str]) -> list[str]:
+    """Check every CIDR block of a list (parse_cidr raises ValueError with the culprit)."""
+    for block in blocks:
+        parse_cidr(block)
+    return blocks
+
+
+class ScanRate(_Model):
+    """Probes per second sent by one scanning host; drawn once per host."""
+
+    distribution: Literal["constant", "lognormal"] = "lognormal"
+    mean: float = Field(gt=0, description="mean probes per second per host")
+    cv: float = Field(0.0, ge=0, description="coefficient of variation across hosts (lognormal)")
+
+
+class LocalPreference(_Model):
+    """Probability that a probe targets an address sharing the source's first ``prefix`` bits."""
+
+    prefix: int = Field(ge=0, le=31)
+    probability: float = Field(ge=0, le=1)
+
+
+class Worm(_Model):
+    name: str
+    signature: Optional[str] = Field(None, description="audit rule whose log probes this worm makes (e.g. codered1)")
+    scanning: Literal["uniform", "shared-sequence", "localized"] = "uniform"
+    local_preference: list[LocalPreference] = Field(default_factory=list)
+    exclude: list[str] = Field(default_factory=list, description="CIDR blocks the worm never targets")
+    skip_self: bool = False
+    scan_rate: ScanRate
+    infection_success: float = Field(1.0, ge=0, le=1)
+    calendar: Literal["none", "codered1"] = "none"
+    wrong_clock_fraction: float = Field(0.0, ge=0, le=1)
+    lifetime: Optional[float] = Field(None, description="the worm ends itself this long after infection")
+    backdoor: bool = False
+    flood_target: Optional[str] = None
+    flood_rate: float = Field(0.0, ge=0, description="packets per second per flooding host")
+    initial_infected: Optional[int] = Field(
+        None, ge=0, description="hosts infected at release (default: seeding.initial_infected for the first worm, "
+        "1 for the others)")
+    release: Optional[datetime] = Field(None, description="when the first copies appear (default: start)")
+    displaces: list[str] = Field(default_factory=list, description="names of worms whose running copies this one "
+                                 "takes over (a host runs one worm at a time)")
+
+    _release_utc = field_validator("release")(lambda v: None if v is None else as_utc(v))
+
+    _dur = field_validator("lifetime", mode="before")(lambda v: None if v is None else _duration(v))
+
+    _cidrs = field_validator("exclude")(lambda v: _cidr_list(v))
+
+    @field_validator("flood_target")
+    @classmethod
+    def _addr(cls, v: Optional[str]) -> Optional[str]:
+        if v is not None:
+            parse_address(v)
+        return v
+
+    @model_validator(mode="after")
+    def _check(self) -> "Worm":
+        if self.scanning == "localized":
+            if not self.local_preference:
+                raise ValueError("localized scanning needs local_preference entries")
+            total = sum(p.probability for p in self.local_preference)
+            if abs(total - 1.0) > 1e-9:
+                raise ValueError(f"local_preference probabilities sum to {total:g}, not 1")
+            prefixes = [p.prefix for p in self.local_preference]
+            if len(set(prefixes)) != len(prefixes):
+                raise ValueError("local_preference lists a prefix twice")
+        if self.lifetime is not None and self.lifetime <= 0:
+            raise ValueError("lifetime must be positive")
+        return self
+
+
+class Population(_Model):
+    """The vulnerable hosts: a seeded clustered generator, or a CSV of ``prefix,count`` lines."""
+
+    vulnerable: Optional[int] = Field(None, gt=0, description="number of vulnerable hosts")
+    csv: Optional[str] = Field(None, description="path to prefix,count lines (relative to the scenario file)")
+    active_slash8: int = Field(100, ge=1, le=220, description="how many /8 blocks hold any host")
+    slash8_tail: float = Field(1.0, gt=0, description="Pareto shape of the hosts-per-/8 weights (smaller = heavier)")
+    slash16_occupancy: float = Field(0.4, gt=0, le=1, description="share of /16s in an active /8 that hold hosts")
+    slash16_sigma: float = Field(1.5, ge=0, description="lognormal sigma of the hosts-per-/16 weights")
+
+    @model_validator(mode="after")
+    def _check(self) -> "Population":
+        if self.csv is None and self.vulnerable is None:
+            raise ValueError("give population.vulnerable (clustered generator) or population.csv")
+        if self.vulnerable is not None and self.vulnerable > SPACE:
+            raise ValueError(f"population.vulnerable = {self.vulnerable} is more hosts than IPv4 addresses")
+        return self
+
+
+class PatchPeriod(_Model):
+    start: datetime = Field(alias="from")
+    rate_per_hour: float = Field(ge=0, description="patch hazard per unpatched host")
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    _utc = field_validator("start")(lambda v: as_utc(v))
+
+
+class Hosts(_Model):
+    """Host dynamics independent of the worm: patching and reboots."""
+
+    patch: list[PatchPeriod] = Field(default_factory=list)
+    reboot_rate_per_hour: float = Field(0.0, ge=0, description="reboots clear a memory-resident worm")
+
+    @field_validator("patch")
+    @classmethod
+    def _sorted(cls, v: list[PatchPeriod]) -> list[PatchPeriod]:
+        starts = [p.start for p in v]
+        if starts != sorted(starts) or len(set(starts)) != len(starts):
+            raise ValueError("patch periods must be in strictly increasing time order")
+        return v
+
+
+class OrgAudit(_Model):
+    """Periodic audits: each compromised server is found with probability ``detection``; a found server is
+    cleaned (worm and backdoor removed) and patched ``delay`` later. ``interval`` 0 means continuous
+    monitoring: a server is checked the moment it is compromised."""
+
+    interval: float = Field(description="time between audits (0: continuous)")
+    detection: float = Field(1.0, ge=0, le=1)
+    delay: float = Field(0.0, description="from detection to clean and patched")
+    first: Optional[datetime] = Field(None, description="first audit (default: start + interval)")
+    compare: list[float] = Field(default_factory=list,
+                                 description="other intervals to rerun the scenario with, to show what they change")
+
+    _dur = field_validator("interval", "delay", mode="before")(lambda v: _duration(v))
+    _durs = field_validator("compare", mode="before")(lambda v: [_duration(x) for x in v])
+    _utc = field_validator("first")(lambda v: None if v is None else as_utc(v))
+
+
+class OrgUsers(_Model):
+    """Users reaching the organisation's front-ends through DNS, each login on one front-end."""
+
+    count: int = Field(ge=0)
+    logins_per_day: float = Field(ge=0)
+    policies: list[str] = Field(default_factory=lambda: ["round_robin", "random", "sticky"])
+
+    @field_validator("policies")
+    @classmethod
+    def _known(cls, v: list[str]) -> list[str]:
+        from ..orgs.exposure import POLICIES
+
+        for p in v:
+            if p not in POLICIES:
+                raise ValueError(f"unknown login policy {p!r} (use {', '.join(POLICIES)})")
+        return v
+
+
+class Organisation(_Model):
+    """A server farm in its own address blocks, e.g. a web mail service's front-ends."""
+
+    name: str = Field(min_length=1)
+    blocks: list[str] = Field(min_length=1, description="CIDR blocks that hold the servers")
+    servers: int = Field(gt=0)
+    vulnerable_fraction: float = Field(1.0, ge=0, le=1, description="share of servers vulnerable at the start")
+    patch: list[PatchPeriod] = Field(default_factory=list, description="the organisation's own patch campaign")
+    audit: Optional[OrgAudit] = None
+    users: Optional[OrgUsers] = None
+    egress_filtering: bool = Field(False, description="its infected servers cannot scan outside its blocks")
+
+    _cidrs = field_validator("blocks")(lambda v: _cidr_list(v))
+
+    @model_validator(mode="after")
+    def _fits(self) -> "Organisation":
+        ranges = [parse_cidr(b) for b in self.blocks]
+        ordered = sorted(ranges)
+        for (_, hi1), (lo2, _) in zip(ordered, ordered[1:]):
+            if lo2 < hi1:
+                raise ValueError(f"organisation {self.name!r}: its blocks overlap")
+        room = sum(hi - lo for lo, hi in ranges)
+        if self.servers > room:
+            raise ValueError(f"organisation {self.name!r}: {self.servers} servers do not fit in its blocks "
+                             f"({room} addresses)")
+        return self
+
+
+class Throttle(_Model):
+    """Host scan-rate throttling (Williamson's virus throttle): on a share of hosts, at most ``max_rate``
+    new destinations per second. Every worm probe goes to a new destination, so it caps the scan rate."""
+
+    share: float = Field(ge=0, le=1, description="share of vulnerable hosts that run the throttle")
+    max_rate: float = Field(ge=0, description="new destinations per second")
+
+
+class Containment(_Model):
+    """Containment after Moore, Shannon, Voelker and Savage (Internet Quarantine, 2003).
+
+    Filters sit in front of the covered addresses (a share of the /8 blocks, listed blocks, or whole
+    organisations): every worm probe to or from a covered address is inspected. ``content`` filtering drops
+    all worm probes there once deployed, ``reaction_time`` after the start; ``blacklist`` drops the probes of
+    an infected address ``reaction_time`` after that address was infected (the entry then stays)."""
+
+    strategy: Literal["blacklist", "content"]
+    coverage: float = Field(0.0, ge=0, le=1, description="share of the 256 /8 blocks covered, drawn per seed")
+    blocks: list[str] = Field(default_factory=list, description="CIDR blocks covered as well")
+    orgs: list[str] = Field(default_factory=list, description="organisations whose blocks are covered")
+    reaction_time: float = Field(description="delay before the filter acts")
+
+    _dur = field_validator("reaction_time", mode="before")(lambda v: _duration(v))
+
+    _cidrs = field_validator("blocks")(lambda v: _cidr_list(v))
+
+
+class Defences(_Model):
+    throttle: Optional[Throttle] = None
+    containment: Optional[Containment] = None
+
+
+class Seeding(_Model):
+    initial_infected: int = Field(1, ge=0)
+
+
+class Scenario(_Model):
+    name: str
+    description: str = ""
+    start: datetime
+    end: datetime
+    step: float = Field(10.0, description="engine time step")
+    interval: float = Field(60.0, description="reporting interval of the time series")
+    population: Population
+    worm: list[Worm] = Field(description="one worm (a table), or several competing for the hosts ([[worm]])")
+    hosts: Hosts = Field(default_factory=Hosts)
+    seeding: Seeding = Field(default_factory=Seeding)
+    orgs: list[Organisation] = Field(default_factory=list)
+    defences: Defences = Field(default_factory=Defences)
+    base_dir: Optional[str] = Field(None, exclude=True, description="where relative paths resolve")
+
+    _utc = field_validator("start", "end")(lambda v: as_utc(v))
+    _dur = field_validator("step", "interval", mode="before")(lambda v: _duration(v))
+    _one_worm = field_validator("worm", mode="before")(lambda v: [v] if isinstance(v, (dict, Worm)) else v)
+
+    @model_validator(mode="after")
+    def _check(self) -> "Scenario":
+        if self.end <= self.start:
+            raise ValueError(f"end ({self.end.isoformat()}) must be after start ({self.start.isoformat()})")
+        if self.step <= 0:
+            raise ValueError("step must be positive")
+        if steps_per(self.interval, self.step) is None:
+            raise ValueError(f"interval ({self.interval:g}s) must be a positive multiple of step ({self.step:g}s)")
+        if self.population.vulnerable is not None and self.seeding.initial_infected > self.population.vulnerable:
+            raise ValueError("seeding.initial_infected exceeds population.vulnerable")
+        if not self.worm:
+            raise ValueError("worm: give at least one worm")
+        if len({w.name for w in self.worm}) != len(self.worm):
+            raise ValueError("worm: two worms have the same name")
+        for w in self.worm:
+            for other in w.displaces:
+                if other not in {x.name for x in self.worm} or other == w.name:
+                    raise ValueError(f"worm {w.name!r}: displaces {other!r}, which is not another worm of the scenario")
+        for w in self.worms:
+            if w.release is not None and not (self.start <= w.release < self.end):
+                raise ValueError(f"worm {w.name!r}: release {w.release.isoformat()} is outside start..end")
+        names = [o.name for o in self.orgs]
+        if len(set(names)) != len(names):
+            raise ValueError("two organisations have the same name")
+        cont = self.defences.containment
+        for name in (cont.orgs if cont is not None else []):
+            if name not in names:
+                raise ValueError(f"defences.containment.orgs: no organisation named {name!r}")
+        blocks = sorted((*parse_cidr(b), o.name) for o in self.orgs for b in o.blocks)
+        for (_, hi1, n1), (lo2, _, n2) in zip(blocks, blocks[1:]):
+            if lo2 < hi1:
+                raise ValueError(f"organisations {n1!r} and {n2!r} have overlapping blocks")
+        return self
+
+    @property
+    def duration(self) -> float:
+        return (self.end - self.start).total_seconds()
+
+    @property
+    def worms(self) -> list[Worm]:
+        """The worms of the scenario (most scenarios have one)."""
+        return self.worm

@@ -1,0 +1,80 @@
+"""Shared-sequence scanning: every copy walks one fixed sequence (Code Red I v1)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .base import Scanner, _ranges
+
+
+class SharedSequenceScanner(Scanner):
+    """Code Red I v1: every copy walks one fixed pseudo-random sequence of the target space from its start.
+
+    A full-period generator visits each address once per cycle, so a vulnerable host sits at a uniform,
+    distinct position of the sequence. A copy that has sent n probes has probed positions [0, n); per step
+    each copy advances by a Poisson count and hits the hosts whose positions it crosses.
+    """
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        length = self.target_addresses
+        pos = self.streams["sequence"].choice(length, size=self.targetable.size, replace=False)
+        order = np.argsort(pos)
+        self.length = length
+        self.pos_sorted = pos[order].astype(np.int64)
+        self.pos_host = self.targetable[order]
+        self.progress = np.zeros(self.world.n, dtype=np.int64)
+        self.copies = np.empty(0, dtype=np.int64)
+
+    def restart(self, ids: np.ndarray) -> None:
+        """A new infection starts its copy at the head of the sequence."""
+        self.progress[ids] = 0
+
+    def start(self, ids: np.ndarray) -> None:
+        super().start(ids)
+        if ids.size:
+            self.copies = np.union1d(self.copies, ids)
+
+    def stop(self, ids: np.ndarray) -> None:
+        super().stop(ids)
+        if ids.size:
+            self.copies = np.setdiff1d(self.copies, ids, assume_unique=True)
+
+    def step(self, dt: float) -> tuple[int, np.ndarray]:
+        if self.copies.size == 0:
+            return 0, 0, np.empty(0, dtype=np.int64)
+        s = self.streams
+        ids = self.copies
+        adv = s["probes"].poisson(self.rates[ids] * dt).astype(np.int64)
+        lo = self.progress[ids]
+        self.progress[ids] = lo + adv
+        found = []
+        laps = adv // self.length
+        if laps.any():  # a copy went round the whole sequence: every host got that many probes from it
+            found.append(np.tile(self.pos_host, int(laps.sum())))
+        rem = adv - laps * self.length
+        a = lo % self.length
+        b = a + rem
+        wrap = b > self.length
+        ends = np.minimum(b, self.length)
+        lo_i, hi_i = np.searchsorted(self.pos_sorted, a), np.searchsorted(self.pos_sorted, ends)
+        found.append(self.pos_host[_ranges(lo_i, hi_i)])
+        owners = [np.repeat(ids, hi_i - lo_i)] if self.filtered else []
+        if wrap.any():
+            hi_w = np.searchsorted(self.pos_sorted, b[wrap] - self.length)
+            found.append(self.pos_host[_ranges(np.zeros(int(wrap.sum()), dtype=np.int64), hi_w)])
+            if self.filtered:
+                owners.append(np.repeat(ids[wrap], hi_w))
+        if laps.any() and self.filtered:
+            owners.insert(0, np.repeat(ids, laps * self.pos_host.size))
+        targets = np.concatenate(found)
+        reached = int(targets.size)
+        if self.filtered:  # each hit keeps only if the copy that made it may deliver there
+            klass = self.klass[np.concatenate(owners)]
+            keep = np.ones(targets.size, dtype=bool)
+            for c, mask in enumerate(self.deliver):
+                if mask is not None:
+                    mine = klass == c
+                    keep[mine] = mask[targets[mine]]
+            targets = targets[keep]
+        return int(adv.sum()), reached, targets
