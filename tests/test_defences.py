@@ -52,11 +52,11 @@ def test_content_filtering_everywhere_stops_new_infections_after_the_reaction_ti
 def test_content_filtering_on_part_of_the_space_shields_exactly_the_covered_hosts(preset, over):
     sim = Simulation(load_scenario(preset, over + [containment("content", 0.5, "0s")]), 4)
     sim.run()
-    covered = sim.delivery.covered
-    seeds = np.isclose(sim.first_infected_at, 0.0)
+    covered = sim.component("containment").covered
+    seeds = np.isclose(sim.hosts.first_infected_at, 0.0)
     assert 0.05 < covered.mean() < 0.95
-    assert not np.any(sim.ever & covered & ~seeds)  # nothing gets into a covered host
-    assert np.sum(sim.ever & ~covered) > 1000  # the rest of the Internet is not protected
+    assert not np.any(sim.hosts.ever_infected & covered & ~seeds)  # nothing gets into a covered host
+    assert np.sum(sim.hosts.ever_infected & ~covered) > 1000  # the rest of the Internet is not protected
 
 
 def test_slower_blacklisting_lets_more_hosts_fall():
@@ -75,8 +75,8 @@ def test_covered_organisations_and_blocks():
         "content", 0.0, "0s", ', orgs=["farm"], blocks=["80.0.0.0/8"]')]), 1)
     sim.run()
     inside = (sim.world.org == 0) | ((sim.world.addresses >> 24) == 80)
-    assert np.array_equal(sim.delivery.covered, inside)
-    assert not np.any(sim.ever[sim.world.org == 0])
+    assert np.array_equal(sim.component("containment").covered, inside)
+    assert not np.any(sim.hosts.ever_infected[sim.world.org == 0])
 
 
 def test_egress_filtering_keeps_an_organisations_infections_inside():
@@ -89,8 +89,8 @@ def test_egress_filtering_keeps_an_organisations_infections_inside():
         farm = np.flatnonzero(sim.world.org == 0)
         sim.infect(farm[:50], 0.0)
         sim.run()
-        assert sim.ever[farm].sum() > 1000  # it spreads inside the farm either way
-        outside[egress] = int(sim.ever[sim.world.org < 0].sum())
+        assert sim.hosts.ever_infected[farm].sum() > 1000  # it spreads inside the farm either way
+        outside[egress] = int(sim.hosts.ever_infected[sim.world.org < 0].sum())
     assert outside["true"] == 0 and outside["false"] > 100
 
 

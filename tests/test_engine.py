@@ -63,7 +63,7 @@ def test_codered_calendar_floods_on_day_20_and_wrong_clocks_keep_scanning():
     assert after.dormant.iloc[-1] == infected - after.scanning.iloc[-1]
     rate = sim.scenario.worms[0].flood_rate
     assert after.flood_packets.iloc[-1] == pytest.approx(after.dormant.iloc[-1] * rate * 60)
-    assert np.all(sim.state[sim.strains[0].wrong_clock & sim.ever] != DORMANT)
+    assert np.all(sim.hosts.state[sim.worms[0].wrong_clock & sim.hosts.ever_infected] != DORMANT)
 
 
 def test_codered_resumes_on_the_first_of_the_month():
@@ -86,13 +86,13 @@ def test_codered_ii_leaves_backdoors_after_its_lifetime():
     assert r.summary["backdoored_at_end"] == r.summary["ever_infected"] > 1000
     assert r.series.data["cleared"].sum() > 0
     # cleared hosts are susceptible again (unpatched) and keep the backdoor
-    idle_with_backdoor = (sim.state == SUSCEPTIBLE) & sim.backdoor
+    idle_with_backdoor = (sim.hosts.state == SUSCEPTIBLE) & sim.hosts.backdoor
     assert idle_with_backdoor.any()
     # the per-block susceptible counts the localized scanner keeps match the states
-    for lv in sim.strains[0].scanner.levels:
-        if lv["prefix"]:
-            recount = np.bincount(lv["host_block"][sim.state == SUSCEPTIBLE], minlength=lv["infectable"].size)
-            assert np.array_equal(recount, lv["infectable"])
+    for lv in sim.worms[0].scanner.levels:
+        if lv.prefix:
+            recount = np.bincount(lv.host_block[sim.hosts.state == SUSCEPTIBLE], minlength=lv.infectable.size)
+            assert np.array_equal(recount, lv.infectable)
 
 
 def test_patching_removes_hosts_from_the_outbreak():
@@ -102,9 +102,9 @@ def test_patching_removes_hosts_from_the_outbreak():
     expected = 20000 * (1 - np.exp(-0.5 * 6))
     assert r.summary["patched_at_end"] == pytest.approx(expected, rel=0.03)
     # patched hosts stop scanning: the scanner's book-keeping agrees with the states
-    scanner = sim.strains[0].scanner
-    assert scanner.n_scanning == np.count_nonzero(sim.state == SCANNING) == r.summary["infected_at_end"]
-    assert scanner.total_rate == pytest.approx(sim.strains[0].rates[sim.state == SCANNING].sum())
+    scanner = sim.worms[0].scanner
+    assert scanner.n_scanning == np.count_nonzero(sim.hosts.state == SCANNING) == r.summary["infected_at_end"]
+    assert scanner.total_rate == pytest.approx(sim.worms[0].rates[sim.hosts.state == SCANNING].sum())
 
 
 def test_shared_sequence_grows_linearly():

@@ -14,6 +14,7 @@ from smallworld import small_scenario, small_world
 
 from wormcast.analytic.reference import run_reference
 from wormcast.core.loop import Simulation
+from wormcast.core.registry import SCANNERS
 
 SEEDS = 100
 ALPHA = 1e-3
@@ -70,3 +71,39 @@ def test_engine_matches_per_probe_reference(case):
         fast = small_scenario(**{**spec["kw"], "scan_rate": {"distribution": "constant", "mean": 1.25}})
         wrong = _samples(fast, world, ref)
         assert ks_2samp(*wrong["t_half"]).pvalue < ALPHA
+
+
+def _kind(spec) -> str:
+    scanning = spec["kw"].get("scanning", "uniform")
+    return scanning if isinstance(scanning, str) else scanning["kind"]
+
+
+COVERED = {_kind(spec) for spec in CASES.values()}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", [k for k in SCANNERS.names() if k not in COVERED] or ["(all covered)"])
+def test_every_other_registered_scanner_matches_the_reference(kind):
+    """A scanner registered without a case above is compared through its own ``example_config`` and
+    per-probe ``Rule``: adding a scanner adds it to this comparison without editing this file."""
+    if kind == "(all covered)":
+        assert COVERED >= set(SCANNERS.names())
+        return
+    scenario = small_scenario(scanning=SCANNERS.get(kind).example_config(), end="2001-07-19T08:00:00Z")
+    world = small_world(clustered=True)
+    ref = [run_reference(scenario, world, seed) for seed in range(SEEDS)]
+    samples = _samples(scenario, world, ref)
+    report = {k: ks_2samp(a, b).pvalue for k, (a, b) in samples.items()}
+    assert min(report.values()) > ALPHA, report
+    assert np.mean(samples["ever@3/3"][0]) > 20
+
+
+def test_the_reference_does_not_import_the_engine():
+    import ast
+    from pathlib import Path
+
+    import wormcast.analytic.reference as ref
+
+    tree = ast.parse(Path(ref.__file__).read_text())
+    imported = {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert not any("loop" in m or "engine" in m for m in imported), imported

@@ -60,18 +60,18 @@ def test_code_red_v2_and_ii_share_the_hosts():
     assert before.infected_code_red_i_v2.iloc[-1] > 1000
     assert df.infected_code_red_ii.iloc[-1] > 100 and r.summary["backdoored_at_end"] >= df.infected_code_red_ii.iloc[-1]
     # only Code Red II installs backdoors; Code Red v2 hosts never have one unless II got them first
-    v2_hosts = sim.strain == 0
-    assert not np.any(sim.backdoor[v2_hosts & ~sim.ever]) and np.all(sim.backdoor[sim.strain == 1])
-    assert np.all(sim.state[sim.strain == 1] != DORMANT)  # Code Red II has no calendar
+    v2_hosts = sim.hosts.worm == 0
+    assert not np.any(sim.hosts.backdoor[v2_hosts & ~sim.hosts.ever_infected]) and np.all(sim.hosts.backdoor[sim.hosts.worm == 1])
+    assert np.all(sim.hosts.state[sim.hosts.worm == 1] != DORMANT)  # Code Red II has no calendar
     assert (df.infected_code_red_i_v2 + df.infected_code_red_ii == df.infected).all()
     assert r.summary["signatures"] == ["codered1", "codered2"]
     # Code Red II takes over hosts running v2; the per-block counts its scanner keeps stay exact
-    st = sim.strains[1]
+    st = sim.worms[1]
     for lv in st.scanner.levels:
-        if lv["prefix"]:
-            recount = np.bincount(lv["host_block"][st.scanner.targetable[st.infectable(st.scanner.targetable)]],
-                                  minlength=lv["infectable"].size)
-            assert np.array_equal(recount, lv["infectable"])
+        if lv.prefix:
+            recount = np.bincount(lv.host_block[st.scanner.targetable[st.infectable(st.scanner.targetable)]],
+                                  minlength=lv.infectable.size)
+            assert np.array_equal(recount, lv.infectable)
 
 
 def test_a_displacing_worm_takes_over_running_copies():

@@ -59,8 +59,8 @@ def test_org_patch_campaign_replaces_the_general_rate():
     sim.run()
     mine = sim.world.org == 0
     expect = 1 - np.exp(-0.2 * 14)
-    assert np.mean(sim.state[mine] == PATCHED) == pytest.approx(expect, abs=0.03)
-    assert np.mean(sim.state[~mine] == PATCHED) < 0.02
+    assert np.mean(sim.hosts.state[mine] == PATCHED) == pytest.approx(expect, abs=0.03)
+    assert np.mean(sim.hosts.state[~mine] == PATCHED) < 0.02
 
 
 def test_logins_on_compromised_front_ends_follow_the_compromised_share():

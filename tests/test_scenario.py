@@ -14,7 +14,7 @@ def test_presets_load_and_are_documented():
 
 def test_codered_ii_follows_the_published_behaviour():
     sc = load_scenario("codered-ii")
-    prefs = {p.prefix: p.probability for p in sc.worms[0].local_preference}
+    prefs = {p.prefix: p.probability for p in sc.worms[0].scanning.local_preference}
     assert prefs == {0: 0.125, 8: 0.5, 16: 0.375}
     assert sc.worms[0].exclude == ["127.0.0.0/8", "224.0.0.0/8"] and sc.worms[0].skip_self
     assert sc.worms[0].backdoor and sc.worms[0].lifetime == 86400

@@ -2,8 +2,9 @@
 
 Every probe is drawn: its time (superposed Poisson processes of the scanning hosts), its source, its target
 address by the worm's own rule, and the host (if any) at that address. It is meant for small target spaces
-(say 2^18 addresses and a few hundred hosts) and supports uniform, localized and shared-sequence scanning,
-infection success below 1, constant-rate patching and reboots, and a worm lifetime with a backdoor. It does
+(say 2^18 addresses and a few hundred hosts). It draws targets with each scanner's own per-probe rule
+(``Scanner.Rule``, in the scanner's file), so it supports every registered scanner without importing the
+engine it checks; also infection success below 1, constant-rate patching and reboots, and a worm lifetime with a backdoor. It does
 not model the calendar. Probes are drawn in vectorised batches; after any state change the rest of the batch
 is discarded and redrawn, which is exact because the probe processes are memoryless.
 """
@@ -13,13 +14,13 @@ from __future__ import annotations
 import numpy as np
 
 from ..config.schema import Scenario
-from ..core.loop import scan_rates
+from ..core.registry import SCANNERS
 from ..core.states import PATCHED as P
 from ..core.states import SCANNING as I
 from ..core.states import SUSCEPTIBLE as S
 from ..core.streams import Streams
 from ..errors import WormcastError
-from ..world.addresses import in_ranges
+from ..scanners.base import TargetSpace
 from ..world.population import World, target_ranges
 
 
@@ -63,17 +64,15 @@ def run_reference(scenario: Scenario, world: World, seed: int) -> ReferenceRun:
     excluded = target_ranges(worm.exclude)
     targets = _target_list(excluded)
     L = targets.size
-    rates = scan_rates(worm, n, st["reference-rates"])
+    rates = worm.scan_rate.draw(n, st["reference-rates"])
     mu = hosts.patch[0].rate_per_hour / 3600.0 if hosts.patch else 0.0
     rho = hosts.reboot_rate_per_hour / 3600.0
     state = np.zeros(n, dtype=np.int8)
     first = np.full(n, np.nan)
     clear_at = np.full(n, np.inf)
     patch_at = rng.exponential(1.0 / mu, n) if mu > 0 else np.full(n, np.inf)
-    progress = np.zeros(n, dtype=np.int64)
-    seq = rng.permutation(targets) if worm.scanning == "shared-sequence" else None
-    levels = [(lv.prefix, lv.probability) for lv in worm.local_preference if lv.probability > 0]
-    level_p = np.array([p for _, p in levels]) if levels else None
+    space = TargetSpace(excluded, L, np.arange(n), worm.skip_self)
+    rule = SCANNERS.get(worm.scanning.kind).Rule(worm.scanning, space, targets, addrs, rng)
     infections: list[float] = []
     t_end, p_ok, total_probes = scenario.duration, worm.infection_success, 0
 
@@ -91,40 +90,11 @@ def run_reference(scenario: Scenario, world: World, seed: int) -> ReferenceRun:
         if np.isnan(first[h]):
             first[h] = t
         infections.append(t)
-        progress[h] = 0
+        rule.infected(h)
         c = t + rng.exponential(1.0 / rho) if rho > 0 else np.inf
         if worm.lifetime is not None:
             c = min(c, t + worm.lifetime)
         clear_at[h] = c
-
-    def draw_targets(src: np.ndarray) -> np.ndarray:
-        if worm.scanning == "uniform":
-            out = targets[rng.integers(0, L, src.size)]
-        elif worm.scanning == "shared-sequence":
-            order = np.argsort(src, kind="stable")
-            s_sorted = src[order]
-            starts = np.flatnonzero(np.r_[True, s_sorted[1:] != s_sorted[:-1]])
-            rank = np.arange(src.size) - np.repeat(starts, np.diff(np.r_[starts, src.size]))
-            r = np.empty(src.size, dtype=np.int64)
-            r[order] = rank
-            return seq[(progress[src] + r) % L]
-        else:
-            lvl = rng.choice(len(levels), size=src.size, p=level_p)
-            out = np.empty(src.size, dtype=np.int64)
-            for j, (k, _) in enumerate(levels):
-                m = lvl == j
-                if k == 0:
-                    out[m] = targets[rng.integers(0, L, int(m.sum()))]
-                else:
-                    size = 1 << (32 - k)
-                    base = (addrs[src[m]] >> (32 - k)) << (32 - k)
-                    out[m] = base + rng.integers(0, size, int(m.sum()))
-        redo = in_ranges(out, excluded)
-        if worm.skip_self:
-            redo |= out == addrs[src]
-        if redo.any():
-            out[redo] = draw_targets(src[redo])
-        return out
 
     seeds = st["reference-seeding"].choice(n, size=min(scenario.seeding.initial_infected, n), replace=False)
     for h in seeds:
@@ -148,7 +118,7 @@ def run_reference(scenario: Scenario, world: World, seed: int) -> ReferenceRun:
                 cum = np.cumsum(rates[scanning])
                 src = scanning[np.minimum(np.searchsorted(cum, rng.random(batch) * cum[-1], side="right"),
                                           scanning.size - 1)]
-            dest = host_at(draw_targets(src))
+            dest = host_at(rule.targets_for(src))
             hit = dest >= 0
             eff = np.zeros(batch, dtype=bool)
             eff[hit] = state[dest[hit]] == S
@@ -156,8 +126,7 @@ def run_reference(scenario: Scenario, world: World, seed: int) -> ReferenceRun:
                 eff &= rng.random(batch) < p_ok
             first_eff = int(np.argmax(eff)) if eff.any() else batch
             cut = min(first_eff, int(np.searchsorted(times, min(t_ev, t_end))))
-            if worm.scanning == "shared-sequence":
-                np.add.at(progress, src[:cut + (1 if cut == first_eff and cut < batch else 0)], 1)
+            rule.sent(src[:cut + (1 if cut == first_eff and cut < batch else 0)])
             if cut == first_eff and cut < batch:
                 total_probes += cut + 1
                 h = int(dest[cut])

@@ -9,10 +9,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+import numpy as np
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializeAsAny,
+    field_validator,
+    model_validator,
+)
 
 from ..util.timeutil import as_utc, parse_duration, steps_per
 from ..world.addresses import SPACE, parse_address, parse_cidr
+from .components import ComponentConfig, resolve_component
 
 
 class _Model(BaseModel):
@@ -37,19 +46,27 @@ class ScanRate(_Model):
     mean: float = Field(gt=0, description="mean probes per second per host")
     cv: float = Field(0.0, ge=0, description="coefficient of variation across hosts (lognormal)")
 
+    def draw(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """Per-host rates for ``n`` hosts (a lognormal with this mean and cv, or the constant)."""
+        if self.distribution == "constant" or self.cv == 0:
+            return np.full(n, self.mean)
+        sigma2 = np.log1p(self.cv ** 2)
+        return rng.lognormal(np.log(self.mean) - sigma2 / 2, np.sqrt(sigma2), n)
 
-class LocalPreference(_Model):
-    """Probability that a probe targets an address sharing the source's first ``prefix`` bits."""
 
-    prefix: int = Field(ge=0, le=31)
-    probability: float = Field(ge=0, le=1)
+def _scanner(value: Any) -> ComponentConfig:
+    from ..core.registry import SCANNERS
+
+    return resolve_component(SCANNERS, value)
 
 
 class Worm(_Model):
     name: str
     signature: Optional[str] = Field(None, description="audit rule whose log probes this worm makes (e.g. codered1)")
-    scanning: Literal["uniform", "shared-sequence", "localized"] = "uniform"
-    local_preference: list[LocalPreference] = Field(default_factory=list)
+    scanning: SerializeAsAny[ComponentConfig] = Field(
+        "uniform", validate_default=True,
+        description="the scanner: a registered kind (uniform, localized, shared-sequence, ...) or a table "
+        "{kind = ..., its settings}")
     exclude: list[str] = Field(default_factory=list, description="CIDR blocks the worm never targets")
     skip_self: bool = False
     scan_rate: ScanRate
@@ -73,6 +90,25 @@ class Worm(_Model):
 
     _cidrs = field_validator("exclude")(lambda v: _cidr_list(v))
 
+    _scanning = field_validator("scanning", mode="before")(lambda v: _scanner(v))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_local_preference(cls, data: Any) -> Any:
+        """The spelling before scanners were plugins: ``scanning = "localized"`` beside a worm-level
+        ``local_preference`` list. It still reads as ``scanning = {kind = "localized", local_preference = ...}``."""
+        if isinstance(data, dict) and "local_preference" in data:
+            data = dict(data)
+            levels = data.pop("local_preference")
+            scanning = data.get("scanning", "uniform")
+            if isinstance(scanning, str):
+                data["scanning"] = {"kind": scanning, "local_preference": levels}
+            elif isinstance(scanning, dict) and "local_preference" not in scanning:
+                data["scanning"] = {**scanning, "local_preference": levels}
+            else:
+                raise ValueError("local_preference is given twice (beside scanning and inside it)")
+        return data
+
     @field_validator("flood_target")
     @classmethod
     def _addr(cls, v: Optional[str]) -> Optional[str]:
@@ -82,15 +118,6 @@ class Worm(_Model):
 
     @model_validator(mode="after")
     def _check(self) -> "Worm":
-        if self.scanning == "localized":
-            if not self.local_preference:
-                raise ValueError("localized scanning needs local_preference entries")
-            total = sum(p.probability for p in self.local_preference)
-            if abs(total - 1.0) > 1e-9:
-                raise ValueError(f"local_preference probabilities sum to {total:g}, not 1")
-            prefixes = [p.prefix for p in self.local_preference]
-            if len(set(prefixes)) != len(prefixes):
-                raise ValueError("local_preference lists a prefix twice")
         if self.lifetime is not None and self.lifetime <= 0:
             raise ValueError("lifetime must be positive")
         return self
@@ -229,9 +256,27 @@ class Containment(_Model):
     _cidrs = field_validator("blocks")(lambda v: _cidr_list(v))
 
 
+def _components(registry_name: str):
+    """A validator turning a list of ``{kind = ..., ...}`` tables into the named components' configs."""
+
+    def check(value: Any) -> list:
+        from ..core import registry
+
+        if not isinstance(value, list):
+            raise ValueError("expected a list of tables, each with kind = \"...\"")
+        return [resolve_component(getattr(registry, registry_name), v) for v in value]
+
+    return check
+
+
 class Defences(_Model):
     throttle: Optional[Throttle] = None
     containment: Optional[Containment] = None
+    custom: list[SerializeAsAny[ComponentConfig]] = Field(
+        default_factory=list, description="other defences by kind (a registered name, an entry point of the "
+        "wormcast.defences group, or package.module:Class), each with its own settings")
+
+    _custom = field_validator("custom", mode="before")(lambda v: _components("DEFENCES")(v))
 
 
 class Seeding(_Model):
@@ -251,10 +296,16 @@ class Scenario(_Model):
     seeding: Seeding = Field(default_factory=Seeding)
     orgs: list[Organisation] = Field(default_factory=list)
     defences: Defences = Field(default_factory=Defences)
+    dynamics: list[SerializeAsAny[ComponentConfig]] = Field(
+        default_factory=list, description="other host dynamics by kind ([[dynamics]] tables)")
+    observers: list[SerializeAsAny[ComponentConfig]] = Field(
+        default_factory=list, description="observers by kind ([[observers]] tables)")
     base_dir: Optional[str] = Field(None, exclude=True, description="where relative paths resolve")
 
     _utc = field_validator("start", "end")(lambda v: as_utc(v))
     _dur = field_validator("step", "interval", mode="before")(lambda v: _duration(v))
+    _dynamics = field_validator("dynamics", mode="before")(lambda v: _components("DYNAMICS")(v))
+    _observers = field_validator("observers", mode="before")(lambda v: _components("OBSERVERS")(v))
     _one_worm = field_validator("worm", mode="before")(lambda v: [v] if isinstance(v, (dict, Worm)) else v)
 
     @model_validator(mode="after")

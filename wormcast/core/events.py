@@ -1,4 +1,4 @@
-"""A calendar queue of per-host events (patch, worm cleared) keyed by engine step.
+"""A calendar queue of per-host events (patch, worm cleared, clean, refilter) keyed by engine step.
 
 Events are pushed in batches and popped one step at a time. Far events wait in a staging list that is
 sorted into coarse buckets every ``width`` steps; events due within the current bucket go to a small hot
@@ -23,6 +23,7 @@ class EventQueue:
         self.cur_bounds = np.zeros(width + 1, dtype=np.int64)
 
     def push(self, steps: np.ndarray, hosts: np.ndarray, epochs: np.ndarray, kind: int) -> None:
+        """Events of one kind (a :class:`~wormcast.core.requests.Change`); ``epochs`` is each event's tag."""
         keep = steps < self.n_steps
         if not keep.all():
             steps, hosts, epochs = steps[keep], hosts[keep], epochs[keep]

@@ -1,13 +1,22 @@
-"""What a worm does by day of the month (UTC). Code Red I: days 1-19 spread, 20-27 flood, 28- sleep."""
+"""What a worm does by day of the month (UTC): its calendar phases. Code Red I: days 1-19 spread,
+20-27 flood, 28- sleep."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from enum import Enum
 
-SPREAD, FLOOD, SLEEP = "spread", "flood", "sleep"
+
+class Phase(Enum):
+    SPREAD = "spread"  # copies scan
+    FLOOD = "flood"  # copies flood their target and do not scan
+    SLEEP = "sleep"  # copies idle
 
 
-def codered1_phase(when: datetime) -> str:
+SPREAD, FLOOD, SLEEP = Phase.SPREAD, Phase.FLOOD, Phase.SLEEP
+
+
+def codered1_phase(when: datetime) -> Phase:
     day = when.day
     if day <= 19:
         return SPREAD
@@ -16,7 +25,7 @@ def codered1_phase(when: datetime) -> str:
     return SLEEP
 
 
-def phase_steps(kind: str, start: datetime, step: float, n_steps: int) -> list[tuple[int, str]]:
+def phase_steps(kind: str, start: datetime, step: float, n_steps: int) -> list[tuple[int, Phase]]:
     """[(first step index, phase)] for each phase run over the steps (step i covers start + i*step)."""
     if kind == "none":
         return [(0, SPREAD)]

@@ -1,6 +1,18 @@
-"""Host states, shared by the engine, its book-keepers and the reference simulator.
+"""Host states, shared by the loop, its components and the reference simulator.
 
-Mutually exclusive; a backdoor is a separate flag (it outlives the worm and survives patching).
+Mutually exclusive; a backdoor is a separate flag (it outlives the worm and survives patching). The codes
+are small integers so that a state array is one byte per host.
 """
 
-SUSCEPTIBLE, SCANNING, DORMANT, PATCHED = 0, 1, 2, 3
+from enum import IntEnum
+
+
+class HostState(IntEnum):
+    SUSCEPTIBLE = 0
+    SCANNING = 1  # infected, the worm is probing
+    DORMANT = 2  # infected, the worm is idle (flood or sleep phase of its calendar)
+    PATCHED = 3
+
+
+SUSCEPTIBLE, SCANNING, DORMANT, PATCHED = (int(s) for s in HostState)
+N_STATES = len(HostState)

@@ -1,19 +1,6 @@
-"""Scanning strategies, one file each; :func:`make_scanner` picks the worm's."""
+"""Scanning strategies, one file each, registered by name in :data:`wormcast.core.registry.SCANNERS`."""
 
-from __future__ import annotations
+from . import localized, shared_sequence, uniform  # noqa: F401  (each registers itself)
+from .base import Landing, ProbeBatch, ProbeRule, Scanner, ScannerConfig, TargetSpace
 
-import numpy as np
-
-from .base import Scanner
-from .localized import LocalizedScanner
-from .shared_sequence import SharedSequenceScanner
-from .uniform import UniformScanner
-
-
-def make_scanner(world, worm, rates: np.ndarray, streams) -> Scanner:
-    cls = {"uniform": UniformScanner, "localized": LocalizedScanner, "shared-sequence": SharedSequenceScanner}
-    return cls[worm.scanning](world, worm, rates, streams)
-
-
-__all__ = ["Scanner", "make_scanner"]
-
+__all__ = ["Landing", "ProbeBatch", "ProbeRule", "Scanner", "ScannerConfig", "TargetSpace"]

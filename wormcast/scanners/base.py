@@ -1,23 +1,79 @@
-"""Scanning strategies, simulated in aggregate per time step.
+"""What every scanner is: a component that draws a worm's probes per step, exact in aggregate.
 
-Each strategy keeps what it needs about the hosts now scanning (total rate, per-block rates, sequence
-progress) and, per step, returns the number of probes sent, how many reached a vulnerable host, and the
-reached hosts that may be susceptible (with repeats; the engine checks their state). Probes are Poisson processes per host; thinning by target keeps each draw exact for the
-step (see docs/engine.md). Hits on a vulnerable host whose state cannot change are harmless, so targets are
-drawn over the static set of targetable hosts, never over a changing set.
+A scanner keeps what it needs about the hosts now scanning (total rate, per-block rates, sequence
+progress) and, per step, returns a :class:`ProbeBatch`: the probes sent, how many reached a vulnerable
+host, and the reached hosts that may be infectable (with repeats; the loop checks their state). Probes are
+Poisson processes per host; thinning by target keeps each draw exact for the step (docs/engine.md). Hits on
+a vulnerable host whose state cannot change are harmless, so targets are drawn over the static set of
+targetable hosts, never over a changing set.
+
+A new scanner is one file in this folder: a subclass with a ``Config`` (pydantic, ``kind`` set by the
+registry), ``step``, and a :class:`ProbeRule` for the brute-force reference; registered with
+``@SCANNERS.register("name")`` (or, outside wormcast, an entry point in the ``wormcast.scanners`` group or
+a dotted path ``package.module:Class`` as the scenario's ``scanning.kind``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Callable, ClassVar
+
 import numpy as np
 
-from ..config.schema import Worm
-from ..core.streams import Streams
+from ..config.components import ComponentConfig
 from ..world.addresses import in_ranges
-from ..world.population import World, target_ranges, target_size
+from ..world.population import target_ranges, target_size
+
+EMPTY = np.empty(0, dtype=np.int64)
 
 
-def _expand(starts: np.ndarray, counts: np.ndarray, widths: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+class ScannerConfig(ComponentConfig):
+    """A scanner's own settings in a scenario: ``scanning = {kind = "...", ...}``."""
+
+
+@dataclass(frozen=True)
+class TargetSpace:
+    """The addresses a worm may probe: all of IPv4 less its excluded ranges, and the hosts inside them."""
+
+    excluded: list[tuple[int, int]]
+    size: int  # number of target addresses
+    targetable: np.ndarray  # host ids whose address is a target
+    skip_self: bool
+
+    @classmethod
+    def of(cls, worm, world) -> "TargetSpace":
+        excluded = target_ranges(worm.exclude)
+        return cls(excluded, target_size(excluded), np.flatnonzero(~in_ranges(world.addresses, excluded)),
+                   worm.skip_self)
+
+    @property
+    def denominator(self) -> int:
+        """Addresses a probe can go to: the space, less the source itself when the worm skips it."""
+        return self.size - (1 if self.skip_self else 0)
+
+
+@dataclass
+class Landing:
+    """Probes of one step that landed in one watched address block: how many, and from which sources."""
+
+    block: int  # index of the block in the observers' watch list
+    probes: int
+    sources: np.ndarray = field(default_factory=lambda: EMPTY)  # host ids
+    counts: np.ndarray = field(default_factory=lambda: EMPTY)  # probes from each source
+
+
+@dataclass
+class ProbeBatch:
+    """One worm's probes during one step."""
+
+    worm: int
+    probes: int
+    vulnerable_hits: int
+    reached: np.ndarray  # hosts reached that may be infectable, with repeats
+    landed: list[Landing] = field(default_factory=list)
+
+
+def expand(starts: np.ndarray, counts: np.ndarray, widths: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """For each block i, ``counts[i]`` uniform picks in [starts[i], starts[i] + widths[i])."""
     total = int(counts.sum())
     if total == 0:
@@ -26,7 +82,7 @@ def _expand(starts: np.ndarray, counts: np.ndarray, widths: np.ndarray, rng: np.
     return np.repeat(starts, counts) + (rng.random(total) * w).astype(np.int64)
 
 
-def _ranges(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+def ranges(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """Concatenation of the integer ranges [lo[i], hi[i])."""
     n = hi - lo
     total = int(n.sum())
@@ -38,24 +94,71 @@ def _ranges(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     return np.repeat(lo, n) + offsets
 
 
-class Scanner:
-    """Common book-keeping: which hosts are scanning, at what rate, and the target set."""
+class ProbeRule:
+    """Per-probe targets exactly as the worm picks them, for the brute-force reference simulator
+    (``wormcast/analytic/reference.py``). ``targets``: every target address (a small space only)."""
 
-    def __init__(self, world: World, worm: Worm, rates: np.ndarray, streams: Streams):
-        self.world, self.worm, self.rates, self.streams = world, worm, rates, streams
-        self.excluded = target_ranges(worm.exclude)
-        self.target_addresses = target_size(self.excluded)
-        self.targetable = np.flatnonzero(~in_ranges(world.addresses, self.excluded))
+    def __init__(self, config, space: TargetSpace, targets: np.ndarray, addresses: np.ndarray,
+                 rng: np.random.Generator):
+        self.config, self.space, self.targets, self.addresses, self.rng = config, space, targets, addresses, rng
+
+    def draw(self, src: np.ndarray) -> np.ndarray:
+        """Target addresses of one probe from each source in ``src`` (may fall outside the space)."""
+        raise NotImplementedError
+
+    def targets_for(self, src: np.ndarray) -> np.ndarray:
+        """:meth:`draw`, redrawn where a probe fell in an excluded range or on its own source."""
+        out = self.draw(src)
+        redo = in_ranges(out, self.space.excluded)
+        if self.space.skip_self:
+            redo |= out == self.addresses[src]
+        if redo.any():
+            out[redo] = self.targets_for(src[redo])
+        return out
+
+    def sent(self, src: np.ndarray) -> None:
+        """Probes from ``src`` (with repeats) were sent (for rules that keep per-copy progress)."""
+
+    def infected(self, host: int) -> None:
+        """``host`` was just infected (its copy starts afresh)."""
+
+
+class Scanner:
+    """Common book-keeping: which hosts are scanning, at what rate, and their delivery classes.
+
+    ``rates``: per-host scan rates (probes per second); ``streams``: the declared random streams;
+    ``infectable(ids) -> mask``: which hosts this worm can infect now (the loop knows).
+    """
+
+    Config: ClassVar[type[ScannerConfig]] = ScannerConfig
+    Rule: ClassVar[type[ProbeRule]] = ProbeRule
+    kind: ClassVar[str] = ""
+    streams_used: ClassVar[tuple[str, ...]] = ("probes", "hits", "targets")
+    tracks_infectable: ClassVar[bool] = False  # wants infectable_changed() calls
+
+    def __init__(self, config: ScannerConfig, space: TargetSpace, world, rates: np.ndarray, streams,
+                 infectable: Callable[[np.ndarray], np.ndarray]):
+        self.config, self.space, self.world, self.rates, self.streams = config, space, world, rates, streams
+        self.infectable = infectable
+        self.targetable = space.targetable
+        self.target_addresses = space.size
         self.n_scanning = 0
         self.total_rate = 0.0
         self.klass = np.zeros(world.n, dtype=np.int64)
         self.deliver: list = [None]
         self.class_rate = np.zeros(1)
 
+    @classmethod
+    def example_config(cls) -> dict:
+        """Settings for the engine-against-reference tests (a 2^18-address world of a few hundred hosts)."""
+        return {"kind": cls.kind}
+
+    # ------------------------------------------------------------ delivery classes
+
     def set_delivery(self, klass: np.ndarray, deliver: list) -> None:
         """Filters between sources and destinations (containment, egress filtering): a scanning host of class c
         has its probes delivered only to hosts where ``deliver[c]`` is True (None: everywhere). ``klass`` is
-        the engine's array; a host's class changes only while it is not scanning (stop, change, start)."""
+        the loop's array; a host's class changes only while it is not scanning (stop, change, start)."""
         self.klass, self.deliver = klass, deliver
         self.class_rate = np.zeros(len(deliver))
         self._classes_changed()
@@ -67,7 +170,28 @@ class Scanner:
     def filtered(self) -> bool:
         return len(self.deliver) > 1
 
+    def _delivered(self, c: int, targets: np.ndarray) -> np.ndarray:
+        mask = self.deliver[c]
+        return targets if mask is None else targets[mask[targets]]
+
+    def _uniform_hits(self, c: int, lam: float, p_hit: float) -> tuple[int, int, np.ndarray]:
+        """Probes ~ Poisson(lam) to uniform target addresses from sources of class ``c``: (probes, hits on
+        vulnerable hosts ~ Binomial(probes, p_hit), the hit hosts uniform among the targetable ones)."""
+        s = self.streams
+        p = int(s["probes"].poisson(lam))
+        h = int(s["hits"].binomial(p, p_hit)) if p else 0
+        return p, h, self._delivered(c, self.targetable[s["targets"].integers(0, self.targetable.size, h)])
+
+    def _class_rates(self) -> list[tuple[int, float]]:
+        """(class, summed rate) of the classes with scanners; one entry (0, total) without filters."""
+        if not self.filtered:
+            return [(0, self.total_rate)] if self.total_rate > 0 else []
+        return [(c, float(r)) for c, r in enumerate(self.class_rate) if r > 1e-12]
+
+    # ------------------------------------------------------------ the loop's calls
+
     def start(self, ids: np.ndarray) -> None:
+        """Hosts ``ids`` start scanning."""
         if ids.size:
             self.n_scanning += ids.size
             self.total_rate += float(self.rates[ids].sum())
@@ -75,6 +199,7 @@ class Scanner:
                 self.class_rate += np.bincount(self.klass[ids], weights=self.rates[ids], minlength=len(self.deliver))
 
     def stop(self, ids: np.ndarray) -> None:
+        """Hosts ``ids`` stop scanning."""
         if ids.size:
             self.n_scanning -= ids.size
             self.total_rate = 0.0 if self.n_scanning == 0 else max(0.0, self.total_rate - float(self.rates[ids].sum()))
@@ -83,25 +208,12 @@ class Scanner:
                 if self.n_scanning == 0:
                     self.class_rate[:] = 0.0
 
-    def _delivered(self, c: int, targets: np.ndarray) -> np.ndarray:
-        mask = self.deliver[c]
-        return targets if mask is None else targets[mask[targets]]
-
-    def _class_rates(self) -> list[tuple[int, float]]:
-        """(class, summed rate) of the classes with scanners; one entry (0, total) without filters."""
-        if not self.filtered:
-            return [(0, self.total_rate)] if self.total_rate > 0 else []
-        return [(c, float(r)) for c, r in enumerate(self.class_rate) if r > 1e-12]
-
-    tracks_infectable = False
-
-    def bind(self, infectable) -> None:
-        """``infectable(ids) -> bool mask``: which hosts this worm can infect now (the engine knows)."""
-        self.infectable = infectable
+    def on_infected(self, ids: np.ndarray) -> None:
+        """Hosts ``ids`` were just infected by this worm (before those scanning start)."""
 
     def infectable_changed(self, ids: np.ndarray, sign: int) -> None:
         """Hosts ``ids`` became (+1) or stopped being (-1) infectable by this worm (trackers only)."""
 
-    def step(self, dt: float) -> tuple[int, int, np.ndarray]:
-        """(probes sent, probes that reached a vulnerable host, reached hosts that may be susceptible)."""
+    def step(self, dt: float, worm: int) -> ProbeBatch:
+        """The probes of one step of length ``dt`` seconds."""
         raise NotImplementedError

@@ -1,74 +1,144 @@
-"""Localized scanning: a mixture over prefix levels (Code Red II)."""
+"""Localized scanning: a mixture over prefix levels (Code Red II: 1/8 anywhere, 1/2 same /8, 3/8 same /16)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ..core.registry import SCANNERS
 from ..world.addresses import overlap
-from .base import Scanner, _expand, _ranges
+from .base import EMPTY, ProbeBatch, ProbeRule, Scanner, ScannerConfig, expand, ranges
 
 
+class LocalPreference(BaseModel):
+    """Probability that a probe targets an address sharing the source's first ``prefix`` bits."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    prefix: int = Field(ge=0, le=31)
+    probability: float = Field(ge=0, le=1)
+
+
+class LocalizedConfig(ScannerConfig):
+    kind: str = "localized"
+    local_preference: list[LocalPreference] = Field(min_length=1, description="the prefix levels and their "
+                                                    "probabilities (summing to 1)")
+
+    @model_validator(mode="after")
+    def _check(self) -> "LocalizedConfig":
+        total = sum(p.probability for p in self.local_preference)
+        if abs(total - 1.0) > 1e-9:
+            raise ValueError(f"local_preference probabilities sum to {total:g}, not 1")
+        prefixes = [p.prefix for p in self.local_preference]
+        if len(set(prefixes)) != len(prefixes):
+            raise ValueError("local_preference lists a prefix twice")
+        return self
+
+
+class LocalizedRule(ProbeRule):
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.levels = [(lv.prefix, lv.probability) for lv in self.config.local_preference if lv.probability > 0]
+        self.level_p = np.array([p for _, p in self.levels])
+
+    def draw(self, src: np.ndarray) -> np.ndarray:
+        rng = self.rng
+        lvl = rng.choice(len(self.levels), size=src.size, p=self.level_p)
+        out = np.empty(src.size, dtype=np.int64)
+        for j, (k, _) in enumerate(self.levels):
+            m = lvl == j
+            if k == 0:
+                out[m] = self.targets[rng.integers(0, self.targets.size, int(m.sum()))]
+            else:
+                base = (self.addresses[src[m]] >> (32 - k)) << (32 - k)
+                out[m] = base + rng.integers(0, 1 << (32 - k), int(m.sum()))
+        return out
+
+
+@dataclass
+class Level:
+    """One prefix level. Prefix 0 needs only ``p_hit``; a /k level keeps per-block structures: each host's
+    block, the blocks' summed scan rates per delivery class, their targetable hosts (a contiguous range of
+    ``targetable``), the addresses a probe can reach there, and how many hosts there are infectable now."""
+
+    prefix: int
+    prob: float
+    p_hit: float = 0.0
+    host_block: np.ndarray | None = None
+    block_rate: np.ndarray | None = None  # (delivery classes, blocks)
+    start: np.ndarray | None = None
+    width: np.ndarray | None = None
+    denom: np.ndarray | None = None
+    infectable: np.ndarray | None = None
+
+
+@SCANNERS.register("localized")
 class LocalizedScanner(Scanner):
-    """A mixture over prefix levels (Code Red II: 1/8 anywhere, 1/2 same /8, 3/8 same /16).
-
-    A level-k probe from a host goes to a uniform address of the host's own /k block. Per step, the probes of
+    """A level-k probe from a host goes to a uniform address of the host's own /k block. Per step, the probes of
     all scanners in one block are Poisson with the block's summed rate, and they split (Poisson thinning) into
-    hits on the block's susceptible hosts, hits on its other vulnerable hosts, and misses. A susceptible host
+    hits on the block's infectable hosts, hits on its other vulnerable hosts, and misses. An infectable host
     is never the source, so excluding the source's own address only changes the denominator (block size - 1),
     which keeps the draw exact for every host whose state can change. Work per step grows with the blocks
-    where a susceptible host is hit, not with the probes: per-block susceptible counts are kept up to date
+    where an infectable host is hit, not with the probes: per-block infectable counts are kept up to date
     through :meth:`infectable_changed` (infectable: susceptible, or running a worm this one displaces).
     """
 
+    Config = LocalizedConfig
+    Rule = LocalizedRule
+    tracks_infectable = True
+
+    @classmethod
+    def example_config(cls) -> dict:
+        return {"kind": cls.kind, "local_preference": [{"prefix": 0, "probability": 0.2},
+                                                       {"prefix": 8, "probability": 0.3},
+                                                       {"prefix": 14, "probability": 0.5}]}
+
     def __init__(self, *args):
         super().__init__(*args)
-        self.levels = []
-        tgt_addr = self.world.addresses[self.targetable]
-        is_target = np.zeros(self.world.n, dtype=bool)
-        is_target[self.targetable] = True
-        for pref in self.worm.local_preference:
+        self.levels: list[Level] = []
+        world, space = self.world, self.space
+        skip = 1 if space.skip_self else 0
+        tgt_addr = world.addresses[self.targetable]
+        self.is_target = np.zeros(world.n, dtype=bool)
+        self.is_target[self.targetable] = True
+        for pref in self.config.local_preference:
             if pref.probability == 0:
                 continue
             k = pref.prefix
             if k == 0:
-                denom = self.target_addresses - (1 if self.worm.skip_self else 0)
-                self.levels.append(dict(prefix=0, prob=pref.probability, p_hit=self.targetable.size / denom))
+                self.levels.append(Level(0, pref.probability, p_hit=self.targetable.size / space.denominator))
                 continue
-            host_block = self.world.addresses >> (32 - k)
+            host_block = world.addresses >> (32 - k)
             blocks, inverse = np.unique(host_block, return_inverse=True)
             tgt_block = tgt_addr >> (32 - k)
             lo = np.searchsorted(tgt_block, blocks, side="left")
             hi = np.searchsorted(tgt_block, blocks, side="right")
             size = 1 << (32 - k)
-            denom = np.array([size - overlap(int(b) * size, int(b + 1) * size, self.excluded) for b in blocks])
-            denom = np.maximum(denom - (1 if self.worm.skip_self else 0), 1)
-            self.levels.append(dict(
-                prefix=k, prob=pref.probability, host_block=inverse, block_rate=np.zeros((1, blocks.size)),
+            denom = np.array([size - overlap(int(b) * size, int(b + 1) * size, space.excluded) for b in blocks])
+            denom = np.maximum(denom - skip, 1)
+            self.levels.append(Level(
+                k, pref.probability, host_block=inverse, block_rate=np.zeros((1, blocks.size)),
                 start=lo, width=hi - lo, denom=denom.astype(float),
-                infectable=np.bincount(inverse[self.targetable], minlength=blocks.size).astype(np.int64),
-            ))
-        self.is_target = is_target
-
-    tracks_infectable = True
+                infectable=np.bincount(inverse[self.targetable], minlength=blocks.size).astype(np.int64)))
+        self.block_levels = [lv for lv in self.levels if lv.prefix]
 
     def infectable_changed(self, ids: np.ndarray, sign: int) -> None:
         ids = ids[self.is_target[ids]]
         if ids.size == 0:
             return
-        for lv in self.levels:
-            if lv["prefix"]:
-                np.add.at(lv["infectable"], lv["host_block"][ids], sign)
+        for lv in self.block_levels:
+            np.add.at(lv.infectable, lv.host_block[ids], sign)
 
     def _classes_changed(self) -> None:
-        for lv in self.levels:
-            if lv["prefix"]:
-                lv["block_rate"] = np.zeros((len(self.deliver), lv["block_rate"].shape[1]))
+        for lv in self.block_levels:
+            lv.block_rate = np.zeros((len(self.deliver), lv.block_rate.shape[1]))
 
     def _update(self, ids: np.ndarray, sign: float) -> None:
-        for lv in self.levels:
-            if lv["prefix"]:
-                np.add.at(lv["block_rate"], (self.klass[ids] if self.filtered else 0, lv["host_block"][ids]),
-                          sign * self.rates[ids])
+        for lv in self.block_levels:
+            np.add.at(lv.block_rate, (self.klass[ids] if self.filtered else 0, lv.host_block[ids]),
+                      sign * self.rates[ids])
 
     def start(self, ids: np.ndarray) -> None:
         super().start(ids)
@@ -78,20 +148,19 @@ class LocalizedScanner(Scanner):
         super().stop(ids)
         self._update(ids, -1.0)
         if self.n_scanning == 0:
-            for lv in self.levels:
-                if lv["prefix"]:
-                    lv["block_rate"][:] = 0.0
+            for lv in self.block_levels:
+                lv.block_rate[:] = 0.0
 
-    def _block_hits(self, lv: dict, dt: float, c: int) -> tuple[int, int, np.ndarray]:
-        """Poisson thinning: per block, probes on susceptible hosts, on other vulnerable hosts and misses are
+    def _block_hits(self, lv: Level, dt: float, c: int) -> tuple[int, int, np.ndarray]:
+        """Poisson thinning: per block, probes on infectable hosts, on other vulnerable hosts and misses are
         independent Poisson counts; only the first needs a per-block draw. ``c``: the sources' class."""
         s = self.streams
-        rates = lv["block_rate"][c]
+        rates = lv.block_rate[c]
         active = np.flatnonzero(rates > 1e-12)
-        lam = rates[active] * (lv["prob"] * dt)
-        d = lv["denom"][active]
-        sus = lv["infectable"][active]
-        other = np.maximum(lv["width"][active] - sus - (1 if self.worm.skip_self else 0), 0)
+        lam = rates[active] * (lv.prob * dt)
+        d = lv.denom[active]
+        sus = lv.infectable[active]
+        other = np.maximum(lv.width[active] - sus - (1 if self.space.skip_self else 0), 0)
         lam_sus = lam * sus / d
         lam_other = float((lam * other / d).sum())
         lam_miss = float(lam.sum()) - float(lam_sus.sum()) - lam_other
@@ -102,31 +171,27 @@ class LocalizedScanner(Scanner):
         hit = np.flatnonzero(k)
         n_sus = int(k.sum())
         if hit.size == 0:
-            return n_sus + n_other + n_miss, n_sus + n_other, np.empty(0, dtype=np.int64)
+            return n_sus + n_other + n_miss, n_sus + n_other, EMPTY
         blocks, k = active[cand[hit]], k[hit]
-        start, width = lv["start"][blocks], lv["width"][blocks]
-        members = self.targetable[_ranges(start, start + width)]
+        start, width = lv.start[blocks], lv.width[blocks]
+        members = self.targetable[ranges(start, start + width)]
         members = members[self.infectable(members)]
-        count = lv["infectable"][blocks]
+        count = lv.infectable[blocks]
         first = np.cumsum(count) - count
-        picks = _expand(first, k, count, s["targets"])
+        picks = expand(first, k, count, s["targets"])
         return n_sus + n_other + n_miss, n_sus + n_other, self._delivered(c, members[picks])
 
-    def step(self, dt: float) -> tuple[int, int, np.ndarray]:
+    def step(self, dt: float, worm: int) -> ProbeBatch:
         if self.n_scanning == 0:
-            return 0, 0, np.empty(0, dtype=np.int64)
-        s = self.streams
+            return ProbeBatch(worm, 0, 0, EMPTY)
         probes, vuln, found = 0, 0, []
         for c, rate in self._class_rates():
             for lv in self.levels:
-                if lv["prefix"] == 0:
-                    p = int(s["probes"].poisson(rate * lv["prob"] * dt))
-                    h = int(s["hits"].binomial(p, lv["p_hit"])) if p else 0
-                    found.append(self._delivered(c, self.targetable[s["targets"].integers(0, self.targetable.size, h)]))
-                    vuln += h
+                if lv.prefix == 0:
+                    p, h, targets = self._uniform_hits(c, rate * lv.prob * dt, lv.p_hit)
                 else:
                     p, h, targets = self._block_hits(lv, dt, c)
-                    vuln += h
-                    found.append(targets)
+                vuln += h
                 probes += p
-        return probes, vuln, np.concatenate(found) if found else np.empty(0, dtype=np.int64)
+                found.append(targets)
+        return ProbeBatch(worm, probes, vuln, np.concatenate(found) if found else EMPTY)

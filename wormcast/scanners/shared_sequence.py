@@ -1,12 +1,42 @@
-"""Shared-sequence scanning: every copy walks one fixed sequence (Code Red I v1)."""
+"""Shared-sequence scanning: every copy walks one fixed pseudo-random sequence (Code Red I v1)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from .base import Scanner, _ranges
+from ..core.registry import SCANNERS
+from .base import EMPTY, ProbeBatch, ProbeRule, Scanner, ScannerConfig, ranges
 
 
+class SharedSequenceConfig(ScannerConfig):
+    kind: str = "shared-sequence"
+
+
+class SharedSequenceRule(ProbeRule):
+    """The reference's copies: one random permutation of the targets, each copy at its own position."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.seq = self.rng.permutation(self.targets)
+        self.progress = np.zeros(self.addresses.size, dtype=np.int64)
+
+    def targets_for(self, src: np.ndarray) -> np.ndarray:
+        order = np.argsort(src, kind="stable")
+        s_sorted = src[order]
+        starts = np.flatnonzero(np.r_[True, s_sorted[1:] != s_sorted[:-1]])
+        rank = np.arange(src.size) - np.repeat(starts, np.diff(np.r_[starts, src.size]))
+        r = np.empty(src.size, dtype=np.int64)
+        r[order] = rank
+        return self.seq[(self.progress[src] + r) % self.seq.size]
+
+    def sent(self, src: np.ndarray) -> None:
+        np.add.at(self.progress, src, 1)
+
+    def infected(self, host: int) -> None:
+        self.progress[host] = 0
+
+
+@SCANNERS.register("shared-sequence")
 class SharedSequenceScanner(Scanner):
     """Code Red I v1: every copy walks one fixed pseudo-random sequence of the target space from its start.
 
@@ -14,6 +44,10 @@ class SharedSequenceScanner(Scanner):
     distinct position of the sequence. A copy that has sent n probes has probed positions [0, n); per step
     each copy advances by a Poisson count and hits the hosts whose positions it crosses.
     """
+
+    Config = SharedSequenceConfig
+    Rule = SharedSequenceRule
+    streams_used = ("probes", "sequence")
 
     def __init__(self, *args):
         super().__init__(*args)
@@ -26,7 +60,7 @@ class SharedSequenceScanner(Scanner):
         self.progress = np.zeros(self.world.n, dtype=np.int64)
         self.copies = np.empty(0, dtype=np.int64)
 
-    def restart(self, ids: np.ndarray) -> None:
+    def on_infected(self, ids: np.ndarray) -> None:
         """A new infection starts its copy at the head of the sequence."""
         self.progress[ids] = 0
 
@@ -40,9 +74,9 @@ class SharedSequenceScanner(Scanner):
         if ids.size:
             self.copies = np.setdiff1d(self.copies, ids, assume_unique=True)
 
-    def step(self, dt: float) -> tuple[int, np.ndarray]:
+    def step(self, dt: float, worm: int) -> ProbeBatch:
         if self.copies.size == 0:
-            return 0, 0, np.empty(0, dtype=np.int64)
+            return ProbeBatch(worm, 0, 0, EMPTY)
         s = self.streams
         ids = self.copies
         adv = s["probes"].poisson(self.rates[ids] * dt).astype(np.int64)
@@ -58,11 +92,11 @@ class SharedSequenceScanner(Scanner):
         wrap = b > self.length
         ends = np.minimum(b, self.length)
         lo_i, hi_i = np.searchsorted(self.pos_sorted, a), np.searchsorted(self.pos_sorted, ends)
-        found.append(self.pos_host[_ranges(lo_i, hi_i)])
+        found.append(self.pos_host[ranges(lo_i, hi_i)])
         owners = [np.repeat(ids, hi_i - lo_i)] if self.filtered else []
         if wrap.any():
             hi_w = np.searchsorted(self.pos_sorted, b[wrap] - self.length)
-            found.append(self.pos_host[_ranges(np.zeros(int(wrap.sum()), dtype=np.int64), hi_w)])
+            found.append(self.pos_host[ranges(np.zeros(int(wrap.sum()), dtype=np.int64), hi_w)])
             if self.filtered:
                 owners.append(np.repeat(ids[wrap], hi_w))
         if laps.any() and self.filtered:
@@ -77,4 +111,4 @@ class SharedSequenceScanner(Scanner):
                     mine = klass == c
                     keep[mine] = mask[targets[mine]]
             targets = targets[keep]
-        return int(adv.sum()), reached, targets
+        return ProbeBatch(worm, int(adv.sum()), reached, targets)

@@ -1,29 +1,41 @@
-"""Uniform scanning: every probe to a uniform address of the target space (Code Red I v2)."""
+"""Uniform scanning: every probe goes to a uniform address of the target space (Code Red I v2)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from .base import Scanner
+from ..core.registry import SCANNERS
+from .base import EMPTY, ProbeBatch, ProbeRule, Scanner, ScannerConfig
 
 
+class UniformConfig(ScannerConfig):
+    kind: str = "uniform"
+
+
+class UniformRule(ProbeRule):
+    def draw(self, src: np.ndarray) -> np.ndarray:
+        return self.targets[self.rng.integers(0, self.targets.size, src.size)]
+
+
+@SCANNERS.register("uniform")
 class UniformScanner(Scanner):
-    """Every probe goes to a uniform address of the target space (Code Red I v2)."""
+    """Per step and delivery class: probes ~ Poisson(rate dt), hits ~ Binomial(probes, targetable/space),
+    the hit hosts uniform among the targetable ones."""
+
+    Config = UniformConfig
+    Rule = UniformRule
 
     def __init__(self, *args):
         super().__init__(*args)
-        denom = self.target_addresses - (1 if self.worm.skip_self else 0)
-        self.p_hit = self.targetable.size / denom
+        self.p_hit = self.targetable.size / self.space.denominator
 
-    def step(self, dt: float) -> tuple[int, int, np.ndarray]:
-        s = self.streams
+    def step(self, dt: float, worm: int) -> ProbeBatch:
         probes = hits = 0
         found = []
         for c, rate in self._class_rates():
-            p = int(s["probes"].poisson(rate * dt))
-            h = int(s["hits"].binomial(p, self.p_hit)) if p else 0
+            p, h, targets = self._uniform_hits(c, rate * dt, self.p_hit)
             probes, hits = probes + p, hits + h
-            found.append(self._delivered(c, self.targetable[s["targets"].integers(0, self.targetable.size, h)]))
+            found.append(targets)
         if not found:
-            return 0, 0, np.empty(0, dtype=np.int64)
-        return probes, hits, found[0] if len(found) == 1 else np.concatenate(found)
+            return ProbeBatch(worm, 0, 0, EMPTY)
+        return ProbeBatch(worm, probes, hits, found[0] if len(found) == 1 else np.concatenate(found))

@@ -1,0 +1,1 @@
+"""Example wormcast plugins (see ../pyproject.toml for their entry points)."""
