@@ -77,7 +77,7 @@ class AnalyticModel:
         kwargs: dict[str, Any] = {}
         for key, text in values.items():
             if key not in fields:
-                raise ValueError(f"{cls.name} has no parameter {key!r} (it has {', '.join(fields)})")
+                raise ValueError(f"no parameter {key!r} (it has {', '.join(fields)})")
             kind = fields[key].metadata.get("kind", "float")
             try:
                 if kind == "duration":
@@ -89,8 +89,10 @@ class AnalyticModel:
                     kwargs[key] = int(v)
                 else:
                     kwargs[key] = float(text)
+                    if not np.isfinite(kwargs[key]):
+                        raise ValueError
             except ValueError as exc:
-                what = {"duration": "a duration such as 10s or 2h", "count": "a whole number"}.get(kind, "a number")
+                what = {"duration": "a duration such as 10s or 2h", "count": "a whole number"}.get(kind, "a finite number")
                 detail = f" ({exc})" if kind == "duration" and str(exc) else ""
                 raise ValueError(f"{key}={text!r} is not {what}{detail}") from None
         return cls(**kwargs)
