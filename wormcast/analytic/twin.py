@@ -101,14 +101,16 @@ def twin_for(scenario: Scenario) -> Optional[AnalyticModel]:
     return RCS(**common)
 
 
-def twin_series(scenario: Scenario, times_s) -> Optional["pandas.DataFrame"]:  # noqa: F821
+def twin_series(scenario: Scenario, times_s, model: Optional[AnalyticModel] = None
+                ) -> Optional["pandas.DataFrame"]:  # noqa: F821
     """The twin's curve at ``times_s`` seconds after the scenario's start: columns time (UTC), infected,
     ever_infected (NaN where the model does not define it) and model; None when the scenario has no twin.
+    ``model`` replaces :func:`twin_for`'s choice (to overlay another model, or a deliberately wrong one).
 
     Hosts are counts, as in :meth:`Result.to_df`. Mind that table's convention when overlaying: a row is
     labelled by the start of its interval but holds the stocks at its end; :func:`overlay` aligns for you.
     """
-    model = twin_for(scenario)
+    model = twin_for(scenario) if model is None else model
     if model is None:
         return None
     t = np.atleast_1d(np.asarray(times_s, dtype=float))
@@ -128,14 +130,15 @@ def scenario_times(scenario: Scenario, t_seconds):
     return pd.Timestamp(scenario.start) + pd.to_timedelta(np.asarray(t_seconds, dtype=float), unit="s")
 
 
-def overlay(result, interval: Optional[float] = None) -> Optional["pandas.DataFrame"]:  # noqa: F821
-    """The twin beside ``result.to_df(interval)``: one row per row of that table (same ``time`` labels), the
-    twin evaluated where the table's stocks are, at the end of each interval. None when there is no twin."""
+def overlay(result, interval: Optional[float] = None, model: Optional[AnalyticModel] = None
+            ) -> Optional["pandas.DataFrame"]:  # noqa: F821
+    """The twin (or ``model``) beside ``result.to_df(interval)``: one row per row of that table (same ``time``
+    labels), evaluated where the table's stocks are, at the end of each interval. None when there is no twin."""
     sc = result.scenario
     cols = result.columns(interval)
     k = sc.interval if interval is None else interval
     ends = np.minimum(cols["t_seconds"] + k, sc.duration)
-    df = twin_series(sc, ends)
+    df = twin_series(sc, ends, model)
     if df is not None:
         df["time"] = scenario_times(sc, cols["t_seconds"])
     return df
