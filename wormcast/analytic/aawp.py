@@ -35,10 +35,10 @@ class AAWP(AnalyticModel):
     summary = "AAWP: discrete-time random scanning with patching and death (Chen, Gao & Kwiat, INFOCOM 2003)"
     default_until = 24 * 3600.0
 
-    vulnerable: float = param(370000.0, "hosts", "vulnerable hosts N inside the target space")
+    vulnerable: float = param(370000.0, "hosts", "vulnerable hosts N inside the target space", kind="count")
     scan_rate: float = param(7.8, "probes/s", "mean probes per second per infected host")
     addresses: float = param(float(SPACE), "addresses", "size T of the target space")
-    initial_infected: float = param(1.0, "hosts", "hosts infected at tick 0 (the paper's hit-list h)")
+    initial_infected: float = param(1.0, "hosts", "hosts infected at tick 0 (the paper's hit-list h)", kind="count")
     patch_rate: float = param(0.0, "1/hour", "patch hazard p of every unpatched host")
     reboot_rate: float = param(0.0, "1/hour", "death hazard d: an infected host is cleaned, stays vulnerable")
     step: float = param(1.0, "s", "length of a time tick", kind="duration")

@@ -26,10 +26,10 @@ class HitList(AnalyticModel):
     summary = "hit-list scanning: RCS started from h hosts (Staniford, Paxson & Weaver 2002)"
     default_until = 3600.0
 
-    vulnerable: float = param(300000.0, "hosts", "vulnerable hosts N inside the target space")
+    vulnerable: float = param(300000.0, "hosts", "vulnerable hosts N inside the target space", kind="count")
     scan_rate: float = param(100.0, "probes/s", "mean probes per second per infected host")
     addresses: float = param(float(SPACE), "addresses", "size Omega of the target space")
-    hitlist: float = param(10000.0, "hosts", "hosts on the hit-list (h), infected first")
+    hitlist: float = param(10000.0, "hosts", "hosts on the hit-list (h), infected first", kind="count")
     list_rate: float = param(0.0, "probes/s", "probes per second per copy on the list (0: the list is infected at t = 0)")
     success: float = param(1.0, "probability", "chance that a probe reaching a susceptible host infects it")
 

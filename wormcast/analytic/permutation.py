@@ -47,10 +47,10 @@ class Permutation(AnalyticModel):
     summary = "permutation scanning from a hit-list: a mean-field model of self-coordinated scanning (ours)"
     default_until = 3600.0
 
-    vulnerable: float = param(300000.0, "hosts", "vulnerable hosts N inside the target space")
+    vulnerable: float = param(300000.0, "hosts", "vulnerable hosts N inside the target space", kind="count")
     scan_rate: float = param(100.0, "probes/s", "probes per second per infected host")
     addresses: float = param(float(SPACE), "addresses", "size Omega of the target space (the permutation)")
-    hitlist: float = param(10000.0, "hosts", "hosts infected at t = 0 (1: no hit-list)")
+    hitlist: float = param(10000.0, "hosts", "hosts infected at t = 0 (1: no hit-list)", kind="count")
 
     def __post_init__(self):
         self._check_common()

@@ -47,10 +47,10 @@ class RCS(AnalyticModel):
     summary = "random constant spread: logistic, K = r N / Omega (Staniford, Paxson & Weaver 2002)"
     default_until = 24 * 3600.0
 
-    vulnerable: float = param(370000.0, "hosts", "vulnerable hosts N inside the target space")
+    vulnerable: float = param(370000.0, "hosts", "vulnerable hosts N inside the target space", kind="count")
     scan_rate: float = param(7.8, "probes/s", "mean probes per second per infected host")
     addresses: float = param(float(SPACE), "addresses", "size Omega of the target space")
-    initial_infected: float = param(1.0, "hosts", "hosts infected at t = 0")
+    initial_infected: float = param(1.0, "hosts", "hosts infected at t = 0", kind="count")
     success: float = param(1.0, "probability", "chance that a probe reaching a susceptible host infects it")
 
     def __post_init__(self):

@@ -35,10 +35,10 @@ class SIS(AnalyticModel):
     summary = "SIS with churn: reboots clear the bot, the device is re-infected (Mirai); endemic equilibrium"
     default_until = 7 * 86400.0
 
-    vulnerable: float = param(600000.0, "hosts", "vulnerable devices N at t = 0")
+    vulnerable: float = param(600000.0, "hosts", "vulnerable devices N at t = 0", kind="count")
     scan_rate: float = param(1.0, "probes/s", "mean probes per second per infected device")
     addresses: float = param(float(SPACE), "addresses", "size Omega of the target space")
-    initial_infected: float = param(1.0, "hosts", "devices infected at t = 0")
+    initial_infected: float = param(1.0, "hosts", "devices infected at t = 0", kind="count")
     reboot_rate: float = param(0.05, "1/hour", "reboot hazard rho of an infected device")
     arrival_rate: float = param(0.0, "devices/hour", "new vulnerable devices per hour (Lambda)")
     departure_rate: float = param(0.0, "1/hour", "hazard mu that a device leaves (any state)")

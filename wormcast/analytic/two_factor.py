@@ -54,12 +54,12 @@ class TwoFactor(AnalyticModel):
     summary = "two-factor model: removal, patching and congestion (Zou, Gong & Towsley, CCS 2002)"
     default_until = 100 * 3600.0
 
-    vulnerable: float = param(1e6, "hosts", "vulnerable hosts N")
+    vulnerable: float = param(1e6, "hosts", "vulnerable hosts N", kind="count")
     K: float = param(0.8, "1/hour", "initial infection rate beta0 N")
     gamma: float = param(0.05, "1/hour", "removal rate of infected hosts")
     mu_N: float = param(0.06, "1/hour", "patching rate mu N of susceptible hosts per ever-infected share J/N")
     eta: float = param(3.0, "", "congestion exponent of beta(t) = beta0 (1 - I/N)^eta")
-    initial_infected: float = param(1.0, "hosts", "hosts infected at t = 0")
+    initial_infected: float = param(1.0, "hosts", "hosts infected at t = 0", kind="count")
 
     def __post_init__(self):
         self._check_common()
