@@ -81,6 +81,8 @@ class AAWP(AnalyticModel):
         """The recursion's values at ``times`` seconds, linear between ticks."""
         t = _check_times(times)
         last = int(np.ceil(t.max() / self.step)) if t.size else 0
+        if last > 10_000_000:
+            raise ValueError(f"step = {self.step:g} s: {last} ticks to reach {t.max():g} s; use a longer step")
         n, e = self.ticks(last)
         grid = np.arange(last + 1) * self.step
         return Curve(self.name, t, np.interp(t, grid, n), np.interp(t, grid, e), self.vulnerable)
