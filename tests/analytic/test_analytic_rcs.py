@@ -36,7 +36,8 @@ def test_rcs_figures_match_code_red_numbers():
 
 
 @pytest.mark.parametrize("kwargs, name", [
-    (dict(vulnerable=0), "vulnerable"), (dict(scan_rate=-1), "scan_rate"), (dict(initial_infected=0), "initial_infected"),
+    (dict(vulnerable=0), "vulnerable"), (dict(scan_rate=-1), "scan_rate"),
+    (dict(initial_infected=0), "initial_infected"),
     (dict(success=1.5), "success"), (dict(addresses=0), "addresses"),
 ])
 def test_rcs_rejects_bad_parameters_by_name(kwargs, name):

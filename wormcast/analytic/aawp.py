@@ -2,8 +2,9 @@
 
 Chen, Gao and Kwiat, "Modeling the Spread of Active Worms", IEEE INFOCOM 2003, the AAWP model section
 (§III in our reading). With N vulnerable hosts, T addresses, s scans per host per time tick, n_i hosts
-infected at tick i (n_0 = h, a hit-list), a patching rate p (an unpatched host, infected or not, is patched in a tick with probability p) and a death
-rate d (an infected host is cleaned without being patched, so it can be infected again):
+infected at tick i (n_0 = h, a hit-list), a patching rate p (an unpatched host, infected or not, is patched
+in a tick with probability p) and a death rate d (an infected host is cleaned without being patched, so it
+can be infected again):
 
     n_{i+1} = (1 - d - p) n_i + [(1 - p)^i N - n_i] [1 - (1 - 1/T)^{s n_i}]
 

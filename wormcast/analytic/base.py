@@ -92,7 +92,8 @@ class AnalyticModel:
                     if not np.isfinite(kwargs[key]):
                         raise ValueError
             except ValueError as exc:
-                what = {"duration": "a duration such as 10s or 2h", "count": "a whole number"}.get(kind, "a finite number")
+                what = {"duration": "a duration such as 10s or 2h",
+                        "count": "a whole number"}.get(kind, "a finite number")
                 detail = f" ({exc})" if kind == "duration" and str(exc) else ""
                 raise ValueError(f"{key}={text!r} is not {what}{detail}") from None
         return cls(**kwargs)

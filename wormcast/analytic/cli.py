@@ -26,7 +26,8 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--set", metavar="KEY=VALUE", action="append", default=[],
                    help="a model parameter, e.g. --set scan_rate=10 or --set step=1s (repeatable)")
     p.add_argument("--until", metavar="DURATION", help="last time shown (default: the model's, e.g. 24h)")
-    p.add_argument("--every", metavar="DURATION", help="time between rows (default: --until / 12, or 1/1000 with --out)")
+    p.add_argument("--every", metavar="DURATION",
+                   help="time between rows (default: --until / 12, or 1/1000 with --out)")
     p.add_argument("--out", metavar="FILE", help="write the curve to FILE (.csv or .parquet) instead of a table")
     p.add_argument("--json", action="store_true", help="print parameters, figures and curve as JSON")
     p.set_defaults(func=main)

@@ -30,7 +30,8 @@ class HitList(AnalyticModel):
     scan_rate: float = param(100.0, "probes/s", "mean probes per second per infected host")
     addresses: float = param(float(SPACE), "addresses", "size Omega of the target space")
     hitlist: float = param(10000.0, "hosts", "hosts on the hit-list (h), infected first", kind="count")
-    list_rate: float = param(0.0, "probes/s", "probes per second per copy on the list (0: the list is infected at t = 0)")
+    list_rate: float = param(0.0, "probes/s",
+                             "probes per second per copy on the list (0: the list is infected at t = 0)")
     success: float = param(1.0, "probability", "chance that a probe reaching a susceptible host infects it")
 
     def __post_init__(self):
