@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from wormcast.analytic.models import rcs_fraction, rcs_growth_rate, rcs_midpoint
+from wormcast.analytic.rcs import rcs_fraction, rcs_growth_rate, rcs_midpoint
 from wormcast.api import simulate
 from wormcast.config.loading import load_scenario
 from wormcast.core.loop import DORMANT, SCANNING, SUSCEPTIBLE, Simulation

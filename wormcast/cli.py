@@ -103,11 +103,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, metavar="N", help="worker processes (default: all cores)")
     p.set_defaults(func=cmd_run)
 
+    from .analytic.cli import register as register_model
     from .audit.cli import register as register_audit
     from .runs.sweep.cli import register as register_sweep
 
     register_audit(sub)
     register_sweep(sub)
+    register_model(sub)
     return parser
 
 

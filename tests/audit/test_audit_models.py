@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 from audit_helpers import real_log
 
-from wormcast.analytic.models import rcs_fraction, two_factor
+from wormcast.analytic.rcs import rcs_fraction
+from wormcast.analytic.two_factor import two_factor
 from wormcast.audit.compare import compare_arrivals, epoch_seconds, signature_for
 from wormcast.audit.fit import RCSFit, TwoFactorFit, fit_timeline
 from wormcast.audit.timeline import timeline

@@ -3,7 +3,7 @@
 A monitored address receives probes at a rate proportional to the number of infected hosts
 scanning, so probes per bin are modelled as Poisson with mean ``C * i(t) * bin_hours``, where
 ``i(t)`` is the infected fraction of the random constant spread (logistic) model or of the
-two-factor model (:mod:`wormcast.models`). Fitting is by Poisson maximum likelihood; uncertainty
+two-factor model (:mod:`wormcast.analytic.rcs`, :mod:`wormcast.analytic.two_factor`). Fitting is by Poisson maximum likelihood; uncertainty
 is given both as standard errors from the observed information (delta method) and as bootstrap
 percentile intervals (a Poisson bootstrap: each bin's count redrawn as Poisson with the observed
 count as its mean, so the total varies as it would for a Poisson process).
@@ -14,7 +14,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import minimize
 
-from ..analytic.models import rcs_fraction, two_factor
+from ..analytic.rcs import rcs_fraction
+from ..analytic.two_factor import two_factor
 
 _FLOOR = 1e-9
 

@@ -1,0 +1,72 @@
+"""Which analytic model twins which scenario, with which parameters, and the series it returns."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import wormcast
+from wormcast.analytic.aawp import AAWP
+from wormcast.analytic.rcs import RCS
+from wormcast.analytic.sis import SIS
+from wormcast.analytic.twin import twin_for, twin_series
+from wormcast.world.population import ELIGIBLE_SLASH8
+
+UNIFORM = ["hosts.reboot_rate_per_hour=0", "hosts.patch=[]"]
+
+
+def test_presets_twins():
+    m = twin_for(wormcast.load_scenario("codered-v2"))
+    assert m == AAWP(vulnerable=370000, scan_rate=7.8, addresses=2**32, initial_infected=1, patch_rate=0.0005,
+                     reboot_rate=0.01, step=10.0, success=1.0)
+    assert twin_for(wormcast.load_scenario("codered-ii")) is None  # localized scanning, a lifetime
+    assert twin_for(wormcast.load_scenario("codered-v1")) is None  # one shared scan sequence
+    assert twin_for(wormcast.load_scenario("codered-hotmail")) is None  # two worms, an organisation
+
+
+def test_rules():
+    assert isinstance(twin_for(wormcast.load_scenario("codered-v2", UNIFORM)), RCS)
+    sis = twin_for(wormcast.load_scenario("codered-v2", ["hosts.patch=[]"]))
+    assert isinstance(sis, SIS) and sis.reboot_rate == 0.01
+    # a constant rate, or the lognormal's mean
+    const = twin_for(wormcast.load_scenario("codered-v2", UNIFORM + ['worm.scan_rate.distribution="constant"']))
+    assert const.scan_rate == 7.8
+    assert twin_for(wormcast.load_scenario("codered-v2", UNIFORM + ["worm.infection_success=0.5"])).success == 0.5
+    # a campaign that starts after the start has no constant-rate twin
+    late = wormcast.load_scenario("codered-v2", ["hosts.patch.0.from=2001-07-19T12:00:00Z"])
+    assert twin_for(late) is None
+    # the calendar leaves the spreading phase at midnight: no twin past it
+    assert twin_for(wormcast.load_scenario("codered-v2", ["end=2001-07-20T06:00:00Z"])) is None
+    assert twin_for(wormcast.load_scenario("codered-v2", UNIFORM + ["worm.lifetime=\"2h\""])) is None
+
+
+def test_excluded_ranges_shrink_the_space_and_the_expected_hosts():
+    none_there = twin_for(wormcast.load_scenario("codered-v2", UNIFORM + ['worm.exclude=["10.0.0.0/8"]']))
+    assert none_there.addresses == 2**32 - 2**24 and none_there.vulnerable == 370000  # 10/8 holds no hosts
+    some = twin_for(wormcast.load_scenario("codered-v2", UNIFORM + ['worm.exclude=["11.0.0.0/8", "12.0.0.0/9"]']))
+    assert some.addresses == 2**32 - 2**24 - 2**23
+    assert some.vulnerable == pytest.approx(370000 * (1 - 1.5 / len(ELIGIBLE_SLASH8)))
+
+
+def test_twin_series_columns_units_and_release():
+    sc = wormcast.load_scenario("codered-v2", UNIFORM)
+    t = np.arange(0, 14 * 3600 + 1, 3600.0)
+    df = twin_series(sc, t)
+    assert list(df.columns) == ["time", "infected", "ever_infected", "model"]
+    assert df["time"].iloc[1] == pd.Timestamp("2001-07-19T11:00:00Z") and set(df["model"]) == {"rcs"}
+    assert df["infected"].iloc[0] == pytest.approx(1) and df["infected"].iloc[-1] > 359000  # counts, not fractions
+    released = wormcast.load_scenario("codered-v2", UNIFORM + ["worm.release=2001-07-19T11:00:00Z"])
+    later = twin_series(released, t)
+    assert later["infected"].iloc[0] == 0 and later["infected"].iloc[2] == pytest.approx(df["infected"].iloc[1])
+    assert twin_series(wormcast.load_scenario("codered-ii"), t) is None
+
+
+def test_measured_figures_of_a_preset_and_the_twin_meets_them():
+    from wormcast.analytic.measured import measured_for
+
+    sc = wormcast.load_scenario("codered-v2")
+    (m,) = measured_for(sc)
+    assert m.column == "ever_infected" and m.relation == "at_least" and m.value == 359000
+    at = (m.at - sc.start).total_seconds()
+    assert twin_series(sc, [at])["ever_infected"].iloc[0] >= m.value  # the calibrated preset's twin agrees
+    assert measured_for(wormcast.load_scenario("codered-v2", ["end=2001-07-19T20:00:00Z"])) == ()
+    assert measured_for(wormcast.load_scenario("codered-ii")) == ()

@@ -1,0 +1,144 @@
+"""The analytic twin of a scenario: the model whose assumptions the scenario meets, in the engine's units.
+
+Rules (docs/models.md, "Which model twins which scenario"):
+
+- one worm, uniform scanning, no calendar phase change inside the run, no worm lifetime, no organisations,
+  no defences, a clustered or CSV population; the scan rate's mean stands for a constant or lognormal rate
+  (in the mean field the aggregate scan rate is the mean rate times the infected hosts);
+- no patching and no reboots: random constant spread (:class:`~wormcast.analytic.rcs.RCS`);
+- a constant patch rate from the start (one period, or several with one rate), with or without reboots:
+  AAWP (:class:`~wormcast.analytic.aawp.AAWP`) with the engine's step as its tick and the reboot rate as
+  its death rate (a rebooted host stays vulnerable, as AAWP's dead hosts do);
+- reboots without patching: SIS (:class:`~wormcast.analytic.sis.SIS`), re-infection without churn;
+- anything else (several worms, localized or shared-sequence scanning, a lifetime, a patch campaign that
+  changes rate, a calendar that leaves the spreading phase, organisations, defences): no twin (None).
+
+N is the number of vulnerable hosts inside the worm's target space: for the clustered generator, its
+expectation (a /8 or /16 is chosen uniformly, so an excluded range holds its share of the eligible space);
+for a CSV population, the hosts of one placement that fall inside the targets.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+
+from ..config.schema import Scenario
+from ..world.addresses import overlap
+from ..world.population import ELIGIBLE_SLASH8, target_ranges, target_size
+from .aawp import AAWP
+from .base import AnalyticModel
+from .rcs import RCS
+from .sis import SIS
+
+
+def _vulnerable_in_targets(scenario: Scenario, excluded: list[tuple[int, int]]) -> Optional[float]:
+    pop = scenario.population
+    if pop.csv is not None:
+        from pathlib import Path
+
+        from ..world.addresses import in_ranges
+        from ..world.population import from_csv
+
+        path = Path(pop.csv)
+        if not path.is_absolute() and scenario.base_dir:
+            path = Path(scenario.base_dir) / path
+        world = from_csv(path, np.random.default_rng(0), pop.vulnerable)
+        return float(world.n - (in_ranges(world.addresses, excluded).sum() if excluded else 0))
+    share = np.mean([overlap(int(b) << 24, (int(b) + 1) << 24, excluded) / float(1 << 24) for b in ELIGIBLE_SLASH8]) \
+        if excluded else 0.0
+    return float(pop.vulnerable) * (1.0 - share)
+
+
+def _spreads_throughout(scenario: Scenario) -> bool:
+    from ..core.phases import SPREAD, phase_steps
+
+    n_steps = int(np.ceil(scenario.duration / scenario.step - 1e-9))
+    return all(phase == SPREAD for _, phase in phase_steps(scenario.worms[0].calendar, scenario.start,
+                                                           scenario.step, n_steps))
+
+
+def release_offset(scenario: Scenario) -> float:
+    """Seconds from the scenario's start to the first worm's release (the engine's step-rounded instant)."""
+    worm = scenario.worms[0]
+    if worm.release is None:
+        return 0.0
+    t = (worm.release - scenario.start).total_seconds()
+    return float(np.ceil(t / scenario.step - 1e-9) * scenario.step)
+
+
+def twin_for(scenario: Scenario) -> Optional[AnalyticModel]:
+    """The analytic model whose assumptions ``scenario`` meets (its clock starts at the worm's release), or
+    None when none does (see the module's rules)."""
+    if len(scenario.worms) != 1 or scenario.orgs or scenario.defences.throttle or scenario.defences.containment:
+        return None
+    worm, hosts = scenario.worms[0], scenario.hosts
+    if worm.scanning != "uniform" or worm.lifetime is not None or worm.infection_success <= 0:
+        return None
+    if not _spreads_throughout(scenario):
+        return None
+    excluded = target_ranges(worm.exclude)
+    N = _vulnerable_in_targets(scenario, excluded)
+    if not N or N <= 0:
+        return None
+    omega = float(target_size(excluded))
+    seeded = scenario.seeding.initial_infected if worm.initial_infected is None else worm.initial_infected
+    i0 = float(min(seeded, N))
+    if i0 < 1:
+        return None
+    rates = {p.rate_per_hour for p in hosts.patch}
+    if hosts.patch and (len(rates) > 1 or hosts.patch[0].start > scenario.start):
+        return None  # a campaign that starts late or changes rate: no constant-rate twin
+    patch = rates.pop() if rates else 0.0
+    reboot = hosts.reboot_rate_per_hour
+    common = dict(vulnerable=N, scan_rate=worm.scan_rate.mean, addresses=omega, initial_infected=i0,
+                  success=worm.infection_success)
+    if patch > 0:
+        return AAWP(**common, patch_rate=patch, reboot_rate=reboot, step=scenario.step)
+    if reboot > 0:
+        return SIS(**common, reboot_rate=reboot)
+    return RCS(**common)
+
+
+def twin_series(scenario: Scenario, times_s, model: Optional[AnalyticModel] = None
+                ) -> Optional["pandas.DataFrame"]:  # noqa: F821
+    """The twin's curve at ``times_s`` seconds after the scenario's start: columns time (UTC), infected,
+    ever_infected (NaN where the model does not define it) and model; None when the scenario has no twin.
+    ``model`` replaces :func:`twin_for`'s choice (to overlay another model, or a deliberately wrong one).
+
+    Hosts are counts, as in :meth:`Result.to_df`. Mind that table's convention when overlaying: a row is
+    labelled by the start of its interval but holds the stocks at its end; :func:`overlay` aligns for you.
+    """
+    model = twin_for(scenario) if model is None else model
+    if model is None:
+        return None
+    t = np.atleast_1d(np.asarray(times_s, dtype=float))
+    shifted = t - release_offset(scenario)
+    before = shifted < 0
+    curve = model.curve(np.where(before, 0.0, shifted))
+    df = curve.to_df(start=scenario.start)
+    df["time"] = scenario_times(scenario, t)
+    for col in ("infected", "ever_infected"):
+        df.loc[before, col] = 0.0
+    return df
+
+
+def scenario_times(scenario: Scenario, t_seconds):
+    import pandas as pd
+
+    return pd.Timestamp(scenario.start) + pd.to_timedelta(np.asarray(t_seconds, dtype=float), unit="s")
+
+
+def overlay(result, interval: Optional[float] = None, model: Optional[AnalyticModel] = None
+            ) -> Optional["pandas.DataFrame"]:  # noqa: F821
+    """The twin (or ``model``) beside ``result.to_df(interval)``: one row per row of that table (same ``time``
+    labels), evaluated where the table's stocks are, at the end of each interval. None when there is no twin."""
+    sc = result.scenario
+    cols = result.columns(interval)
+    k = sc.interval if interval is None else interval
+    ends = np.minimum(cols["t_seconds"] + k, sc.duration)
+    df = twin_series(sc, ends, model)
+    if df is not None:
+        df["time"] = scenario_times(sc, cols["t_seconds"])
+    return df
