@@ -124,6 +124,6 @@ def failed_points(agg, keys: list[str]) -> list[str]:
     for r in agg.to_dict("records"):
         if r.get("failed", 0) and not pd.isna(r.get("failed")):
             label = ", ".join(f"{k}={r[k]}" for k in keys)
-            lines.append(f"point {r['point']} ({label}): {r['status']}, {r['failed']} of {r['runs']} runs failed "
-                         f"({r['first_error']})")
+            lines.append(f"point {r['point']} ({label}): {r['failed']} of {r['runs']} runs failed"
+                         f"{' (no run ok)' if r['status'] == PointStatus.ALL_FAILED.value else ''}: {r['first_error']}")
     return lines
