@@ -115,3 +115,33 @@ def test_failing_runs_stop_an_ensemble_and_write_nothing(tmp_path, capsys):
 def test_simulate_many_bad_input(kwargs, message):
     with pytest.raises(WormcastError, match=message):
         simulate_many("codered-v2", **{"runs": 2, "overrides": SHORT, **kwargs})
+
+
+def test_huge_ensembles_are_refused_at_once(tmp_path, capsys):
+    import time
+
+    from wormcast.runs import limits
+
+    out = tmp_path / "ens"
+    t0 = time.monotonic()
+    assert main(["run", "codered-v2", "--runs", "1000000000", "--out", str(out), *SET]) == 2
+    assert f"--runs 1000000000: at most {limits.MAX_RUNS:,} runs per point" in capsys.readouterr().err
+    # Allowed per point, but a million runs' interval columns (120 intervals here) would not fit in memory.
+    assert main(["run", "codered-v2", "--runs", "1000000", "--out", str(out), *SET]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "an ensemble keeps 120 intervals x 13 columns" in err
+    assert "at most 344,148 runs at this --interval" in err
+    assert time.monotonic() - t0 < 5 and not out.exists()
+    # Negative control: the same check passes a count that fits.
+    limits.check_ensemble_memory(344_148, 120)
+    with pytest.raises(WormcastError):
+        limits.check_ensemble_memory(344_149, 120)
+
+
+def test_grid_and_set_values_are_read_by_one_parser():
+    from wormcast.config import overrides
+    from wormcast.runs.sweep import grid
+
+    assert grid.parse_value is overrides.parse_value
+    assert overrides.parse_value(" 2.5 ") == 2.5 and overrides.parse_value("word") == "word"
+    assert overrides.parse_value("[1, 2]") == [1, 2]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import signal
@@ -252,9 +253,199 @@ def test_organisation_figures_are_flattened_into_the_tables(tmp_path, capsys):
     res = pd.read_parquet(out / "results.parquet")
     assert (res["orgs.farm.vulnerable_servers"] == 200).all()
     hit = res["orgs.farm.first_infection_time"].dropna()
-    assert len(hit) and all(t.startswith("2001-07-19T1") for t in hit)
+    assert str(res["orgs.farm.first_infection_time"].dtype) == "datetime64[us, UTC]"
+    assert len(hit) and all(pd.Timestamp("2001-07-19T10:00Z") <= t <= pd.Timestamp("2001-07-19T12:00Z") for t in hit)
     agg = pd.read_csv(out / "aggregate.csv")
     for p in (0, 1):
         vals = res.loc[res["point"] == p, "orgs.farm.max_infected_servers"].to_numpy(float)
         assert agg.loc[p, "orgs.farm.max_infected_servers_p50"] == pytest.approx(np.median(vals))
     assert "orgs.farm.max_infected_servers" in (out / "report.html").read_text()
+
+
+# --- a point whose runs all fail -----------------------------------------------------------------------
+
+
+RATES = ["--grid", "worm.scan_rate.mean=1,100,1000"]  # numeric, 1000x apart: the plots use a log x axis
+
+
+def _fail_at_rate(monkeypatch, rate: float):
+    """Every run at scan rate ``rate`` raises inside the worker (the local pool forks after this patch)."""
+    import wormcast.runs.ensemble.task as task_mod
+
+    real = task_mod.Simulation
+
+    def simulation(scenario, seed):
+        if scenario.worms[0].scan_rate.mean == rate:
+            raise RuntimeError(f"no run at rate {rate:g}")
+        return real(scenario, seed)
+
+    monkeypatch.setattr(task_mod, "Simulation", simulation)
+
+
+def test_a_point_whose_runs_all_fail_is_reported_and_the_report_written(tmp_path, capsys, monkeypatch):
+    _fail_at_rate(monkeypatch, 100.0)
+    out = tmp_path / "sw"
+    common = ["sweep", "codered-v2", *RATES, "--runs", "2", "--seed", "9", "--workers", "2", *SET]
+    args = [*common, "--out", str(out)]
+    assert main(args) == 1
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err and len(captured.err.strip().splitlines()) == 1
+    assert "2 of 6 runs failed" in captured.err
+    table = captured.out.splitlines()
+    assert any(line.startswith("100") and "0/2 ALL FAILED" in line for line in table)
+    assert any(line.startswith("Failed: point 1 (worm.scan_rate.mean=100") and "no run at rate 100" in line
+               for line in table)
+    res = pd.read_parquet(out / "results.parquet")
+    assert res.loc[res["point"] == 1, "status"].str.contains("no run at rate 100").all()
+    assert (res.loc[res["point"] != 1, "status"] == "ok").all()
+    agg = pd.read_csv(out / "aggregate.csv")
+    assert agg["status"].tolist() == ["ok", "all failed", "ok"]
+    assert agg["ok"].tolist() == [2, 0, 2] and agg["failed"].tolist() == [0, 2, 0]
+    assert agg.loc[1, "ever_infected_p50"] != agg.loc[1, "ever_infected_p50"]  # NaN: no figure for it
+    assert agg.loc[[0, 2], "ever_infected_p50"].notna().all()
+    html = (out / "report.html").read_text()
+    assert "Failed points" in html and "no run at rate 100" in html and html.count("<img") == 3
+    assert "all failed" in html and "not drawn" in html
+    # Re-running (the failed runs are tried again and fail again) writes the same report instead of crashing.
+    before = (out / "aggregate.csv").read_bytes()
+    assert main(args) == 1
+    assert (out / "aggregate.csv").read_bytes() == before
+    # Negative control: without the failure every point is ok and nothing is listed as failed.
+    monkeypatch.undo()
+    ok_out = tmp_path / "ok"
+    assert main([*common, "--out", str(ok_out)]) == 0
+    assert pd.read_csv(ok_out / "aggregate.csv")["status"].tolist() == ["ok"] * 3
+    assert "Failed points" not in (ok_out / "report.html").read_text()
+
+
+def test_plots_leave_out_points_without_a_value_or_off_the_axis():
+    """inf (a value no axis can place) and an all-failed point once crashed the log-scaled plot."""
+    import matplotlib.pyplot as plt
+
+    from wormcast.runs.sweep.report import figure_plot, plottable
+
+    stats = ("p5", "p25", "p50", "p75", "p95")
+    agg = pd.DataFrame({"worm.scan_rate.mean": [1.0, 100.0, float("inf"), 1000.0],
+                        **{f"f_{s}": [0.1, float("nan"), 0.5, 0.9] for s in stats}})
+    assert plottable(agg, ["worm.scan_rate.mean"], "f")["worm.scan_rate.mean"].tolist() == [1.0, 1000.0]
+    fig = figure_plot(agg, ["worm.scan_rate.mean"], "f")
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "log"
+    assert list(ax.lines[0].get_xdata()) == [1.0, 1000.0]
+    plt.close(fig)
+    none = agg.assign(f_p50=float("nan"))
+    fig = figure_plot(none, ["worm.scan_rate.mean"], "f")  # nothing to draw: a note, not a crash
+    assert "no point has a value" in fig.axes[0].texts[0].get_text()
+    plt.close(fig)
+
+
+# --- a full disk ---------------------------------------------------------------------------------------
+
+
+def _no_space(*args, **kwargs):
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def _snapshot(root: Path) -> dict:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def test_full_disk_writing_run_files_is_one_line_and_keeps_the_runs_saved(tmp_path, capsys, monkeypatch):
+    out = tmp_path / "sw"
+    assert sweep(out, "--workers", "1", runs="2") == 0
+    (out / "runs" / "p000001-r000001.json").unlink()
+    for name in ("results.parquet", "aggregate.csv", "report.html"):
+        (out / name).unlink()
+    before = _snapshot(out)
+    capsys.readouterr()
+    import wormcast.util.atomic as atomic
+
+    monkeypatch.setattr(atomic.Path, "write_text", _no_space)
+    assert sweep(out, "--workers", "1", runs="2") == 2
+    err = capsys.readouterr().err
+    assert err.strip() == (f"wormcast: --out {out}: no space left on the device while writing p000001-r000001.json; "
+                           "what was there before is kept")
+    assert _snapshot(out) == before  # the three runs saved before are intact; no temporary file is left
+    monkeypatch.undo()
+    assert sweep(out, "--workers", "1", runs="2") == 0
+
+
+@pytest.mark.parametrize("target, patch", [
+    ("results.parquet", "to_parquet"),
+    ("aggregate.csv", "to_csv"),
+    ("report.html", "write_text"),
+])
+def test_full_disk_writing_the_final_files_keeps_the_previous_ones(tmp_path, capsys, monkeypatch, target, patch):
+    out = tmp_path / "sw"
+    assert sweep(out, "--workers", "1", runs="2") == 0
+    (out / "runs" / "p000000-r000000.json").unlink()  # one run to redo, then the final files are rebuilt
+    finals = {n: (out / n).read_bytes() for n in ("results.parquet", "aggregate.csv", "report.html")}
+    capsys.readouterr()
+    if patch == "write_text":  # report.html is the one final file written as text by the sweep itself
+        real = Path.write_text
+
+        def write_text(self, *a, **k):
+            if self.name.startswith(".report.html.tmp-"):
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return real(self, *a, **k)
+
+        monkeypatch.setattr(Path, "write_text", write_text)
+    else:
+        monkeypatch.setattr(pd.DataFrame, patch, _no_space)
+    assert sweep(out, "--workers", "1", runs="2") == 2
+    err = capsys.readouterr().err
+    assert err.strip() == (f"wormcast: --out {out}: no space left on the device while writing {target}; "
+                           "what was there before is kept")
+    assert {n: (out / n).read_bytes() for n in finals} == finals  # none of the three replaced
+    assert not [p for p in out.iterdir() if ".tmp-" in p.name]
+    assert (out / "runs" / "p000000-r000000.json").exists()  # the run done before the failure is kept
+
+
+# --- limits --------------------------------------------------------------------------------------------
+
+
+def test_huge_grids_and_run_counts_are_refused_before_anything_is_made(tmp_path, capsys):
+    from wormcast.runs import limits
+
+    out = tmp_path / "sw"
+    values = ",".join(str(i) for i in range(1, 1001))
+    huge = ["--grid", f"seeding.initial_infected={values}", "--grid", f"population.vulnerable={values}"]
+    t0 = time.monotonic()
+    assert main(["sweep", "codered-v2", *huge, "--out", str(out), *SET]) == 2
+    assert "1,000,000 points; a sweep has at most 10,000" in capsys.readouterr().err
+    assert time.monotonic() - t0 < 5  # a million points were never made (this took minutes before)
+    assert main(["sweep", "codered-v2", *GRID, "--runs", "1000000000", "--out", str(out), *SET]) == 2
+    assert f"at most {limits.MAX_RUNS:,} runs per point" in capsys.readouterr().err
+    assert main(["sweep", "codered-v2", *GRID, "--runs", "600000", "--out", str(out), *SET]) == 2
+    assert "2 points x 600,000 runs = 1,200,000 runs; a sweep has at most 1,000,000" in capsys.readouterr().err
+    pts = tmp_path / "points.csv"
+    pts.write_text("seeding.initial_infected\n" + "\n".join(str(i) for i in range(1, limits.MAX_POINTS + 2)))
+    assert main(["sweep", "codered-v2", "--points", str(pts), "--out", str(out), *SET]) == 2
+    assert "more than 10,000 points" in capsys.readouterr().err
+    assert not out.exists()
+    # At the limit itself a grid is accepted (the negative control of the refusals above).
+    keys, points = parse_grid([f"seeding.initial_infected={','.join(str(i) for i in range(1, 101))}",
+                               f"population.vulnerable={','.join(str(i) for i in range(1000, 1100))}"])
+    assert len(points) == limits.MAX_POINTS
+
+
+def test_tasks_are_drawn_as_workers_free_up():
+    """A million runs start at once: the pool draws a few items per worker, never the whole iterable."""
+    drawn = []
+
+    def items():
+        for i in range(10**6):
+            drawn.append(i)
+            yield i
+
+    with LocalBackend(workers=2) as be:
+        it = be.map_unordered(_times_ten, items())
+        first = [next(it) for _ in range(5)]
+        it.close()
+    assert all(v == k * 10 for k, v in first)
+    assert len(drawn) <= 5 + be.window  # what came back, plus at most one window in flight
+    assert be.window == 8
+
+
+def _times_ten(v):
+    return v * 10

@@ -8,7 +8,9 @@ from typing import Any
 from ..errors import WormcastError
 
 
-def _parse_value(text: str) -> Any:
+def parse_value(text: str) -> Any:
+    """A value as overrides (``--set``, ``--grid``, ``--points``) read it: TOML, else the bare text."""
+    text = text.strip()
     try:
         return tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
@@ -35,7 +37,7 @@ def apply_overrides(data: dict, overrides: list[str]) -> dict:
             elif not isinstance(node, dict):
                 raise WormcastError(f"--set {key}: {'.'.join(parts[:i])} is not a table")
             if last:
-                node[part] = _parse_value(text.strip())
+                node[part] = parse_value(text)
             else:
                 child = node[part] if isinstance(node, list) else node.get(part)
                 if child is None:

@@ -1,4 +1,9 @@
-"""Write a run's files: summary.json, timeseries.parquet/.csv, outbreak.png, report.html (all or none)."""
+"""Write a run's files: summary.json, timeseries.parquet/.csv, outbreak.png, report.html (all or none).
+
+Also the two table writers every output shares (single runs, ensembles, sweeps): Parquet files hold times
+as ``timestamp[us, tz=UTC]`` (see docs/outputs.md), CSV files hold them as ISO 8601 text
+(``2001-07-19T10:00:00Z``).
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,59 @@ from pathlib import Path
 
 from ..util.atomic import staged_dir
 
+PARQUET_TIME = "us"  # Parquet stores ms, us or ns (not s); us is what DuckDB, Spark and Polars all read as is
+CSV_TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
-def timeseries_table(result, interval: float | None = None):
-    """The time series with ISO 8601 UTC times as text (what the files hold)."""
-    df = result.to_df(interval)
-    df["time"] = df["time"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return df
+
+def is_time_name(name: str) -> bool:
+    """Summary values that are instants (ISO text in summary.json): ``start``, ``end``, ``*_time``."""
+    last = str(name).rsplit(".", 1)[-1]
+    return last in ("start", "end") or last.endswith("_time")
+
+
+def _as_time(series):
+    """A tz-aware datetime column in UTC at :data:`PARQUET_TIME` resolution, or None if ``series`` holds no
+    instants (text columns are parsed as ISO 8601; naive values are taken as UTC)."""
+    import pandas as pd
+
+    if isinstance(series.dtype, pd.DatetimeTZDtype):
+        return series.dt.tz_convert("UTC").dt.as_unit(PARQUET_TIME)
+    if pd.api.types.is_datetime64_dtype(series):
+        return series.dt.tz_localize("UTC").dt.as_unit(PARQUET_TIME)
+    if not (pd.api.types.is_string_dtype(series) or series.dtype == object or series.isna().all()):
+        return None
+    try:
+        return pd.to_datetime(series, utc=True, format="ISO8601").dt.as_unit(PARQUET_TIME)
+    except (ValueError, TypeError):
+        return None  # not instants after all (a swept value that merely has a time-like name): kept as text
+
+
+def write_parquet(df, path) -> None:
+    """``df`` as Parquet with every time column as a UTC timestamp: datetime columns, and text columns of
+    instants named like :func:`is_time_name`."""
+    import pandas as pd
+
+    out = df.copy()
+    for name in out.columns:
+        col = out[name]
+        if isinstance(col.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(col) or is_time_name(name):
+            times = _as_time(col)
+            if times is not None:
+                out[name] = times
+    out.to_parquet(path, index=False)
+
+
+def csv_table(df):
+    """``df`` as the CSV files hold it: its ``time`` column as ISO 8601 UTC text."""
+    out = df.copy()
+    out["time"] = out["time"].dt.strftime(CSV_TIME_FORMAT)
+    return out
+
+
+def write_timeseries(df, directory: Path) -> None:
+    """timeseries.parquet and timeseries.csv of a time series (a single run's or an ensemble's bands)."""
+    write_parquet(df, directory / "timeseries.parquet")
+    csv_table(df).to_csv(directory / "timeseries.csv", index=False)
 
 
 def write_run(result, out_dir: str | Path, interval: float | None = None) -> Path:
@@ -22,11 +74,9 @@ def write_run(result, out_dir: str | Path, interval: float | None = None) -> Pat
 
     out_dir = Path(out_dir)
     df_times = result.to_df(interval)
-    table = timeseries_table(result, interval)
     with staged_dir(out_dir) as stage:
         (stage / "summary.json").write_text(json.dumps(result.summary, indent=2) + "\n", encoding="utf-8")
-        table.to_parquet(stage / "timeseries.parquet", index=False)
-        table.to_csv(stage / "timeseries.csv", index=False)
+        write_timeseries(df_times, stage)
         png = png_bytes(outbreak_figure(df_times, result.summary))
         (stage / "outbreak.png").write_bytes(png)
         html = render(result.summary, df_times, result.scenario, outbreak_png=png)

@@ -16,7 +16,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from ..errors import WormcastError
 
@@ -140,12 +140,46 @@ def staged_dir(target: str | os.PathLike) -> Iterator[Path]:
         raise
 
 
+def _tmp_path(path: Path) -> Path:
+    return path.with_name(f".{path.name}.tmp-{os.getpid()}")
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def replace_together(writers: dict[Path, Callable[[Path], None]], durable: bool = False) -> None:
+    """Write each file (``writers``: final path -> function writing a given path) to a temporary sibling,
+    then move them all into place: a failure while writing any of them (a full disk) replaces none, keeps
+    every previous file and leaves no temporary file. An OSError raised names the final file.
+    ``durable``: fsync each file before it is moved into place."""
+    temps: dict[Path, Path] = {}
+    try:
+        for path, write in writers.items():
+            tmp = temps[path] = _tmp_path(path)
+            try:
+                write(tmp)
+                if durable:
+                    _fsync(tmp)
+            except OSError as exc:
+                raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
+        for path, tmp in temps.items():
+            os.replace(tmp, path)
+    finally:
+        for tmp in temps.values():
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
+
+
+def write_atomic(path: Path, write: Callable[[Path], None], durable: bool = False) -> None:
+    """Write one file via a temporary sibling, so readers never see half of it (see :func:`replace_together`)."""
+    replace_together({Path(path): write}, durable)
+
+
 def write_text_atomic(path: Path, text: str, durable: bool = False) -> None:
-    """Write one file via a temporary sibling, so readers never see half of it (``durable``: fsync first)."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        if durable:
-            fh.flush()
-            os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    """Write one text file (UTF-8) atomically (``durable``: fsync first)."""
+    write_atomic(path, lambda p: p.write_text(text, encoding="utf-8"), durable)

@@ -76,29 +76,50 @@ class Ensemble:
         return write_ensemble(self, out_dir)
 
 
+def _intervals(scenario, interval: float | None) -> int:
+    """How many reporting intervals a run of ``scenario`` has (rows of its time series)."""
+    import math
+
+    from ...util.timeutil import steps_per
+
+    n_steps = int(math.ceil(scenario.duration / scenario.step - 1e-9))
+    k = steps_per(scenario.interval if interval is None else interval, scenario.step) or 1
+    return max(1, -(-n_steps // k))
+
+
+def _tasks(sc, root: int, runs: int, interval: float | None):
+    """The runs, made one at a time as the backend asks for them (never all in memory)."""
+    from .task import Task
+
+    for i in range(runs):
+        yield Task(0, i, run_seed(root, 0, i), sc, columns=True, interval=interval)
+
+
 def simulate_many(scenario, runs: int = 10, seed: int = 0, overrides: list[str] | None = None,
                   interval=None, backend: str | None = None, workers: int | None = None,
                   scheduler: str | None = None, progress: bool = False) -> Ensemble:
     """Run ``runs`` outbreaks of ``scenario`` (preset name, TOML path or Scenario) with seeds derived from
-    ``seed``; on the local process pool unless ``backend="dask"``. Raises WormcastError if a run fails."""
+    ``seed``; on the local process pool unless ``backend="dask"``. Raises WormcastError if a run fails.
+    At most :data:`~wormcast.runs.limits.MAX_RUNS` runs, and only as many as the kept interval columns fit
+    in :data:`~wormcast.runs.limits.ENSEMBLE_MEMORY`."""
     from ...api import resolve
     from ..backends import check_options, open_backend
+    from ..limits import check_ensemble_memory, check_runs
     from .progress import runs_bar
-    from .task import Task, run_task
+    from .task import run_task
 
     sc = resolve(scenario, overrides)
-    if isinstance(runs, bool) or not isinstance(runs, int) or runs < 1:
-        raise WormcastError(f"--runs {runs}: must be at least 1")
+    runs = check_runs(runs)
     root = check_root(seed)
     interval = check_interval(sc, interval)
     check_options(backend, scheduler, workers)
-    tasks = [Task(0, i, run_seed(root, 0, i), sc, columns=True, interval=interval) for i in range(runs)]
+    check_ensemble_memory(runs, _intervals(sc, interval))
     summaries: list = [None] * runs
     stack = names = t_seconds = None
     bar = runs_bar(runs, desc="ensemble", enabled=progress)
     try:
         with open_backend(backend, scheduler, workers) as be:
-            for task, res in be.map_unordered(run_task, tasks):
+            for task, res in be.map_unordered(run_task, _tasks(sc, root, runs, interval)):
                 if res["status"] != "ok":
                     raise WormcastError(f"run {task.run} (seed {task.seed}) failed: "
                                         f"{res['status'].removeprefix('error: ')}")
@@ -106,6 +127,7 @@ def simulate_many(scenario, runs: int = 10, seed: int = 0, overrides: list[str] 
                 if stack is None:
                     t_seconds = cols.pop("t_seconds")
                     names = list(cols)
+                    check_ensemble_memory(runs, len(t_seconds), len(names))  # now with this scenario's columns
                     stack = np.empty((runs, len(t_seconds), len(names)), dtype=float)
                 else:
                     cols.pop("t_seconds")

@@ -4,11 +4,30 @@ in which runs finished."""
 
 from __future__ import annotations
 
+from enum import Enum
+
 from ..ensemble.stats import FIGURES, STATS, describe, figure_names, flatten
 from ..ensemble.table import frame
 from .grid import Point, typed_values
 
 MAY_BE_MISSING = ("time_to_half_infected_h",)  # their aggregate also says in how many runs they had a value
+
+
+class PointStatus(str, Enum):
+    """How a point's runs went (the ``status`` column of aggregate.csv)."""
+
+    OK = "ok"  # every run done and ok
+    SOME_FAILED = "some failed"  # some runs failed: the figures are over the ok ones
+    ALL_FAILED = "all failed"  # no run of the point is ok: no figures
+    UNFINISHED = "unfinished"  # runs still to do, none failed (a sweep that was stopped)
+
+    @classmethod
+    def of(cls, runs: int, done: int, ok: int) -> "PointStatus":
+        if ok == runs:
+            return cls.OK
+        if done > ok:
+            return cls.ALL_FAILED if ok == 0 else cls.SOME_FAILED
+        return cls.UNFINISHED
 
 
 def manifest_points(manifest: dict) -> tuple[list[str], list[Point]]:
@@ -40,7 +59,8 @@ def results_table(manifest: dict, records: dict):
 
 
 def aggregate_table(manifest: dict, records: dict):
-    """Per point: swept keys, runs asked, runs done, ok and failed, then <figure>_<stat> columns."""
+    """Per point: swept keys, runs asked, runs done, ok and failed, the point's status and first error, then
+    <figure>_<stat> columns (empty for a point with no ok run)."""
     keys, points = manifest_points(manifest)
     typed = typed_values(points, keys)
     by_point: dict[int, list] = {p.index: [] for p in points}
@@ -53,14 +73,16 @@ def aggregate_table(manifest: dict, records: dict):
         recs = by_point[p.index]
         ok = [flatten(r["summary"]) for r in recs if r["status"] == "ok"]
         row = {k: typed[k][p.index] for k in keys}
-        row.update(point=p.index, runs=manifest["runs"], done=len(recs), ok=len(ok), failed=len(recs) - len(ok))
+        row.update(point=p.index, runs=manifest["runs"], done=len(recs), ok=len(ok), failed=len(recs) - len(ok),
+                   status=PointStatus.of(manifest["runs"], len(recs), len(ok)).value,
+                   first_error=next((r["status"] for r in recs if r["status"] != "ok"), None))
         for fig in figures:
             d = describe(s.get(fig) for s in ok)
             row.update({f"{fig}_{stat}": d[stat] for stat in STATS})
             if fig in MAY_BE_MISSING:
                 row[f"{fig}_n"] = d["n"]
         rows.append(row)
-    columns = [*keys, "point", "runs", "done", "ok", "failed"]
+    columns = [*keys, "point", "runs", "done", "ok", "failed", "status", "first_error"]
     for fig in figures:
         columns += [f"{fig}_{stat}" for stat in STATS] + ([f"{fig}_n"] if fig in MAY_BE_MISSING else [])
     return frame(rows, columns)
@@ -82,10 +104,26 @@ def text_table(agg, keys: list[str], figures: list[str]) -> str:
     header = [*keys, "ok/runs", *(f"{f} p50 [p5, p95]" for f in figures)]
     body = []
     for r in agg.to_dict("records"):
-        cells = [str(r[k]) for k in keys] + [f"{r['ok']}/{r['runs']}"]
+        status = r.get("status")
+        ok_cell = f"{r['ok']}/{r['runs']}" + ("" if status in (None, PointStatus.OK.value) or pd.isna(status)
+                                               else f" {status.upper()}")
+        cells = [str(r[k]) for k in keys] + [ok_cell]
         cells += [f"{fmt(r[f'{f}_p50'])} [{fmt(r[f'{f}_p5'])}, {fmt(r[f'{f}_p95'])}]" for f in figures]
         body.append(cells)
     widths = [max(len(h), *(len(row[i]) for row in body)) if body else len(h) for i, h in enumerate(header)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths))]
     lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in body]
     return "\n".join(line.rstrip() for line in lines)
+
+
+def failed_points(agg, keys: list[str]) -> list[str]:
+    """One line per point with a failed run: its values, how many failed, and the first error."""
+    import pandas as pd
+
+    lines = []
+    for r in agg.to_dict("records"):
+        if r.get("failed", 0) and not pd.isna(r.get("failed")):
+            label = ", ".join(f"{k}={r[k]}" for k in keys)
+            lines.append(f"point {r['point']} ({label}): {r['failed']} of {r['runs']} runs failed"
+                         f"{' (no run ok)' if r['status'] == PointStatus.ALL_FAILED.value else ''}: {r['first_error']}")
+    return lines

@@ -17,7 +17,8 @@ def register(subparsers) -> None:
                    help="a swept key and its values (repeatable: the full factorial is run)")
     p.add_argument("--points", metavar="FILE", help="a CSV of explicit points: header of keys, one row per point "
                    "(instead of --grid)")
-    p.add_argument("--runs", type=int, default=10, metavar="K", help="runs per point (default 10)")
+    p.add_argument("--runs", type=int, default=10, metavar="K", help="runs per point (default 10; at most 1,000,000, "
+                   "and 1,000,000 runs in all)")
     p.add_argument("--seed", type=int, default=0, help="root seed; every run's seed derives from it (default 0)")
     p.add_argument("--out", metavar="DIR", required=True, help="the sweep directory (re-run to resume)")
     p.add_argument("--set", metavar="KEY=VALUE", action="append", default=[],
@@ -39,7 +40,8 @@ def register(subparsers) -> None:
 
 def cmd_sweep(args) -> int:
     from ...api import resolve
-    from .aggregate import text_table
+    from ..stop import TERMINATED_EXIT, Terminated, sigterm_stops
+    from .aggregate import failed_points, text_table
     from .grid import parse_grid, parse_points_file
     from .report import DEFAULT_FIGURES
     from .runner import run_sweep
@@ -51,13 +53,15 @@ def cmd_sweep(args) -> int:
     out = Path(args.out)
     figures = args.figure or list(DEFAULT_FIGURES)
     try:
-        outcome = run_sweep(scenario, keys, points, args.runs, args.seed, out, backend=args.backend,
-                            scheduler=args.scheduler, workers=args.workers, figures=figures,
-                            option="--points" if args.points else "--grid")
-    except KeyboardInterrupt:
-        print(f"wormcast: interrupted; finished runs are saved in {out}/runs; run the same command to resume",
+        with sigterm_stops():
+            outcome = run_sweep(scenario, keys, points, args.runs, args.seed, out, backend=args.backend,
+                                scheduler=args.scheduler, workers=args.workers, figures=figures,
+                                option="--points" if args.points else "--grid")
+    except KeyboardInterrupt as exc:
+        how, code = ("terminated (SIGTERM)", TERMINATED_EXIT) if isinstance(exc, Terminated) else ("interrupted", 130)
+        print(f"wormcast: {how}; finished runs are saved in {out}/runs; run the same command to resume",
               file=sys.stderr)
-        return 130
+        return code
     if outcome.skipped:
         print(f"Resumed: {outcome.skipped} of {outcome.total} runs were already in {out}.")
     if outcome.lost:
@@ -68,6 +72,8 @@ def cmd_sweep(args) -> int:
 
     agg = pd.read_csv(out / "aggregate.csv")
     print(text_table(agg, keys, figures))
+    for line in failed_points(agg, keys):
+        print(f"Failed: {line}")
     print(f"Wrote {out}/: results.parquet, aggregate.csv, report.html ({outcome.total} runs"
           f"{', ' + outcome.backend if outcome.backend else ''})")
     if outcome.failed:

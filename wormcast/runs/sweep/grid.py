@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import csv
 import itertools
-import tomllib
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from ...config.overrides import parse_value
 from ...errors import WormcastError
+from ..limits import MAX_POINTS, check_points
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,7 @@ def parse_grid(options: list[str]) -> tuple[list[str], list[Point]]:
             raise WormcastError(f"--grid {key}: value {dup} listed twice")
         keys.append(key)
         value_lists.append(values)
+    check_points(math.prod(len(v) for v in value_lists), "--grid")  # before any point is made
     points = [Point(i, tuple(zip(keys, combo))) for i, combo in enumerate(itertools.product(*value_lists))]
     return keys, points
 
@@ -89,7 +92,13 @@ def parse_points_file(path: str | Path) -> tuple[list[str], list[Point]]:
     path = Path(path)
     try:
         with path.open(newline="", encoding="utf-8") as fh:
-            rows = [r for r in csv.reader(fh) if r and not r[0].lstrip().startswith("#")]
+            rows = []
+            for r in csv.reader(fh):
+                if r and not r[0].lstrip().startswith("#"):
+                    rows.append(r)
+                    if len(rows) > MAX_POINTS + 1:  # the header and one point too many: stop reading
+                        raise WormcastError(f"--points {path}: more than {MAX_POINTS:,} points; a sweep has at "
+                                            f"most {MAX_POINTS:,} (split it into several sweeps)")
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise WormcastError(f"--points {path}: cannot read ({exc.strerror if isinstance(exc, OSError) else exc})") \
             from None
@@ -108,14 +117,6 @@ def parse_points_file(path: str | Path) -> tuple[list[str], list[Point]]:
         seen.add(tuple(values))
         points.append(Point(len(points), tuple(zip(keys, values))))
     return keys, points
-
-
-def parse_value(text: str):
-    """A value as the scenario overrides read it: TOML, or the bare text."""
-    try:
-        return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
-        return text
 
 
 def resolve_points(base, points: list[Point], option: str = "--grid") -> list:

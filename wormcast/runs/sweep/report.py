@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from ...reporting.htmlpage import esc, page, png_img, table
+from .aggregate import failed_points
 
 DEFAULT_FIGURES = ("ever_infected_fraction", "time_to_half_infected_h", "peak_infected")
 
@@ -15,9 +16,21 @@ def _is_numeric(series) -> bool:
     return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
 
 
+def plottable(agg, keys: list[str], fig_name: str):
+    """The rows of ``agg`` that can be drawn for ``fig_name``: a median value (a point whose runs all failed
+    has none) and, for a numeric swept key on the x axis, a finite value (``inf`` cannot be placed)."""
+    import numpy as np
+
+    keep = agg[f"{fig_name}_p50"].notna().to_numpy().copy()
+    if 1 <= len(keys) <= 2 and _is_numeric(agg[keys[0]]):
+        keep &= np.isfinite(agg[keys[0]].astype(float).to_numpy())
+    return agg[keep]
+
+
 def figure_plot(agg, keys: list[str], fig_name: str):
     """One key: the figure against it (median, 25-75% and 5-95% bands). Two keys: one line per value of the
-    second. More, or an explicit list of points: against the point number."""
+    second. More, or an explicit list of points: against the point number. Points that cannot be drawn
+    (see :func:`plottable`) are left out; the report lists them."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -25,6 +38,11 @@ def figure_plot(agg, keys: list[str], fig_name: str):
     import numpy as np
 
     fig, ax = plt.subplots(figsize=(8, 4.2), constrained_layout=True)
+    agg = plottable(agg, keys, fig_name)
+    if not len(agg):
+        ax.text(0.5, 0.5, f"no point has a value of {fig_name}", ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+        return fig
     p = {s: agg[f"{fig_name}_{s}"].astype(float).to_numpy() for s in ("p5", "p25", "p50", "p75", "p95")}
     if len(keys) == 1:
         x_key = keys[0]
@@ -91,14 +109,21 @@ def render(manifest: dict, agg, results, figures: list[str]) -> str:
             f"{len(failed)} failed.</p>"]
     if missing:
         body.append(f"<p class=\"muted\">Not in these runs' summaries: {esc(', '.join(missing))}.</p>")
+    bad = failed_points(agg, keys)
+    if bad:
+        body.append("<h2>Failed points</h2><ul>" + "".join(f"<li>{esc(line)}</li>" for line in bad) + "</ul>")
     for f in figures:
         body.append(f"<h2>{esc(f)}</h2>")
         body.append(png_img(figure_plot(agg, keys, f), f"{f} against {', '.join(keys)}"))
+        left_out = len(agg) - len(plottable(agg, keys, f))
+        if left_out:
+            body.append(f"<p class=\"muted\">{left_out} point{'s' if left_out != 1 else ''} not drawn: no run "
+                        "with a value, or a swept value that cannot be placed on the axis (see the table).</p>")
     body.append("<h2>Per point</h2>")
-    header = [*keys, "ok/runs"] + [f"{f} {s}" for f in figures for s in ("p5", "p50", "p95")]
+    header = [*keys, "ok/runs", "status"] + [f"{f} {s}" for f in figures for s in ("p5", "p50", "p95")]
     rows = []
     for r in agg.to_dict("records"):
-        rows.append([*(_cell(r[k]) for k in keys), f"{r['ok']}/{r['runs']}",
+        rows.append([*(_cell(r[k]) for k in keys), f"{r['ok']}/{r['runs']}", r["status"],
                      *(_cell(r[f"{f}_{s}"]) for f in figures for s in ("p5", "p50", "p95"))])
     body.append(table(header, rows))
     if len(failed):

@@ -1,11 +1,15 @@
 """Run a sweep into its directory: validate everything, skip runs already on disk, save each run as it
-finishes, then rebuild the final files (results.parquet, aggregate.csv, report.html) from the run files."""
+finishes, then rebuild the final files (results.parquet, aggregate.csv, report.html) from the run files.
+
+Tasks are made as workers free up (never all at once), so a large sweep starts at once. A full disk while
+writing a run file or the final files is one line (the final files are replaced all together or not at
+all, and every file already there is kept)."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 from ...errors import WormcastError
 from .grid import Point, resolve_points
@@ -24,29 +28,26 @@ class SweepOutcome:
     backend: str = ""
 
 
-def _write_bytes_atomic(path: Path, write) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
 def build_outputs(store: Store, figures) -> tuple:
-    """results.parquet, aggregate.csv and report.html from the run files, each replaced atomically."""
+    """results.parquet, aggregate.csv and report.html from the run files, replaced together."""
+    from ...reporting.output import write_parquet
+    from ...util.atomic import replace_together, write_failure
     from .aggregate import aggregate_table, results_table
     from .report import render
 
     records = store.records()
     results = results_table(store.manifest, records)
     agg = aggregate_table(store.manifest, records)
-    root = store.root
-    _write_bytes_atomic(root / "results.parquet", lambda p: results.to_parquet(p, index=False))
-    _write_bytes_atomic(root / "aggregate.csv", lambda p: agg.to_csv(p, index=False))
     html = render(store.manifest, agg, results, list(figures))
-    _write_bytes_atomic(root / "report.html", lambda p: p.write_text(html, encoding="utf-8"))
+    root = store.root
+    try:
+        replace_together({
+            root / "results.parquet": lambda p: write_parquet(results, p),
+            root / "aggregate.csv": lambda p: agg.to_csv(p, index=False),
+            root / "report.html": lambda p: p.write_text(html, encoding="utf-8"),
+        })
+    except OSError as exc:
+        raise write_failure(root, exc) from None
     return results, agg
 
 
@@ -60,18 +61,31 @@ def check_figures(figures) -> list[str]:
     return list(figures)
 
 
+def _tasks(points: list[Point], scenarios: list, runs: int, seed: int, done: set) -> Iterator:
+    """The runs still to do, made one at a time as the backend asks for them."""
+    from ..ensemble.seeds import run_seed
+    from ..ensemble.task import Task
+
+    for p, sc in zip(points, scenarios):
+        for r in range(runs):
+            if (p.index, r) not in done:
+                yield Task(p.index, r, run_seed(seed, p.index, r), sc)
+
+
 def run_sweep(scenario, keys: list[str], points: list[Point], runs: int, seed: int, out: str | Path,
               backend: str | None = None, scheduler: str | None = None, workers: int | None = None,
               figures=None, progress: bool = True, option: str = "--grid") -> SweepOutcome:
     """Run (or resume) a sweep of ``scenario`` over ``points`` with ``runs`` runs each into ``out``."""
     from ..backends import check_options, open_backend
     from ..ensemble.progress import runs_bar
-    from ..ensemble.seeds import check_root, run_seed
-    from ..ensemble.task import Task, run_task
+    from ..ensemble.seeds import check_root
+    from ..ensemble.task import run_task
+    from ..limits import check_points, check_runs, check_sweep_size
     from .report import DEFAULT_FIGURES
 
-    if isinstance(runs, bool) or not isinstance(runs, int) or runs < 1:
-        raise WormcastError(f"--runs {runs}: must be at least 1")
+    runs = check_runs(runs)
+    check_points(len(points), option)
+    total = check_sweep_size(len(points), runs)
     seed = check_root(seed)
     figures = check_figures(figures or DEFAULT_FIGURES)
     check_options(backend, scheduler, workers)
@@ -79,17 +93,14 @@ def run_sweep(scenario, keys: list[str], points: list[Point], runs: int, seed: i
     store = Store(out, manifest(scenario, keys, points, scenarios, runs, seed))
     store.check()
     done = {k for k, rec in store.records().items() if rec["status"] == "ok"}
-    total = len(points) * runs
-    todo = [Task(p.index, r, run_seed(seed, p.index, r), sc)
-            for p, sc in zip(points, scenarios) for r in range(runs) if (p.index, r) not in done]
-    outcome = SweepOutcome(Path(out), total, skipped=total - len(todo))
-    if todo:
+    outcome = SweepOutcome(Path(out), total, skipped=len(done))
+    if len(done) < total:
         with open_backend(backend, scheduler, workers) as be:
             outcome.backend = be.describe()
             store.create()
             bar = runs_bar(total, initial=outcome.skipped, desc="sweep", enabled=progress)
             try:
-                for _, rec in be.map_unordered(run_task, todo):
+                for _, rec in be.map_unordered(run_task, _tasks(points, scenarios, runs, seed, done)):
                     store.write(rec)
                     outcome.ran += 1
                     bar.advance(1)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ... import __version__
 from ...errors import WormcastError
-from ...util.atomic import write_text_atomic
+from ...util.atomic import write_failure, write_text_atomic
 
 FORMAT = 1
 
@@ -96,7 +96,7 @@ class Store:
                 if not _alive(tmp.name.rsplit("-", 1)[-1]):  # a write cut short by a kill
                     tmp.unlink(missing_ok=True)
         except OSError as exc:
-            raise WormcastError(f"--out {self.root}: cannot write there ({exc.strerror or exc})") from None
+            raise write_failure(self.root, exc) from None
 
     def path(self, point: int, run: int) -> Path:
         return self.runs_dir / f"p{point:06d}-r{run:06d}.json"
@@ -104,7 +104,10 @@ class Store:
     def write(self, record: dict) -> None:
         """Save one finished run (ok or failed) atomically."""
         keep = {k: record[k] for k in ("point", "run", "seed", "status", "summary")}
-        _write_atomic(self.path(record["point"], record["run"]), json.dumps(keep, separators=(",", ":")))
+        try:
+            _write_atomic(self.path(record["point"], record["run"]), json.dumps(keep, separators=(",", ":")))
+        except OSError as exc:  # a full disk: one line; the run files already written stay
+            raise write_failure(self.root, exc) from None
 
     def records(self) -> dict[tuple[int, int], dict]:
         """Every readable run file of this sweep, keyed by (point, run)."""
