@@ -117,7 +117,7 @@ class SlammerScanner(Scanner):
         owners.append(np.repeat(ids, e - s))
         wrap = b >= L
         if wrap.any():
-            ew = np.searchsorted(comp, rank[wrap] | (b[wrap] - L), side="right")
+            ew = np.searchsorted(comp, rank[wrap] | (b[wrap] - L[wrap]), side="right")
             found.append(ix.ids_sorted[_ranges(lo[wrap], ew)])
             owners.append(np.repeat(ids[wrap], ew - lo[wrap]))
         return np.concatenate(found), np.concatenate(owners)
