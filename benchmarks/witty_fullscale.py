@@ -21,8 +21,9 @@ for seed in range(int(sys.argv[2]) if len(sys.argv) > 2 else 2):
     s2 = np.log(1 + CV ** 2)
     rates = rng.lognormal(np.log(MEAN) - s2 / 2, np.sqrt(s2), V)
     sc = WittyScanner(world, worm, rates, Streams(seed), params)
-    reach = int(sum(h.size for h in sc.phase_hosts) and np.unique(np.concatenate(sc.phase_hosts)).size)
-    out = run_aggregate(sc, V, rng.choice(np.unique(np.concatenate(sc.phase_hosts)), 110, replace=False), 1.0,
+    reachable = np.unique(np.concatenate(sc.phase_hosts))
+    reach = int(reachable.size)
+    out = run_aggregate(sc, V, rng.choice(reachable, 110, replace=False), 1.0,
                         7200.0, removed=lambda s: s.pop_deaths())
     ever = np.array([np.sum(out["first"] <= t) for t in range(60, 7201, 60)])
     alive = out["alive"][59::60]

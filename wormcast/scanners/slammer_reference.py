@@ -4,9 +4,10 @@ Why a small space, and why it is a meaningful yardstick: the aggregate scanner r
 analysis (cycle ids, discrete-log positions, laps). The reference uses none of it: each copy just applies
 its generator x -> a x + b (mod 2^k) once per probe, from its GetTickCount()-like seed, and the target is
 the new state (SlammerGenerator.targets is the one-probe rule; here the n-th state is reached by composing
-the affine map, which is the same map iterated). With k = 18 and a = 214013 the cycle structure is the
-real one in miniature (for 4 | b: two cycles of each length 2^(16-t) and four fixed points), so copies lap
-their cycles, dead-end on empty ones and leave hosts on unvisited cycles uninfected, all within a test.
+the affine map, which is the same map iterated). With a small k (the tests use 14) and a = 214013 the cycle
+structure is the real one in miniature (for 4 | b: two cycles of each length 2^(k-2-t) and four fixed
+points), so copies lap their cycles, dead-end on empty ones and leave hosts on unvisited cycles uninfected,
+all within a test.
 
 Probe times are superposed Poisson processes; after an infection the rest of a batch is redrawn (exact,
 the processes being memoryless). Delivery is thinned by the backbone cap at the current sent rate.
