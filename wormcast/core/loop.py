@@ -130,26 +130,39 @@ class Simulation:
 
     # ---------------------------------------------------------------- requests and events
 
+    def _push(self, change: Change, hosts: np.ndarray, at, tag) -> None:
+        if np.ndim(at) == 0:
+            steps = np.full(hosts.size, int(at // self.dt), dtype=np.int64)
+        else:
+            steps = (at // self.dt).astype(np.int64)
+        if tag is None:
+            tag = np.zeros(hosts.size, dtype=np.int64)
+        elif np.ndim(tag) == 0:
+            tag = np.full(hosts.size, int(tag), dtype=np.int64)
+        self.queue.push(steps, hosts, tag, change)
+
     def _queue(self, requests) -> None:
         for r in requests or ():
-            at = np.broadcast_to(np.asarray(r.at, dtype=float), r.hosts.shape)
-            tag = np.zeros(r.hosts.size, dtype=np.int64) if r.tag is None else np.broadcast_to(r.tag, r.hosts.shape)
-            self.queue.push((at // self.dt).astype(np.int64), r.hosts, tag, r.change)
+            self._push(r.change, r.hosts, np.asarray(r.at, dtype=float), r.tag)
 
     def _apply(self, requests, t: float) -> None:
         """Requests due by ``t`` take effect now; the others wait in the event queue."""
         for r in requests or ():
-            at = np.broadcast_to(np.asarray(r.at, dtype=float), r.hosts.shape)
-            now = at <= t
-            if now.all():
-                self._change(r.change, r.hosts, r.tag, t)
+            at = np.asarray(r.at, dtype=float)
+            if at.ndim == 0:
+                if at <= t:
+                    self._change(r.change, r.hosts, r.tag, t)
+                else:
+                    self._push(r.change, r.hosts, float(at), r.tag)
                 continue
-            if now.any():
-                tag = None if r.tag is None or np.ndim(r.tag) == 0 else np.asarray(r.tag)[now]
-                self._change(r.change, r.hosts[now], r.tag if tag is None else tag, t)
+            now = at <= t
+            if not now.any():
+                self._push(r.change, r.hosts, at, r.tag)
+                continue
+            split = r.tag is not None and np.ndim(r.tag) > 0
+            self._change(r.change, r.hosts[now], np.asarray(r.tag)[now] if split else r.tag, t)
             later = ~now
-            tag = r.tag if r.tag is None or np.ndim(r.tag) == 0 else np.asarray(r.tag)[later]
-            self._queue([type(r)(r.change, r.hosts[later], at[later], tag)])
+            self._push(r.change, r.hosts[later], at[later], np.asarray(r.tag)[later] if split else r.tag)
 
     def _change(self, change: Change, ids: np.ndarray, tag, t: float) -> None:
         if ids.size == 0:
@@ -184,7 +197,7 @@ class Simulation:
         if clean.size:
             self._clean(clean, t)
         refilter = kinds == Change.REFILTER
-        for owner in np.unique(tags[refilter]):
+        for owner in (np.unique(tags[refilter]) if refilter.any() else ()):
             ids = hosts[refilter & (tags == owner)]
             self._reclassify(self.components[int(owner)].refilter(ids, t))
         return int(clear.size), int(patch.size)
