@@ -33,12 +33,33 @@ class Request:
     status: int | None
 
 
-def _epoch(year: int, month: int, day: int, hh: int, mm: int, ss: int, offset_s: int = 0) -> float:
+# The times the audit accepts, UTC: [TIME_MIN, TIME_MAX). A line dated outside is malformed (its time
+# cannot be used: Python's datetime, pandas and matplotlib cannot all hold years 1 or 9999, and a probe
+# dated 1970 or 2500 is a broken clock, not an outbreak). The one place this range is applied is
+# :func:`check_time`; the fast scanner's shape check tests the same years (MIN_YEAR..MAX_YEAR).
+MIN_YEAR, MAX_YEAR = 1990, 2099
+TIME_MIN = float(datetime(MIN_YEAR, 1, 1, tzinfo=timezone.utc).timestamp())  # 1990-01-01T00:00:00Z
+TIME_MAX = float(datetime(MAX_YEAR + 1, 1, 1, tzinfo=timezone.utc).timestamp())  # 2100-01-01T00:00:00Z
+TIME_REASON = f"time outside the accepted range {MIN_YEAR}-01-01 to {MAX_YEAR + 1}-01-01 UTC"
+
+
+def check_time(t: float) -> float:
+    """``t`` if it lies in the accepted range [1990-01-01, 2100-01-01) UTC, else :class:`Malformed`."""
+    if not TIME_MIN <= t < TIME_MAX:
+        raise Malformed(TIME_REASON)
+    return t
+
+
+def _utc_seconds(year: int, month: int, day: int, hh: int, mm: int, ss: int, offset_s: int = 0) -> float:
     try:
         dt = datetime(year, month, day, hh, mm, ss, tzinfo=timezone.utc)
     except ValueError as exc:
         raise Malformed(f"bad timestamp ({exc})") from None
     return dt.timestamp() - offset_s
+
+
+def _epoch(year: int, month: int, day: int, hh: int, mm: int, ss: int, offset_s: int = 0) -> float:
+    return check_time(_utc_seconds(year, month, day, hh, mm, ss, offset_s))
 
 
 def iso(t: float | None) -> str | None:
@@ -82,7 +103,7 @@ def _ncsa_day(d: str, mon: str, y: str, tz: str) -> float:
         if month is None:
             raise Malformed(f"bad month {mon!r}")
         offset = (int(tz[1:3]) * 3600 + int(tz[3:5]) * 60) * (-1 if tz[0] == "-" else 1)
-        t = _epoch(int(y), month, int(d), 0, 0, 0, offset)
+        t = _utc_seconds(int(y), month, int(d), 0, 0, 0, offset)  # checked with the time of day added
         if len(_DAY_CACHE) > 4096:
             _DAY_CACHE.clear()
         _DAY_CACHE[key] = t
@@ -104,7 +125,7 @@ def parse_ncsa(line: str, fmt: str) -> Request:
     hh, mm, ss = int(H), int(M), int(S)
     if hh > 23 or mm > 59 or ss > 60:
         raise Malformed("bad time of day")
-    t = _ncsa_day(d, mon, y, tz) + hh * 3600 + mm * 60 + ss
+    t = check_time(_ncsa_day(d, mon, y, tz) + hh * 3600 + mm * 60 + ss)
     method, uri = split_request(req)
     return Request(t, host, method, uri, None if status == "-" else int(status))
 

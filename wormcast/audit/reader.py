@@ -21,6 +21,7 @@ from ..errors import WormcastError
 from .fastscan import MarkerFinder, scan_block
 from .formats import (
     FORMATS,
+    TIME_REASON,
     Malformed,
     Request,
     detect_format,
@@ -259,7 +260,8 @@ def _fast_block(buf: bytes, size: int, fmt, sink, finder, stats: FileStats, base
     examples: list[tuple[int, str, str]] = []  # (line index in block, reason, text), kept in line order
     for i in (np.flatnonzero(bad_shape)[:room] if n_bad and room > 0 else ()):
         raw = buf[res.starts[i]: min(res.ends[i], res.starts[i] + 200)]
-        why = f"line longer than {MAX_LINE} bytes" if overlong[i] else "not a well-formed NCSA line (shape check)"
+        why = (f"line longer than {MAX_LINE} bytes" if overlong[i] else TIME_REASON if res.time_bad[i]
+               else "not a well-formed NCSA line (shape check)")
         examples.append((int(i), why, _decode(raw)))
 
     def parse(i: int) -> Request | None:
