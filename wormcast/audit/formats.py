@@ -28,9 +28,10 @@ class Request:
 
     time: float
     client: str
-    method: str
+    method: str  # as logged (case kept); "" when the log does not record it
     uri: str  # path, plus "?" and the query when the log has one
     status: int | None
+    version: str | None = None  # "HTTP/1.0" as logged; "" for a request line without one; None: not logged
 
 
 # The times the audit accepts, UTC: [TIME_MIN, TIME_MAX). A line dated outside is malformed (its time
@@ -69,16 +70,18 @@ def iso(t: float | None) -> str | None:
     return datetime.fromtimestamp(t, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def split_request(req: str) -> tuple[str, str]:
-    """Method and URI of a request line, tolerating doubled spaces, no version and odd case."""
+def split_request(req: str) -> tuple[str, str, str]:
+    """Method (case kept), URI and version ("" if none) of a request line, tolerating doubled spaces."""
     parts = req.split()
     if not parts or req == "-":
-        return "", ""
-    method = parts[0].upper()
+        return "", "", ""
+    method = parts[0]
     rest = parts[1:]
+    version = ""
     if rest and rest[-1].upper().startswith("HTTP/"):
+        version = rest[-1]
         rest = rest[:-1]
-    return method, " ".join(rest)
+    return method, " ".join(rest), version
 
 
 # ---------------------------------------------------------------- NCSA common / combined
@@ -126,8 +129,8 @@ def parse_ncsa(line: str, fmt: str) -> Request:
     if hh > 23 or mm > 59 or ss > 60:
         raise Malformed("bad time of day")
     t = check_time(_ncsa_day(d, mon, y, tz) + hh * 3600 + mm * 60 + ss)
-    method, uri = split_request(req)
-    return Request(t, host, method, uri, None if status == "-" else int(status))
+    method, uri, version = split_request(req)
+    return Request(t, host, method, uri, None if status == "-" else int(status), version)
 
 
 # ---------------------------------------------------------------- IIS W3C extended
@@ -190,8 +193,9 @@ class IISParser:
         else:
             raise Malformed("#Fields has neither cs-uri-stem nor cs-uri")
         client = vals[f["c-ip"]] if "c-ip" in f else "-"
-        method = vals[f["cs-method"]].upper() if "cs-method" in f else ""
-        return Request(t, client, method, uri, status)
+        method = vals[f["cs-method"]] if "cs-method" in f else ""
+        version = vals[f["cs-version"]] if "cs-version" in f else None
+        return Request(t, client, method, uri, status, version)
 
 
 # ---------------------------------------------------------------- Microsoft UrlScan 2.x
