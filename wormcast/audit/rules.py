@@ -240,7 +240,7 @@ def _rule(r: dict, where: str) -> Rule:
     if "regex" in r:
         if not isinstance(r["regex"], str) or not r["regex"]:
             raise WormcastError(f"{where}: regex must be a non-empty string")
-        pattern = _compile(r["regex"], bool(r.get("ignore_case")), f"{where}: regex")
+        pattern = _compile(r["regex"], bool(r.get("ignore_case")), where, "regex")
     else:
         sequence = _strs(r["sequence"], "sequence", where)
         if not sequence:
@@ -277,13 +277,13 @@ def _rule(r: dict, where: str) -> Rule:
     return rule
 
 
-def _compile(text, ignore_case: bool, where: str):
+def _compile(text, ignore_case: bool, where: str, what: str):
     if not isinstance(text, str) or not text:
-        raise WormcastError(f"{where} must be a non-empty string")
+        raise WormcastError(f"{where}: {what} must be a non-empty string")
     try:
         return regex.compile(text, regex.IGNORECASE if ignore_case else 0)
     except (regex.error, ValueError, OverflowError) as exc:
-        raise WormcastError(f"{where}: bad pattern ({exc})") from None
+        raise WormcastError(f"{where}: bad {what} ({exc})") from None
 
 
 def _fingerprint(fp, is_sequence: bool, where: str) -> Fingerprint:
@@ -300,5 +300,5 @@ def _fingerprint(fp, is_sequence: bool, where: str) -> Fingerprint:
         raise WormcastError(f"{where}: min_steps applies to sequence rules only")
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
         raise WormcastError(f"{where}: min_steps must be a whole number of 1 or more")
-    uri = _compile(fp["uri"], False, f"{where}: uri") if "uri" in fp else None
+    uri = _compile(fp["uri"], False, where, "uri regex") if "uri" in fp else None
     return Fingerprint(fp.get("method"), fp.get("version"), uri, steps)

@@ -58,6 +58,8 @@ class Truth:
     complete_scans: int = 0
     partial_scans: int = 0
     compromise: int = 0
+    # requests a worm rule's pattern matches but its fingerprint refuses (see default.toml), per rule
+    mismatches: dict = field(default_factory=lambda: defaultdict(int))
 
 
 class _Writer:
@@ -178,12 +180,16 @@ def generate(fmt: str, n_events: int = 2000, seed: int = 0, worm_share: float = 
         ip = source(kind)
         if kind == "nimda":
             steps = 16 if rng.random() < 0.7 else rng.randrange(1, 16)
+            # One probe alone is not a Nimda scan (its fingerprint needs 2 steps): a root.exe request.
+            lab = "nimda" if steps >= 2 else "root-exe"
             for s in range(steps):
                 valid(w.render(t, ip, "GET", NIMDA[s] + "?/c+dir", 404), t)
-                truth.requests["nimda"] += 1
+                truth.requests[lab] += 1
                 t += timedelta(seconds=rng.randrange(0, 2))
-            truth.sources["nimda"].add(ip)
-            if steps == 16:
+            truth.sources[lab].add(ip)
+            if steps == 1:
+                truth.mismatches["nimda"] += 1
+            elif steps == 16:
                 truth.complete_scans += 1
             else:
                 truth.partial_scans += 1
@@ -194,6 +200,10 @@ def generate(fmt: str, n_events: int = 2000, seed: int = 0, worm_share: float = 
         m = rng.choice(["", "twospace", "noversion", "lowercase"]) if mess else ""
         valid(w.render(t, ip, "GET", uri, status, m), t)
         lab = label(kind)
+        if lab in ("codered1", "codered2") and fmt in ("combined", "common") and m in ("noversion", "lowercase"):
+            # Not the worm's request (no HTTP/1.0, or "get"): its fingerprint refuses it; ida-probe claims it.
+            truth.mismatches[lab] += 1
+            lab = "ida-probe"
         truth.requests[lab] += 1
         truth.sources[lab].add(ip)
         if status == 200:
