@@ -83,7 +83,7 @@ def main(args: argparse.Namespace) -> int:
             raise WormcastError(f"--compare {args.compare}: {exc}") from None
     doc = clean_json(build_json(audit, tl, fits, compare))
     with staged_dir(args.out) as stage:
-        write_outputs(doc, stage, tl, fits, audit.detector.iter_source_rows())
+        write_outputs(doc, stage, tl, fits, audit.detector)
     if args.json:
         print(json.dumps(doc, indent=1))
     else:

@@ -24,7 +24,7 @@ from .rules import RuleSet, Verdict
 from .timeline import MAX_BINS, Bins
 
 MAX_EVIDENCE = 1000
-MAX_SOURCES = 400_000  # distinct source addresses kept per audit (about 180 bytes each; docs/audit.md)
+MAX_SOURCES = 150_000  # distinct source addresses kept per audit (about 170 bytes each; docs/audit.md)
 RESERVOIR = 100_000  # arrival times kept per signature for --compare: all of them up to this many
 _PAIR_WEIGHT = 3  # a source with several signatures costs about three single ones
 
@@ -322,17 +322,14 @@ class Detector:
         return sum(self.mismatches)
 
     def _order(self) -> np.ndarray:
-        """Source indices, most requests first, then first seen (to the second), then address."""
+        """Source indices, most requests first, then earliest first seen, then in the order the
+        sources appeared in the logs (a stable sort: no per-source key objects)."""
         tab = self.sources
-        n = len(tab)
-        if not n:
+        if not len(tab):
             return np.empty(0, dtype=np.int64)
-        addrs = list(tab.index)
-        rank = np.empty(n, dtype=np.int64)
-        rank[sorted(range(n), key=addrs.__getitem__)] = np.arange(n)
         req = np.frombuffer(tab.requests, dtype=np.int64)
-        first = np.floor(np.frombuffer(tab.first, dtype=np.float64))
-        return np.lexsort((rank, first, -req))
+        first = np.frombuffer(tab.first, dtype=np.float64)
+        return np.lexsort((first, -req))
 
     def iter_source_rows(self, limit: int | None = None):
         """Rows of sources.csv (one per kept source address, most requests first); ``limit`` the first."""
@@ -357,6 +354,13 @@ class Detector:
                 "signatures": ";".join(f"{k}:{v}" for k, v in sorted(per.items(), key=lambda kv: -kv[1])),
                 "complete_scans": complete, "partial_scans": partial,
             }
+
+    def drop_sources(self) -> None:
+        """Free the per-source table (once sources.csv is written), so that what comes after (the
+        report's figure) does not add to it; later source rows are empty."""
+        self.finish()
+        self.sources = SourceTable(self.sources.cap)
+        self._scans.clear()
 
     def source_rows(self, limit: int | None = None) -> list[dict]:
         return list(self.iter_source_rows(limit))

@@ -73,12 +73,17 @@ def write_sources_csv(rows, path: Path) -> None:
             w.writerow({k: _csv_cell(r[k]) for k in SOURCE_COLUMNS})
 
 
-def write_outputs(doc: dict, stage: Path, tl=None, fits=None, source_rows=None) -> None:
-    """Write audit.json, sources.csv (``source_rows``, an iterable of every kept source, else the
-    document's list) and report.html into ``stage``."""
+def write_outputs(doc: dict, stage: Path, tl=None, fits=None, detector=None) -> None:
+    """Write audit.json, sources.csv and report.html into ``stage``. With ``detector``, sources.csv
+    lists every source it kept (streamed), and its source table is then freed before the report is
+    drawn (bounded memory: the two are not held at once); else the document's list is written."""
     (stage / "audit.json").write_text(json.dumps(doc, indent=1, allow_nan=False, default=_json_default) + "\n",
                                       encoding="utf-8")
-    write_sources_csv(doc["sources"] if source_rows is None else source_rows, stage / "sources.csv")
+    if detector is None:
+        write_sources_csv(doc["sources"], stage / "sources.csv")
+    else:
+        write_sources_csv(detector.iter_source_rows(), stage / "sources.csv")
+        detector.drop_sources()
     (stage / "report.html").write_text(render_html(doc, tl, fits), encoding="utf-8")
 
 

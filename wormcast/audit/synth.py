@@ -224,3 +224,50 @@ def write_combined(path, size_bytes: int, seed: int = 0, worm_share: float = 0.0
             written += len(data)
             k += 1
     return written
+
+
+def codered_line(i: int, when: datetime = START, distinct: bool = False) -> bytes:
+    """One combined line holding Code Red I's request, from 10.0.0.1 (or a distinct address per ``i``)."""
+    ip = f"{10 + (i >> 24) % 200}.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}" if distinct else "10.0.0.1"
+    stamp = f"{when:%d}/{_MONS[when.month - 1]}/{when:%Y:%H:%M:%S} +0000"
+    return f'{ip} - - [{stamp}] "GET {CODERED1}  HTTP/1.0" 400 252 "-" "-"\n'.encode()
+
+
+def write_gzip_log(path, size_bytes: int, distinct_sources: int = 0, span: bool = True,
+                   chunk_bytes: int = 8 << 20) -> int:
+    """Write a highly compressible .gz combined log of about ``size_bytes`` unpacked, for memory tests.
+
+    Its body is identical Code Red lines (one chunk compressed once and written as repeated gzip
+    members, so a multi-GB log takes seconds); then ``distinct_sources`` lines from as many distinct
+    addresses; with ``span``, a first line dated 1990-01-01 and a last dated 2099-12-31 (the widest
+    span the audit accepts) and lines dated 0001 and 9999 (malformed). Returns the unpacked size."""
+    import gzip
+    import zlib
+
+    first = codered_line(0, datetime(1990, 1, 1, 0, 0, 1, tzinfo=timezone.utc))
+    last = codered_line(0, datetime(2099, 12, 31, 23, 0, 0, tzinfo=timezone.utc))
+    bad = (b'10.0.0.2 - - [31/Dec/9999:23:59:59 -1400] "GET /index.html HTTP/1.0" 200 1 "-" "-"\n'
+           b'10.0.0.2 - - [01/Jan/0001:00:00:00 +0100] "GET ' + CODERED1.encode() + b' HTTP/1.0" 400 1 "-" "-"\n')
+    line = codered_line(0)
+    chunk = line * max(1, chunk_bytes // len(line))
+    member = gzip.compress(chunk, compresslevel=9, mtime=0)
+    written = 0
+    with open(path, "wb") as fh:
+        if span:
+            fh.write(gzip.compress(first + bad, mtime=0))
+            written += len(first) + len(bad)
+        body = size_bytes - written - (len(last) if span else 0)
+        while body - written > 0 and body - written >= len(chunk):
+            fh.write(member)
+            written += len(chunk)
+        if distinct_sources:
+            z = zlib.compressobj(1, zlib.DEFLATED, 31)
+            for i in range(distinct_sources):
+                data = codered_line(i + 1, START, distinct=True)
+                fh.write(z.compress(data))
+                written += len(data)
+            fh.write(z.flush())
+        if span:
+            fh.write(gzip.compress(last, mtime=0))
+            written += len(last)
+    return written

@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections import Counter
 
 import numpy as np
-import pandas as pd
 
 ALL = "all"
 MAX_BINS = 10_000
@@ -58,10 +57,12 @@ class Bins:
                 merged[b // 2] = merged.get(b // 2, 0) + n
             self.counts[i] = merged
 
-    def frame(self, names: list[str], new_sources: list[Counter], new_all: Counter) -> pd.DataFrame:
+    def frame(self, names: list[str], new_sources: list[Counter], new_all: Counter):
         """The long-format timeline: per signature with probes, every bin from its first to its last
         probe (zeros included); signature ``all`` pools them. ``new_sources[i]`` counts, per bin, the
         sources first seen for signature ``i`` in it; ``new_all`` the sources first seen at all."""
+        import pandas as pd  # only when a timeline is asked for: the reader itself does not need it
+
         frames = []
         pooled: Counter = Counter()
         rows = []
@@ -88,12 +89,13 @@ class Bins:
         return pd.concat(frames, ignore_index=True)[COLUMNS]
 
 
-def timeline(events: pd.DataFrame, bin_seconds: int = 3600, signatures: list[str] | None = None,
-             max_bins: int = MAX_BINS) -> pd.DataFrame:
+def timeline(events, bin_seconds: int = 3600, signatures: list[str] | None = None, max_bins: int = MAX_BINS):
     """The timeline of an events table (columns time (UTC), signature, source), through :class:`Bins`:
     per bin and signature ``probes`` and ``new_sources`` (addresses first seen for it in that bin).
     The audit itself never builds such a table (it feeds :class:`Bins` as it reads); this is for
     events from elsewhere, and gives the same bins."""
+    import pandas as pd
+
     if events.empty:
         return pd.DataFrame(columns=COLUMNS)
     ev = events.copy()
@@ -123,7 +125,9 @@ def timeline(events: pd.DataFrame, bin_seconds: int = 3600, signatures: list[str
     return bins.frame(names, new, new_all)
 
 
-def series(tl: pd.DataFrame, signature: str, column: str = "probes") -> tuple[pd.DatetimeIndex, pd.Series]:
-    """One signature's column as (bin starts, counts)."""
+def series(tl, signature: str, column: str = "probes"):
+    """One signature's column as (bin starts, counts): a DatetimeIndex and a Series."""
+    import pandas as pd
+
     sub = tl[tl["signature"] == signature]
     return pd.DatetimeIndex(sub["bin_start"]), sub[column].reset_index(drop=True)
