@@ -256,8 +256,9 @@ def write_gzip_log(path, size_bytes: int, distinct_sources: int = 0, span: bool 
         if span:
             fh.write(gzip.compress(first + bad, mtime=0))
             written += len(first) + len(bad)
-        body = size_bytes - written - (len(last) if span else 0)
-        while body - written > 0 and body - written >= len(chunk):
+        distinct = sum(len(codered_line(i + 1, START, distinct=True)) for i in range(distinct_sources))
+        body = size_bytes - (len(last) if span else 0) - distinct
+        while body - written >= len(chunk):
             fh.write(member)
             written += len(chunk)
         if distinct_sources:
