@@ -23,18 +23,22 @@ ROOT = Path(__file__).resolve().parents[2]
 RULES = RuleSet.load()
 LIMIT_MB = 200
 
+# The peak is read from /proc/self/status VmHWM, which starts afresh at exec: getrusage's ru_maxrss
+# survives exec, so a child forked from a large pytest process would report pytest's size.
 CHILD = r"""
-import json, resource, sys
+import argparse, contextlib, io, json, sys
 from wormcast.audit.cli import register
-import argparse
 p = argparse.ArgumentParser(prog="wormcast"); register(p.add_subparsers())
 args = p.parse_args(["audit", *sys.argv[1:]])
-rc = args.func(args)
-print(json.dumps({"rc": rc, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+with contextlib.redirect_stdout(io.StringIO()):
+    rc = args.func(args)
+hwm = [line for line in open("/proc/self/status") if line.startswith("VmHWM:")][0].split()[1]
+print(json.dumps({"rc": rc, "peak_mb": int(hwm) / 1024}))
 """
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc for the peak RSS")
 def test_multi_hundred_mb_gzip_in_bounded_memory(tmp_path):
     """300 MB unpacked (a 1.3 MB .gz): about 650,000 Code Red lines, dated from 1990 to 2099, plus
     20,000 distinct sources; the old code kept ~370 bytes per request (> 350 MB here)."""
@@ -43,11 +47,11 @@ def test_multi_hundred_mb_gzip_in_bounded_memory(tmp_path):
     assert size > 290_000_000 and log.stat().st_size < 5_000_000
     out = tmp_path / "o"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    r = subprocess.run([sys.executable, "-c", CHILD, str(log), "--out", str(out), "--bin-seconds", "1", "--json"],
+    r = subprocess.run([sys.executable, "-c", CHILD, str(log), "--out", str(out), "--bin-seconds", "1"],
                        capture_output=True, text=True, env=env, timeout=600)
     assert r.returncode == 0, r.stderr[-2000:]
     res = json.loads(r.stdout.strip().splitlines()[-1])
-    assert res["peak_mb"] < LIMIT_MB, res
+    assert res["rc"] == 0 and 40 < res["peak_mb"] < LIMIT_MB, res
     doc = json.loads((out / "audit.json").read_text())
     f = doc["files"][0]
     assert f["malformed_lines"] == 2 and f["lines"] > 650_000
