@@ -115,7 +115,7 @@ class _Probe:
     t: float
     addr: str
     status: int | None
-    fallback: Verdict | None
+    req: Request | None  # to classify with the next rules if its scan turns out too short
     raw: str | None
 
 
@@ -144,35 +144,31 @@ class Detector:
         self._files: dict[str, int] = {}
 
     # ------------------------------------------------------------------ input
-    def verdicts(self, req: Request) -> tuple[Verdict, Verdict | None]:
-        """The rules' verdict on ``req`` and, for a sequence rule whose scans need several steps, the
-        verdict of the rules after it (what the request is if its scan turns out too short)."""
-        v = self.rules.classify(req)
-        return v, self.fallback(req, v)
-
-    def fallback(self, req: Request, v: Verdict) -> Verdict | None:
-        if v.index is None or self.rules.rules[v.index].min_steps <= 1:
-            return None
-        return self.rules.classify(req, start=v.index + 1)
+    def held(self, v: Verdict) -> bool:
+        """Whether a request so classified may be held until its scan is known (a sequence rule whose
+        scans need several steps): :meth:`record` then needs the request itself."""
+        return v.index is not None and self.rules.rules[v.index].min_steps > 1
 
     def feed(self, file: str, line_no: int, req: Request, raw: str) -> None:
-        v, fb = self.verdicts(req)
+        v = self.rules.classify(req)
         if v.index is None and not v.mismatched and not v.timed_out:
             return
-        self.record(file, line_no, req.time, req.client, req.status, v, fb, raw)
+        self.record(file, line_no, req.time, req.client, req.status, v, req if self.held(v) else None, raw)
 
-    def wants_raw(self, v: Verdict | None, status: int | None) -> bool:
-        """Whether a verdict can become compromise evidence (and so needs its log line)."""
-        if v is None or v.index is None:
+    def wants_raw(self, v: Verdict, status: int | None) -> bool:
+        """Whether a request so classified can become compromise evidence (and so needs its log line):
+        2xx, and a rule with a ``compromise`` text, or held (the rule after it may have one)."""
+        if v.index is None or status is None or not 200 <= status < 300:
             return False
-        return bool(self.rules.rules[v.index].compromise) and status is not None and 200 <= status < 300
+        return bool(self.rules.rules[v.index].compromise) or self.held(v)
 
     def record(self, file: str, line_no: int, t: float, addr: str, status: int | None, v: Verdict,
-               fallback: Verdict | None, raw: str | None) -> None:
-        """Account for one request already classified (``v``; ``fallback`` from :meth:`fallback`): what
-        :meth:`feed` does after classifying. The parallel reader classifies in its workers and records
-        here, in file order, so the detector ends in the same state as after a serial read. ``raw``
-        may be ``None`` only when neither verdict wants it or the evidence list is already full."""
+               req: Request | None, raw: str | None) -> None:
+        """Account for one request already classified as ``v``: what :meth:`feed` does after
+        classifying. ``req`` is the request when :meth:`held` (else ``None``). The parallel reader
+        classifies in its workers and records here, in file order, so the detector ends in the same
+        state as after a serial read. ``raw`` may be ``None`` only when :meth:`wants_raw` is false
+        or the evidence list is already full."""
         for i in v.mismatched:
             self.mismatches[i] += 1
         for i in v.timed_out:
@@ -181,7 +177,7 @@ class Detector:
             return
         rule = self.rules.rules[v.index]
         if rule.sequence and rule.min_steps > 1:
-            self._sequence(v.index, v.step, _Probe(file, line_no, t, addr, status, fallback, raw))
+            self._sequence(v.index, v.step, _Probe(file, line_no, t, addr, status, req, raw))
         else:
             self._account(file, line_no, t, addr, status, v.index, raw)
 
@@ -252,9 +248,8 @@ class Detector:
                 sc.partial += 1
         for q in sc.pending:  # too short a scan: not the worm, whatever the next rules call it
             self.mismatches[ri] += 1
-            fb = q.fallback
-            if fb is not None:
-                self.record(q.file, q.line, q.t, q.addr, q.status, fb, None, q.raw)
+            fb = self.rules.classify(q.req, start=ri + 1)
+            self.record(q.file, q.line, q.t, q.addr, q.status, fb, q.req if self.held(fb) else None, q.raw)
         sc.pending.clear()
         sc.steps, sc.prev_step = 0, -1
 

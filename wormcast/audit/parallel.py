@@ -79,7 +79,7 @@ class RangeResult:
     """What a worker found in one range; line numbers are relative to the range's first line."""
 
     stats: FileStats
-    # (line, time, client, status, verdict, fallback verdict, raw line or None), in file order
+    # (line, time, client, status, verdict, request if held or None, raw line or None), in file order
     hits: list[tuple] = field(default_factory=list)
 
 
@@ -100,13 +100,13 @@ def _scan_range(job: tuple[str, str, int, int]) -> RangeResult:
 
     def sink(line_no: int, req, raw: str) -> None:
         nonlocal raws
-        v, fb = det.verdicts(req)
+        v = det.rules.classify(req)
         if v.index is None and not v.mismatched and not v.timed_out:
             return
         keep = None
-        if raws < MAX_EVIDENCE and (det.wants_raw(v, req.status) or det.wants_raw(fb, req.status)):
+        if raws < MAX_EVIDENCE and det.wants_raw(v, req.status):
             keep, raws = raw, raws + 1
-        hits.append((line_no, req.time, req.client, req.status, v, fb, keep))
+        hits.append((line_no, req.time, req.client, req.status, v, req if det.held(v) else None, keep))
 
     try:
         with open(path, "rb") as fh:
@@ -181,8 +181,8 @@ class ParallelReader:
             if part.last_time is not None:
                 stats.last_time = part.last_time
             record = detector.record
-            for ln, t, client, status, v, fb, raw in res.hits:
-                record(name, ln + base, t, client, status, v, fb, raw)
+            for ln, t, client, status, v, req, raw in res.hits:
+                record(name, ln + base, t, client, status, v, req, raw)
             base += part.lines
             stats.lines = base
             if part.error:

@@ -128,6 +128,7 @@ class RuleSet:
     def __init__(self, rules: list[Rule]):
         self.rules = list(rules)
         self.by_name = {r.name: r for r in self.rules}
+        self._folded = [tuple(m.lower() for m in r.markers) if r.markers else None for r in self.rules]
 
     def classify(self, req: Request | str, start: int = 0) -> Verdict:
         """The first rule from ``start`` whose pattern matches ``req`` and whose fingerprint accepts it.
@@ -140,8 +141,18 @@ class RuleSet:
             req = Request(0.0, "-", "", req, None, None)
         mismatched: list[int] = []
         timed_out: list[int] = []
+        low = req.uri.lower()
         for i in range(start, len(self.rules)):
             rule = self.rules[i]
+            folded = self._folded[i]
+            if folded is not None:
+                # A rule's markers are in every request it can match (the fast scanner's contract):
+                # without one, its pattern need not run (a timed search costs microseconds).
+                for m in folded:
+                    if m in low:
+                        break
+                else:
+                    continue
             try:
                 step = rule.match(req.uri)
                 if step is None:
