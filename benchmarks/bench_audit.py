@@ -34,7 +34,7 @@ a = run_audit([sys.argv[1]], jobs=jobs)
 dt = time.perf_counter() - t
 f = a.files[0]
 print(json.dumps({"seconds": dt, "lines": f.lines, "malformed": f.malformed_lines,
-                  "matched": sum(s.requests for s in a.detector.sources.values()),
+                  "matched": sum(a.detector.requests),
                   "self_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                   "child_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
 """

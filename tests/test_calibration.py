@@ -34,6 +34,6 @@ def test_codered_v2_predicts_what_single_servers_saw(real_logs, log, observed):
     audit = run_audit([str(real_logs / log)])
     f = audit.files[0]
     for seed in SEEDS:
-        r = run_compare("codered-v2", 1, audit.detector.events(), (f.first_time, f.last_time), seed=seed)
+        r = run_compare("codered-v2", 1, audit.detector, (f.first_time, f.last_time), seed=seed)
         assert r["observed"] == observed  # Code Red I probes before the run ends at 00:00 UTC
         assert r["poisson_p"] > 0.05 and r["ks_p"] > 0.05, r

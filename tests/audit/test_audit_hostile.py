@@ -54,3 +54,52 @@ def test_reader_survives_hostile_files(lines, fmt):
         assert r.malformed_lines + r.blank_lines <= r.lines
         assert r.error is None
     assert all(1 <= ln <= expected_lines for ln in seen)
+
+
+DAY = st.integers(0, 99).map(lambda d: f"{d:02d}")
+YEAR = st.one_of(st.sampled_from([1, 1969, 1970, 1989, 1990, 2001, 2099, 2100, 9999]), st.integers(0, 9999))
+ZONE = st.sampled_from(["+0000", "-1400", "+1400", "+9959", "-0600", "+0100"])
+MON = st.sampled_from(["Jan", "Feb", "Jul", "Dec", "Foo", "jUL"])
+HMS = st.tuples(st.integers(0, 99), st.integers(0, 99), st.integers(0, 99)).map(lambda t: "%02d:%02d:%02d" % t)
+URI = st.sampled_from(["/index.html", CODERED1, NIMDA[0] + "?/c+dir", "/x.ida?NNNN", "/a/../../b"])
+
+
+@st.composite
+def dated_line(draw, fmt):
+    d, y, mon, hms, uri = draw(DAY), draw(YEAR), draw(MON), draw(HMS), draw(URI)
+    if fmt == "combined":
+        return f'1.2.3.4 - - [{d}/{mon}/{y:04d}:{hms} {draw(ZONE)}] "GET {uri} HTTP/1.0" 404 1 "-" "-"'
+    if fmt == "iis":
+        return f"{y:04d}-{draw(DAY)[:2]}-{d} {hms} 1.2.3.4 GET {uri.partition('?')[0]} - 404"
+    return f"[Fri, {mon} {d} {y:04d} - {hms}] Client at 1.2.3.4: rejected. Raw URL='{uri.partition('?')[0]}'"
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(["combined", "iis", "urlscan"]).flatmap(
+    lambda fmt: st.tuples(st.just(fmt), st.lists(st.one_of(dated_line(fmt), TEXT), min_size=1, max_size=25))))
+def test_extreme_dates_are_parsed_or_malformed(case):
+    """Every line with a date, valid or absurd (year 0 or 9999, month 99, zone +9959), is either a
+    request with a time inside the accepted range or a malformed line; nothing raises."""
+    from wormcast.audit.formats import TIME_MAX, TIME_MIN
+
+    fmt, lines = case
+    head = ["#Fields: date time c-ip cs-method cs-uri-stem cs-uri-query sc-status"] if fmt == "iis" else []
+    data = "\n".join(head + [s.replace("\n", " ").replace("\r", " ") for s in lines]).encode() + b"\n"
+    assume(not data.startswith((b"\x1f\x8b", b"BZh")))
+    with tempfile.TemporaryDirectory() as d:
+        p = Path(d) / "h.log"
+        p.write_bytes(data)
+        for fast in (True, False):
+            seen = []
+            r = read_log(p, fmt, lambda ln, req, raw: seen.append(req), MARKERS, fast)
+            assert r.lines == data.count(b"\n") and r.error is None
+            assert all(TIME_MIN <= q.time < TIME_MAX for q in seen)
+            if not fast:
+                # Full parse: every line is a request, a legitimate non-request (a directive,
+                # a banner), blank, or malformed, and never two of these.
+                legit = sum(1 for s in data.split(b"\n")[:-1] if s.startswith(b"#") or b"Client at" not in s
+                            and fmt == "urlscan")
+                assert len(seen) + r.malformed_lines + r.blank_lines <= r.lines
+                assert len(seen) + r.malformed_lines + r.blank_lines + legit >= r.lines
+            for t in (r.first_time, r.last_time):
+                assert t is None or TIME_MIN <= t < TIME_MAX

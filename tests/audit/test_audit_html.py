@@ -92,3 +92,30 @@ def test_no_script_from_a_log_runs_in_chromium(report, tmp_path):
     assert "PWNED" not in dom.split("<body")[0]  # title unchanged
     assert 'data-pwned="1"' not in dom
     assert "&lt;script&gt;document.title" in dom  # shown as text
+
+
+BIDI = ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069", "\u200e",
+        "\u200f", "\u061c"]
+
+
+def test_bidi_controls_are_neutralised(tmp_path, capsys):
+    """Every bidi control from a log reaches report.html and the terminal as a visible escape."""
+    lines = []
+    for i, c in enumerate(BIDI):
+        uri = f"/scripts/root.exe?/c+dir{c}exe.txt"
+        lines.append(f'6.6.{i}.1 - - [04/Aug/2001:10:00:{i:02d} +0000] "GET {uri} HTTP/1.0" 200 9 "-" "x{c}y"')
+        lines.append(f"note {c} malformed")
+    p = tmp_path / "bidi.log"
+    p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "o"
+    assert cli([str(p), "--out", str(out)]) == 0
+    html = (out / "report.html").read_text(encoding="utf-8")
+    term = capsys.readouterr().out
+    for c in BIDI:
+        assert c not in html and c not in term, hex(ord(c))
+        assert f"<span class=ctl>\\u{ord(c):04x}</span>" in html
+    # Negative control: ordinary non-ASCII text is kept as it is.
+    from wormcast.reporting.htmlpage import esc
+
+    assert esc("café \u202e") == "café <span class=ctl>\\u202e</span>"
+    assert '"' not in esc("\u202e")  # safe inside a quoted attribute too

@@ -147,7 +147,7 @@ def test_fit_timeline_on_real_apache_log():
     from wormcast.audit.run import run_audit
 
     a = run_audit([str(real_log("apache-2001-07-codered1.log"))])
-    tl = timeline(a.detector.events(), 3600)
+    tl = a.detector.timeline()
     f = fit_timeline(tl, "codered1", "rcs", n_boot=10, random_state=0)
     assert f["events"] == 22 and f["bins"] == 10 and f["origin"] == "2001-07-19T16:00:00Z"
     assert 0 < f["params"]["K"] < 20 and all(np.isfinite(v) for v in f["params"].values())
@@ -160,7 +160,7 @@ def test_real_codered_probes_against_codered_v2_preset():
 
     a = run_audit([str(real_log("apache-2001-07-codered1.log"))])
     f = a.files[0]
-    r = run_compare("codered-v2", 1, a.detector.events(), (f.first_time, f.last_time), seed=1)
+    r = run_compare("codered-v2", 1, a.detector, (f.first_time, f.last_time), seed=1)
     assert r["observed"] == 20  # the preset ends at 00:00 UTC on 20 Jul
     assert r["signatures"] == ["codered1"] and r["target_addresses"] == 2**32
     assert 5 < r["expected"] < 60 and 0 <= r["poisson_p"] <= 1 and "ks_p" in r

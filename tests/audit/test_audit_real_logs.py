@@ -33,9 +33,10 @@ def test_apache_codered1(fast):
     # Local time -0600 normalised to UTC.
     assert sig["codered1"]["first_seen"] == "2001-07-19T16:03:59Z"
     assert sig["codered1"]["last_seen"] == "2001-07-20T01:03:14Z"
-    ev = a.detector.events()
-    cr = ev[ev["signature"] == "codered1"]
-    assert (cr["time"] < "2001-07-20T00:00:00Z").sum() == 20
+    times, total = a.detector.arrivals(["codered1"])
+    assert total == len(times) == 22 and (times < _utc("2001-07-20T00:00:00Z")).sum() == 20
+    # Every one is the worm's whole request (GET, the exact URI, HTTP/1.0): none is refused.
+    assert sig["codered1"]["fingerprint_mismatches"] == 0 and a.detector.fingerprint_mismatches == 0
     assert f.first_time == _utc("2001-07-17T22:05:05Z")
     # Every Code Red request was answered 400: no compromise evidence.
     assert a.detector.evidence_total == 0
@@ -56,6 +57,7 @@ def test_iis_codered1_and_typed_note(fast):
     assert [e["line"] for e in f.malformed_examples] == [37, 38, 39, 40, 41]
     sig = a.detector.signatures()["codered1"]
     assert (sig["requests"], sig["sources"]) == (24, 24)
+    assert sig["fingerprint_mismatches"] == 0  # IIS logs no version: method and URI are compared
     assert sig["first_seen"] == "2001-07-19T15:38:38Z" and sig["last_seen"] == "2001-07-20T00:56:21Z"
     ev = a.detector.evidence
     assert len(ev) == 1
@@ -76,6 +78,7 @@ def test_urlscan_nimda_scans(fast):
     f = a.files[0]
     assert f.format == "urlscan" and f.lines == 568 and f.malformed_lines == 0
     nimda = a.detector.signatures()["nimda"]
+    assert (nimda["requests"], nimda["sources"], nimda["fingerprint_mismatches"]) == (522, 18, 0)
     # Each scan starts with /scripts/root.exe; the complete ones reach the 16th probe.
     assert nimda["complete_scans"] + nimda["partial_scans"] == scan_starts
     assert nimda["complete_scans"] == last_steps == 29

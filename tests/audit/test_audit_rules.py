@@ -23,9 +23,8 @@ CORPUS = [CODERED1, CODERED2, "/default.ida", "/default.ida?NNNN", "/x.idq?" + "
           "/a/..%255c../b", "/docs/cmd.html", "/rootexe.html"]
 
 
-def label(uri: str) -> str | None:
-    hit = RULES.classify(uri)
-    return hit[0].name if hit else None
+def label(uri) -> str | None:
+    return RULES.label(uri)
 
 
 @pytest.mark.parametrize("rule", RULES.rules, ids=lambda r: r.name)
@@ -33,9 +32,9 @@ def test_rule_examples_and_origin(rule):
     assert rule.origin and rule.references, "every rule documents where it comes from"
     assert rule.examples, "every rule carries examples"
     for ex in rule.examples:
-        assert label(ex) == rule.name, ex
+        assert label(rule.example_request(ex)) == rule.name, ex
     for ex in rule.not_examples:
-        assert label(ex) != rule.name, ex
+        assert label(rule.example_request(ex)) != rule.name, ex
 
 
 def test_required_rules_present():
@@ -45,8 +44,31 @@ def test_required_rules_present():
 
 @pytest.mark.parametrize("uri", CORPUS)
 def test_code_red_agrees_with_bro(uri):
-    assert (label(uri) == "codered1") == bool(BRO_CODE_RED_1.search(uri))
-    assert (label(uri) == "codered2") == bool(BRO_CODE_RED_2.search(uri))
+    """Every request Bro's patterns flag is Code Red here when it is the worm's exact request, and a
+    fingerprint mismatch of that rule otherwise; nothing Bro does not flag is Code Red."""
+    v = RULES.classify(uri)
+    lab = label(uri)
+    for name, bro in (("codered1", BRO_CODE_RED_1), ("codered2", BRO_CODE_RED_2)):
+        index = RULES.rules.index(RULES.by_name[name])
+        assert bool(bro.search(uri)) == (lab == name or index in v.mismatched), name
+        if lab == name:
+            assert uri == (CODERED1 if name == "codered1" else CODERED2)
+
+
+def test_fingerprint_method_and_version():
+    from wormcast.audit.formats import Request
+
+    def req(method, version, uri=CODERED1):
+        return Request(0.0, "1.2.3.4", method, uri, 404, version)
+
+    assert label(req("GET", "HTTP/1.0")) == "codered1"
+    assert label(req("GET", None)) == "codered1"  # the log does not record the version (IIS, UrlScan)
+    for method, version in (("GET", ""), ("GET", "HTTP/1.1"), ("get", "HTTP/1.0"), ("HEAD", "HTTP/1.0")):
+        v = RULES.classify(req(method, version))
+        assert RULES.rules[v.index].name == "ida-probe" and 0 in v.mismatched, (method, version)
+    # Negative control: a padding one N short is not the worm's request either.
+    short = "/default.ida?" + "N" * 223 + CODERED1[len("/default.ida?") + 224:]
+    assert label(req("GET", "HTTP/1.0", short)) == "ida-probe"
 
 
 @pytest.mark.parametrize("uri", CORPUS)
@@ -97,6 +119,11 @@ def test_user_rules_extend_and_replace(tmp_path):
 @pytest.mark.parametrize("text,msg", [
     ("[[rule]]\nname = 'a b'\nregex = 'x'\n", "name must"),
     ("[[rule]]\nname = 'a'\nregex = '('\n", "bad regex"),
+    ("[[rule]]\nname = 'a'\nregex = 'x'\n[rule.fingerprint]\nmethod = 'GET'\nwhat = 1\n", "unknown key 'what'"),
+    ("[[rule]]\nname = 'a'\nregex = 'x'\n[rule.fingerprint]\nmin_steps = 2\n", "sequence rules only"),
+    ("[[rule]]\nname = 'a'\nregex = 'x'\n[rule.fingerprint]\nuri = '['\n", "bad uri regex"),
+    ("[[rule]]\nname = 'a'\nregex = 'x'\n[rule.fingerprint]\nversion = 'HTTP/1.0 x'\n", "without spaces"),
+    ("[[rule]]\nname = 'a'\nregex = '(a|aa)+$'\nexamples = ['" + "a" * 40 + "b']\n", "more than"),
     ("[[rule]]\nname = 'a'\n", "exactly one of regex or sequence"),
     ("[[rule]]\nname = 'a'\nregex = 'x'\nwhat = 1\n", "unknown key"),
     ("[[rule]]\nname = 'a'\nregex = 'x'\nexamples = ['/y']\n", "does not match"),

@@ -27,7 +27,9 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=1, help="simulation seed for --compare (default 1)")
     p.add_argument("--fit", action="store_true", help="fit the RCS and two-factor models to the timelines")
     p.add_argument("--boot", type=int, default=50, metavar="N", help="bootstrap resamples per fit (default 50)")
-    p.add_argument("--bin-seconds", type=int, default=3600, metavar="S", help="timeline bin (default 3600)")
+    p.add_argument("--bin-seconds", type=int, default=3600, metavar="S",
+                   help="timeline bin (default 3600; doubled as often as needed to keep the timeline "
+                        "within 10000 bins, and the width used is reported)")
     p.add_argument("--out", default=DEFAULT_OUT, metavar="DIR", help=f"output directory (default {DEFAULT_OUT})")
     p.add_argument("--json", action="store_true", help="print audit.json instead of the summary")
     p.add_argument("--jobs", type=int, default=None, metavar="N",
@@ -57,7 +59,6 @@ def main(args: argparse.Namespace) -> int:
     from ..util.atomic import check_out_dir, staged_dir
     from .report import build_json, clean_json, summary_text, write_outputs
     from .run import run_audit
-    from .timeline import timeline
 
     if args.monitored < 1:
         raise WormcastError(f"--monitored {args.monitored}: must be a positive number of addresses")
@@ -66,9 +67,8 @@ def main(args: argparse.Namespace) -> int:
     if args.boot < 0:
         raise WormcastError(f"--boot {args.boot}: must be 0 or more")
     check_out_dir(args.out)
-    audit = run_audit(args.files, args.format, args.rules, jobs=args.jobs)
-    events = audit.detector.events()
-    tl = timeline(events, args.bin_seconds)
+    audit = run_audit(args.files, args.format, args.rules, jobs=args.jobs, bin_seconds=args.bin_seconds)
+    tl = audit.detector.timeline()
     fits = _fits(tl, audit.detector, args.boot) if args.fit else None
     compare = None
     if args.compare:
@@ -78,12 +78,12 @@ def main(args: argparse.Namespace) -> int:
         if not times:
             raise WormcastError("--compare: the logs have no dated lines")
         try:
-            compare = run_compare(args.compare, args.monitored, events, (min(times), max(times)), args.seed)
+            compare = run_compare(args.compare, args.monitored, audit.detector, (min(times), max(times)), args.seed)
         except ValueError as exc:
             raise WormcastError(f"--compare {args.compare}: {exc}") from None
-    doc = clean_json(build_json(audit, tl, fits, compare, args.bin_seconds))
+    doc = clean_json(build_json(audit, tl, fits, compare))
     with staged_dir(args.out) as stage:
-        write_outputs(doc, stage, tl, fits)
+        write_outputs(doc, stage, tl, fits, audit.detector)
     if args.json:
         print(json.dumps(doc, indent=1))
     else:

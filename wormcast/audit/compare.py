@@ -36,11 +36,15 @@ def expected_curve(sim: pd.DataFrame, target_addresses: int, monitored: int) -> 
 
 
 def compare_arrivals(sim: pd.DataFrame, target_addresses: int, monitored: int, observed_times,
-                     window: tuple[float, float] | None = None) -> dict:
+                     window: tuple[float, float] | None = None, total: int | None = None) -> dict:
     """Goodness of fit of observed arrival times (epoch seconds) to the simulated expectation.
 
     ``window`` is the span the logs cover (epoch seconds); the test uses its overlap with the
-    simulation. Returns a JSON-ready dict with expected and observed counts, the tests and a verdict.
+    simulation. ``total``: how many arrivals ``observed_times`` stands for, when it is a uniform
+    random sample of them (the audit keeps at most RESERVOIR times per signature): the count in the
+    window is then estimated as ``total`` times the sample's share in it (``observed_exact`` false)
+    and the KS test runs on the sample. Returns a JSON-ready dict with expected and observed counts,
+    the tests and a verdict.
     """
     edges, cum = expected_curve(sim, target_addresses, monitored)
     lo, hi = edges[0], edges[-1]
@@ -54,9 +58,15 @@ def compare_arrivals(sim: pd.DataFrame, target_addresses: int, monitored: int, o
     F = lambda x: np.interp(x, edges, cum)  # noqa: E731
     expected = float(F(hi) - F(lo))
     obs = np.asarray(observed_times, dtype=float)
+    kept = int(len(obs))
+    sampled = bool(total is not None and kept and total > kept)
+    scale = total / kept if sampled else 1.0
     obs = np.sort(obs[(obs >= lo) & (obs <= hi)])
-    n = int(len(obs))
-    out.update(expected=expected, observed=n, ratio=(n / expected) if expected > 0 else None)
+    n = int(round(len(obs) * scale))
+    out.update(expected=expected, observed=n, ratio=(n / expected) if expected > 0 else None,
+               observed_exact=not sampled)
+    if sampled:
+        out["sample_size"] = kept
     if expected <= 0:
         out["verdict"] = "the simulation predicts no probes in the window" + ("" if n == 0 else f", yet {n} arrived")
         return out
@@ -111,15 +121,15 @@ def signature_for(scenario: str, summary: dict) -> list[str]:
     raise ValueError(f"cannot tell which signature scenario {scenario!r} predicts")
 
 
-def run_compare(scenario: str, monitored: int, events: pd.DataFrame, window: tuple[float, float], seed: int = 1) -> dict:
-    """Simulate ``scenario`` with the engine and compare it with the audit's matched events."""
+def run_compare(scenario: str, monitored: int, detector, window: tuple[float, float], seed: int = 1) -> dict:
+    """Simulate ``scenario`` with the engine and compare it with the audit's matched requests
+    (``detector``: a :class:`~wormcast.audit.detect.Detector` after the audit)."""
     from .. import simulate  # the engine is loaded only when a comparison is asked for
 
     res = simulate(scenario, seed=seed)
     summary = dict(res.summary)
     sigs = signature_for(scenario, summary)
-    sel = events[events["signature"].astype(str).isin(sigs)]
-    times = epoch_seconds(sel["time"])
-    out = compare_arrivals(res.to_df(), int(summary["target_addresses"]), monitored, times, window)
+    times, total = detector.arrivals(sigs)
+    out = compare_arrivals(res.to_df(), int(summary["target_addresses"]), monitored, times, window, total)
     out.update(scenario=scenario, seed=seed, signatures=sigs)
     return out

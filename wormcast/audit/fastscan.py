@@ -11,6 +11,8 @@ well-formed in fast mode when:
 - its first ``"`` is at least 35 bytes into the line and the 30 bytes before it are a space and a
   timestamp of the exact shape ``[dd/Mon/yyyy:hh:mm:ss +hhmm]`` (digits where digits go, ``+`` or
   ``-`` before the offset) and a space, so its ``[`` is at least 6 bytes in (host, ident, user);
+- the year digits lie in the accepted range's years (1990 to 2099, :data:`formats.MIN_YEAR` and
+  ``MAX_YEAR``): else the line is malformed, its time unusable (``time_bad``);
 - it ends with ``"`` (combined) or with a digit or ``-`` (common), not counting a final ``\r``.
 
 A candidate line, and the lines that give a file's first and last time, are parsed in full by
@@ -25,6 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from .formats import MAX_YEAR, MIN_YEAR
+
 _DIGIT_OFFSETS = np.array([1, 2, 8, 9, 10, 11, 13, 14, 16, 17, 19, 20, 23, 24, 25, 26])
 _FIXED = ((3, ord("/")), (7, ord("/")), (12, ord(":")), (15, ord(":")), (18, ord(":")), (21, ord(" ")),
           (27, ord("]")), (28, ord(" ")), (29, ord('"')), (-1, ord(" ")))
@@ -34,6 +38,7 @@ _WIDTH = 31  # the byte before '[' and the 30 from '[' to the request's opening 
 _FIXED_POS = np.array([off + 1 for off, _ in _FIXED])
 _FIXED_VAL = np.array([ch for _, ch in _FIXED], dtype=np.uint8)
 _DIGIT_POS = _DIGIT_OFFSETS + 1
+_YEAR_POS = 9  # the year's four digits: win[:, 9:13]
 
 
 @dataclass
@@ -46,6 +51,7 @@ class BlockResult:
     blank: np.ndarray  # bool per line: empty (or only "\r")
     overlong: np.ndarray  # bool per line
     candidates: np.ndarray  # sorted indices of lines that contain a marker
+    time_bad: np.ndarray  # bool per line: NCSA-shaped, but its year is outside the accepted range
 
 
 class MarkerFinder:
@@ -142,6 +148,10 @@ def scan_block(arr: np.ndarray, fmt: str, finder: MarkerFinder, max_line: int) -
         ok &= ((win[:, _DIGIT_POS] - np.uint8(48)) < 10).all(axis=1)
         tz = win[:, 23]
         ok &= (tz == ord("+")) | (tz == ord("-"))
+        yd = win[:, _YEAR_POS:_YEAR_POS + 4].astype(np.int32) - 48
+        year = ((yd[:, 0] * 10 + yd[:, 1]) * 10 + yd[:, 2]) * 10 + yd[:, 3]
+        time_bad = ok & ((year < MIN_YEAR) | (year > MAX_YEAR))
+        ok &= ~time_bad
         last = arr[np.maximum(ends - 1, 0)]
         if fmt == "combined":
             ok &= last == _QUOTE
@@ -149,8 +159,9 @@ def scan_block(arr: np.ndarray, fmt: str, finder: MarkerFinder, max_line: int) -
             ok &= ((last >= 48) & (last <= 57)) | (last == ord("-"))
     else:
         ok &= False
+        time_bad = np.zeros(n, dtype=bool)
 
     pos = finder.positions(arr)
     cand = np.unique(np.searchsorted(nl, pos)) if len(pos) else np.empty(0, dtype=np.int64)
     cand = cand[cand < n]
-    return BlockResult(starts, ends, ok, blank, overlong, cand)
+    return BlockResult(starts, ends, ok, blank, overlong, cand, time_bad)

@@ -28,17 +28,39 @@ class Request:
 
     time: float
     client: str
-    method: str
+    method: str  # as logged (case kept); "" when the log does not record it
     uri: str  # path, plus "?" and the query when the log has one
     status: int | None
+    version: str | None = None  # "HTTP/1.0" as logged; "" for a request line without one; None: not logged
 
 
-def _epoch(year: int, month: int, day: int, hh: int, mm: int, ss: int, offset_s: int = 0) -> float:
+# The times the audit accepts, UTC: [TIME_MIN, TIME_MAX). A line dated outside is malformed (its time
+# cannot be used: Python's datetime, pandas and matplotlib cannot all hold years 1 or 9999, and a probe
+# dated 1970 or 2500 is a broken clock, not an outbreak). The one place this range is applied is
+# :func:`check_time`; the fast scanner's shape check tests the same years (MIN_YEAR..MAX_YEAR).
+MIN_YEAR, MAX_YEAR = 1990, 2099
+TIME_MIN = float(datetime(MIN_YEAR, 1, 1, tzinfo=timezone.utc).timestamp())  # 1990-01-01T00:00:00Z
+TIME_MAX = float(datetime(MAX_YEAR + 1, 1, 1, tzinfo=timezone.utc).timestamp())  # 2100-01-01T00:00:00Z
+TIME_REASON = f"time outside the accepted range {MIN_YEAR}-01-01 to {MAX_YEAR + 1}-01-01 UTC"
+
+
+def check_time(t: float) -> float:
+    """``t`` if it lies in the accepted range [1990-01-01, 2100-01-01) UTC, else :class:`Malformed`."""
+    if not TIME_MIN <= t < TIME_MAX:
+        raise Malformed(TIME_REASON)
+    return t
+
+
+def _utc_seconds(year: int, month: int, day: int, hh: int, mm: int, ss: int, offset_s: int = 0) -> float:
     try:
         dt = datetime(year, month, day, hh, mm, ss, tzinfo=timezone.utc)
     except ValueError as exc:
         raise Malformed(f"bad timestamp ({exc})") from None
     return dt.timestamp() - offset_s
+
+
+def _epoch(year: int, month: int, day: int, hh: int, mm: int, ss: int, offset_s: int = 0) -> float:
+    return check_time(_utc_seconds(year, month, day, hh, mm, ss, offset_s))
 
 
 def iso(t: float | None) -> str | None:
@@ -48,16 +70,18 @@ def iso(t: float | None) -> str | None:
     return datetime.fromtimestamp(t, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def split_request(req: str) -> tuple[str, str]:
-    """Method and URI of a request line, tolerating doubled spaces, no version and odd case."""
+def split_request(req: str) -> tuple[str, str, str]:
+    """Method (case kept), URI and version ("" if none) of a request line, tolerating doubled spaces."""
     parts = req.split()
     if not parts or req == "-":
-        return "", ""
-    method = parts[0].upper()
+        return "", "", ""
+    method = parts[0]
     rest = parts[1:]
+    version = ""
     if rest and rest[-1].upper().startswith("HTTP/"):
+        version = rest[-1]
         rest = rest[:-1]
-    return method, " ".join(rest)
+    return method, " ".join(rest), version
 
 
 # ---------------------------------------------------------------- NCSA common / combined
@@ -82,7 +106,7 @@ def _ncsa_day(d: str, mon: str, y: str, tz: str) -> float:
         if month is None:
             raise Malformed(f"bad month {mon!r}")
         offset = (int(tz[1:3]) * 3600 + int(tz[3:5]) * 60) * (-1 if tz[0] == "-" else 1)
-        t = _epoch(int(y), month, int(d), 0, 0, 0, offset)
+        t = _utc_seconds(int(y), month, int(d), 0, 0, 0, offset)  # checked with the time of day added
         if len(_DAY_CACHE) > 4096:
             _DAY_CACHE.clear()
         _DAY_CACHE[key] = t
@@ -104,9 +128,9 @@ def parse_ncsa(line: str, fmt: str) -> Request:
     hh, mm, ss = int(H), int(M), int(S)
     if hh > 23 or mm > 59 or ss > 60:
         raise Malformed("bad time of day")
-    t = _ncsa_day(d, mon, y, tz) + hh * 3600 + mm * 60 + ss
-    method, uri = split_request(req)
-    return Request(t, host, method, uri, None if status == "-" else int(status))
+    t = check_time(_ncsa_day(d, mon, y, tz) + hh * 3600 + mm * 60 + ss)
+    method, uri, version = split_request(req)
+    return Request(t, host, method, uri, None if status == "-" else int(status), version)
 
 
 # ---------------------------------------------------------------- IIS W3C extended
@@ -169,8 +193,9 @@ class IISParser:
         else:
             raise Malformed("#Fields has neither cs-uri-stem nor cs-uri")
         client = vals[f["c-ip"]] if "c-ip" in f else "-"
-        method = vals[f["cs-method"]].upper() if "cs-method" in f else ""
-        return Request(t, client, method, uri, status)
+        method = vals[f["cs-method"]] if "cs-method" in f else ""
+        version = vals[f["cs-version"]] if "cs-version" in f else None
+        return Request(t, client, method, uri, status, version)
 
 
 # ---------------------------------------------------------------- Microsoft UrlScan 2.x

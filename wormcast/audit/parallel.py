@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,8 +31,10 @@ from .reader import (
 from .rules import RuleSet
 
 MIN_BYTES = 64 * 1024 * 1024  # smaller files are read serially (starting workers costs more than it saves)
-RANGE_BYTES = 32 * 1024 * 1024  # target size of one range (many per worker, so that they finish together)
+RANGE_BYTES = 8 * 1024 * 1024  # target size of one range (many per worker, so that they finish together; small,
+# so that the hits of the ranges in flight stay small in the parent)
 _SEEK_STEP = 64 * 1024
+IN_FLIGHT = 2  # ranges submitted per worker ahead of the one the parent is recording
 
 
 def default_jobs() -> int:
@@ -76,7 +79,7 @@ class RangeResult:
     """What a worker found in one range; line numbers are relative to the range's first line."""
 
     stats: FileStats
-    # (line, time, client, status, rule index, step, raw line or None), in file order
+    # (line, time, client, status, verdict, request if held or None, raw line or None), in file order
     hits: list[tuple] = field(default_factory=list)
 
 
@@ -84,29 +87,26 @@ _STATE: dict = {}
 
 
 def _init(rules: RuleSet, markers: tuple[bytes, ...]) -> None:
-    _STATE["rules"] = rules
-    _STATE["index"] = {r.name: i for i, r in enumerate(rules.rules)}
+    _STATE["detector"] = Detector(rules)  # classifies only: its verdicts are recorded by the parent
     _STATE["finder"] = MarkerFinder(markers)
 
 
 def _scan_range(job: tuple[str, str, int, int]) -> RangeResult:
     path, fmt, start, end = job
-    rules: RuleSet = _STATE["rules"]
-    index = _STATE["index"]
+    det: Detector = _STATE["detector"]
     out = RangeResult(FileStats(path=path, format=fmt))
     hits = out.hits
     raws = 0  # raw lines kept: only the first MAX_EVIDENCE can be needed, whatever ranges come before
 
     def sink(line_no: int, req, raw: str) -> None:
         nonlocal raws
-        hit = rules.classify(req.uri)
-        if hit is None:
+        v = det.rules.classify(req)
+        if v.index is None and not v.mismatched and not v.timed_out:
             return
-        rule, step = hit
         keep = None
-        if raws < MAX_EVIDENCE and Detector.wants_raw(rule, req.status):
+        if raws < MAX_EVIDENCE and det.wants_raw(v, req.status):
             keep, raws = raw, raws + 1
-        hits.append((line_no, req.time, req.client, req.status, index[rule.name], step, keep))
+        hits.append((line_no, req.time, req.client, req.status, v, req if det.held(v) else None, keep))
 
     try:
         with open(path, "rb") as fh:
@@ -142,15 +142,32 @@ class ParallelReader:
             self._pool.join()
             self._pool = None
 
+    def _results(self, jobs: list[tuple]):
+        """The workers' results in job order, with at most IN_FLIGHT jobs submitted and not yet
+        consumed: a range's hits wait in memory only until the parent records them."""
+        pool = self._get_pool()
+        window = max(2, IN_FLIGHT * self.jobs)
+        pending = deque()
+        it = iter(jobs)
+        for job in it:
+            pending.append(pool.apply_async(_scan_range, (job,)))
+            if len(pending) >= window:
+                break
+        while pending:
+            res = pending.popleft().get()
+            job = next(it, None)
+            if job is not None:
+                pending.append(pool.apply_async(_scan_range, (job,)))
+            yield res
+
     def read(self, path: Path, fmt: str, detector: Detector) -> FileStats:
         size = path.stat().st_size
         n = max(2 * self.jobs, -(-size // RANGE_BYTES))
         jobs = [(str(path), fmt, a, b) for a, b in split_ranges(path, size, n)]
         stats = FileStats(path=str(path), format=fmt, compression="none", mode="fast")
         name = str(path)
-        rules = self.rules.rules
         base = 0
-        for res in self._get_pool().imap(_scan_range, jobs):
+        for res in self._results(jobs):
             if stats.error:
                 continue  # damage earlier in the file: the serial reader would have stopped there
             part = res.stats
@@ -164,8 +181,8 @@ class ParallelReader:
             if part.last_time is not None:
                 stats.last_time = part.last_time
             record = detector.record
-            for ln, t, client, status, ri, step, raw in res.hits:
-                record(name, ln + base, t, client, status, rules[ri], step, raw)
+            for ln, t, client, status, v, req, raw in res.hits:
+                record(name, ln + base, t, client, status, v, req, raw)
             base += part.lines
             stats.lines = base
             if part.error:

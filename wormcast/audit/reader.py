@@ -8,8 +8,10 @@ lines containing a rule marker (see :mod:`wormcast.audit.fastscan` for what "mal
 from __future__ import annotations
 
 import bz2
+import errno
 import gzip
 import os
+import stat
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +23,7 @@ from ..errors import WormcastError
 from .fastscan import MarkerFinder, scan_block
 from .formats import (
     FORMATS,
+    TIME_REASON,
     Malformed,
     Request,
     detect_format,
@@ -68,13 +71,52 @@ def _decode(raw: bytes) -> str:
     return raw.decode("utf-8", "replace")
 
 
-def open_log(path: str | os.PathLike):
-    """Open a log for binary reading, decompressing by magic number; bad paths raise WormcastError."""
-    p = Path(path)
-    if p.is_dir():
-        raise WormcastError(f"{p}: is a directory, not a log file")
+def check_log_path(p: Path) -> None:
+    """Refuse, with one line naming it, a path that is not a readable regular file (after links).
+
+    A FIFO, a device (``/dev/zero``), a socket would block the audit or feed it without end; a
+    directory is not a log; a symbolic link loop is said to be one (not "no such file")."""
     try:
-        fh = open(p, "rb")
+        st = os.stat(p)
+    except FileNotFoundError:
+        if os.path.islink(p):
+            raise WormcastError(f"{p}: is a symbolic link to a missing file ({os.readlink(p)})") from None
+        raise WormcastError(f"{p}: no such file") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise WormcastError(f"{p}: symbolic link loop (too many levels of links)") from None
+        raise WormcastError(f"{p}: cannot read ({exc.strerror or exc})") from None
+    mode = st.st_mode
+    if stat.S_ISDIR(mode):
+        raise WormcastError(f"{p}: is a directory, not a log file")
+    if not stat.S_ISREG(mode):
+        raise WormcastError(f"{p}: is {_kind(mode)}, not a regular file; give a log file "
+                            "(copy a stream to a file first)")
+    if not os.access(p, os.R_OK):
+        raise WormcastError(f"{p}: cannot read (permission denied)")
+
+
+def _kind(mode: int) -> str:
+    return ("a FIFO (named pipe)" if stat.S_ISFIFO(mode) else "a character device" if stat.S_ISCHR(mode)
+            else "a block device" if stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode)
+            else "a directory" if stat.S_ISDIR(mode) else "not a regular file")
+
+
+def open_log(path: str | os.PathLike):
+    """Open a log for binary reading, decompressing by magic number; bad paths raise WormcastError.
+
+    The file is opened without blocking and checked to be a regular file on the open descriptor, so
+    that a path swapped for a FIFO after :func:`check_log_path` cannot block the audit either."""
+    p = Path(path)
+    check_log_path(p)
+    try:
+        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            os.close(fd)
+            raise WormcastError(f"{p}: is {_kind(mode)}, not a regular file")
+        os.set_blocking(fd, True)
+        fh = os.fdopen(fd, "rb")
         magic = fh.read(3)
         fh.seek(0)
     except FileNotFoundError:
@@ -259,7 +301,8 @@ def _fast_block(buf: bytes, size: int, fmt, sink, finder, stats: FileStats, base
     examples: list[tuple[int, str, str]] = []  # (line index in block, reason, text), kept in line order
     for i in (np.flatnonzero(bad_shape)[:room] if n_bad and room > 0 else ()):
         raw = buf[res.starts[i]: min(res.ends[i], res.starts[i] + 200)]
-        why = f"line longer than {MAX_LINE} bytes" if overlong[i] else "not a well-formed NCSA line (shape check)"
+        why = (f"line longer than {MAX_LINE} bytes" if overlong[i] else TIME_REASON if res.time_bad[i]
+               else "not a well-formed NCSA line (shape check)")
         examples.append((int(i), why, _decode(raw)))
 
     def parse(i: int) -> Request | None:

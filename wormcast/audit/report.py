@@ -17,10 +17,11 @@ from .formats import iso
 
 SOURCE_COLUMNS = ["address", "first_seen", "last_seen", "requests", "signature", "signatures",
                   "complete_scans", "partial_scans"]
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029" + H.BIDI_CLASS + "]")
+MAX_JSON_SOURCES = 1000  # sources listed in audit.json (all kept ones are in sources.csv)
 
 
-def build_json(audit, tl=None, fits=None, compare=None, bin_seconds: int = 3600) -> dict:
+def build_json(audit, tl=None, fits=None, compare=None) -> dict:
     """The audit.json document."""
     det = audit.detector
     files = []
@@ -34,7 +35,10 @@ def build_json(audit, tl=None, fits=None, compare=None, bin_seconds: int = 3600)
     doc = {
         "files": files,
         "signatures": det.signatures(),
-        "sources": det.source_rows(),
+        "fingerprint_mismatches": det.fingerprint_mismatches,
+        "sources": det.source_rows(MAX_JSON_SOURCES),
+        "sources_total": len(det.sources),
+        "sources_complete": not det.untracked_sources,
         "compromise": det.evidence,
         "compromise_total": det.evidence_total,
         "rules": [{"name": r.name, "title": r.title, "origin": r.origin, "references": list(r.references)}
@@ -43,7 +47,8 @@ def build_json(audit, tl=None, fits=None, compare=None, bin_seconds: int = 3600)
     }
     if tl is not None:
         doc["timeline"] = {
-            "bin_seconds": bin_seconds,
+            "bin_seconds": det.bin_seconds,
+            "bin_seconds_requested": det.bins.requested,
             "rows": [{"bin_start": r.bin_start.strftime("%Y-%m-%dT%H:%M:%SZ"), "signature": r.signature,
                       "probes": int(r.probes), "new_sources": int(r.new_sources)} for r in tl.itertuples()],
         }
@@ -60,7 +65,7 @@ def _csv_cell(v):
     return v
 
 
-def write_sources_csv(rows: list[dict], path: Path) -> None:
+def write_sources_csv(rows, path: Path) -> None:
     with open(path, "w", newline="", encoding="utf-8") as fh:
         w = csv.DictWriter(fh, fieldnames=SOURCE_COLUMNS)
         w.writeheader()
@@ -68,11 +73,17 @@ def write_sources_csv(rows: list[dict], path: Path) -> None:
             w.writerow({k: _csv_cell(r[k]) for k in SOURCE_COLUMNS})
 
 
-def write_outputs(doc: dict, stage: Path, tl=None, fits=None) -> None:
-    """Write audit.json, sources.csv and report.html into ``stage``."""
+def write_outputs(doc: dict, stage: Path, tl=None, fits=None, detector=None) -> None:
+    """Write audit.json, sources.csv and report.html into ``stage``. With ``detector``, sources.csv
+    lists every source it kept (streamed), and its source table is then freed before the report is
+    drawn (bounded memory: the two are not held at once); else the document's list is written."""
     (stage / "audit.json").write_text(json.dumps(doc, indent=1, allow_nan=False, default=_json_default) + "\n",
                                       encoding="utf-8")
-    write_sources_csv(doc["sources"], stage / "sources.csv")
+    if detector is None:
+        write_sources_csv(doc["sources"], stage / "sources.csv")
+    else:
+        write_sources_csv(detector.iter_source_rows(), stage / "sources.csv")
+        detector.drop_sources()
     (stage / "report.html").write_text(render_html(doc, tl, fits), encoding="utf-8")
 
 
@@ -125,6 +136,23 @@ def summary_text(doc: dict, out_dir: str | None) -> str:
                          f"{s['first_seen']} to {s['last_seen']}{extra}")
     else:
         lines.append("No request matched a worm signature.")
+    miss = doc.get("fingerprint_mismatches", 0)
+    if miss:
+        per = ", ".join(f"{n} {s['fingerprint_mismatches']}" for n, s in doc["signatures"].items()
+                        if s.get("fingerprint_mismatches"))
+        lines.append(f"{miss} request(s) matched a worm's path but not its whole fingerprint (method, version, "
+                     f"exact request, sequence), counted as generic probes, not the worm: {per}")
+    for n, s in doc["signatures"].items():
+        if s.get("pattern_timeouts"):
+            lines.append(f"Rule {n}: its pattern ran out of time on {s['pattern_timeouts']} request(s), "
+                         "counted as not matching it")
+    if not doc.get("sources_complete", True):
+        lines.append(f"More distinct sources than the audit keeps: {doc['sources_total']} kept; the requests "
+                     "of the others count in the signature totals (untracked_requests)")
+    tlw = doc.get("timeline")
+    if tlw and tlw["bin_seconds"] != tlw["bin_seconds_requested"]:
+        lines.append(f"Timeline bins widened from {tlw['bin_seconds_requested']} s to {tlw['bin_seconds']} s "
+                     "to cover the span in at most 10000 bins")
     ev = doc["compromise"]
     if ev:
         lines.append(f"Evidence of compromise (to check, not proof): {doc['compromise_total']} request(s) "
@@ -189,9 +217,15 @@ def render_html(doc: dict, tl=None, fits=None) -> str:
     if examples:
         parts += ["<h3>First malformed lines</h3>", H.table(["file", "line", "why", "text"], examples)]
     parts += ["<h2>Signatures</h2>", H.table(
-        ["rule", "what", "requests", "sources", "first seen", "last seen", "complete scans", "partial scans"],
+        ["rule", "what", "requests", "sources", "first seen", "last seen", "complete scans", "partial scans",
+         "path matched, fingerprint not"],
         [[n, s["title"], s["requests"], s["sources"], s["first_seen"] or "", s["last_seen"] or "",
-          s.get("complete_scans", ""), s.get("partial_scans", "")] for n, s in doc["signatures"].items()])]
+          s.get("complete_scans", ""), s.get("partial_scans", ""), s.get("fingerprint_mismatches", "")]
+         for n, s in doc["signatures"].items()])]
+    if doc.get("fingerprint_mismatches"):
+        parts.append(f"<p>{H.esc(doc['fingerprint_mismatches'])} request(s) matched a worm's path but not its "
+                     "whole fingerprint (method, HTTP version, exact request, sequence): they are counted as "
+                     "generic probes, not as the worm.</p>")
     parts.append("<h2>Evidence of compromise</h2>")
     if doc["compromise"]:
         parts.append(f"<p>{H.esc(doc['compromise_total'])} worm or backdoor request(s) were answered 2xx. "
@@ -218,9 +252,10 @@ def render_html(doc: dict, tl=None, fits=None) -> str:
                   H.table(["quantity", "value"], [[k, v if not isinstance(v, list) else ", ".join(map(str, v))]
                                                    for k, v in c.items() if k != "verdict"])]
     rows = doc["sources"]
-    parts += [f"<h2>Sources ({len(rows)})</h2>",
+    total = doc.get("sources_total", len(rows))
+    parts += [f"<h2>Sources ({H.esc(total)})</h2>",
               H.table(SOURCE_COLUMNS, [[r[k] for k in SOURCE_COLUMNS] for r in rows[:500]])]
-    if len(rows) > 500:
+    if total > 500:
         parts.append('<p class="muted">First 500 shown; all are in sources.csv.</p>')
     parts += ["<h2>Rules</h2>", H.table(["rule", "origin"], [[r["name"], r["origin"]] for r in doc["rules"]])]
     return H.page("wormcast audit", "\n".join(parts))

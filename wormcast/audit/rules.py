@@ -6,17 +6,78 @@ changed without touching code; docs/audit.md documents the file format.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+import regex
+
 from ..errors import WormcastError
+from .formats import Request
+
+# Every rule pattern runs under the `regex` module's timeout: a match that takes longer than this is
+# abandoned (the request counts as not matched by that rule, and the rule's `timeouts` count grows),
+# so no pattern, however catastrophic its backtracking, can stop the audit (docs/audit.md).
+MATCH_TIMEOUT = 0.05  # seconds per search
+MAX_RULES_BYTES = 1 << 20  # a rules file is a short text
 
 _NAME = re.compile(r"[A-Za-z0-9_-]{1,40}")
 _KEYS = {"name", "title", "regex", "sequence", "query_prefix", "scan_gap_seconds", "ignore_case", "markers",
-         "compromise", "origin", "references", "examples", "not_examples"}
+         "compromise", "origin", "references", "examples", "not_examples", "fingerprint"}
+_FP_KEYS = {"method", "version", "uri", "min_steps"}
+
+
+class RuleTimeout(Exception):
+    """A rule's pattern ran past :data:`MATCH_TIMEOUT` on one request."""
+
+
+def _search(pattern, text: str) -> bool:
+    try:
+        return pattern.search(text, timeout=MATCH_TIMEOUT) is not None
+    except TimeoutError:
+        raise RuleTimeout from None
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What a worm's request is, beyond the path its rule matches: compared where the log records it.
+
+    ``method`` and ``version`` are compared exactly (case included) when the log records them (NCSA
+    request lines; IIS ``cs-method`` / ``cs-version``); ``uri`` must match the whole ``path?query``;
+    ``min_steps`` (sequence rules): a scan with fewer distinct steps is not the worm.
+    """
+
+    method: str | None = None
+    version: str | None = None
+    uri: object | None = None  # a compiled `regex` pattern, matched in full
+    min_steps: int = 1
+
+    def accepts(self, req: Request) -> bool:
+        if self.method is not None and req.method and req.method != self.method:
+            return False
+        if self.version is not None and req.version is not None and req.version != self.version:
+            return False
+        if self.uri is not None:
+            try:
+                return self.uri.fullmatch(req.uri, timeout=MATCH_TIMEOUT) is not None
+            except TimeoutError:
+                raise RuleTimeout from None
+        return True
+
+
+@dataclass(slots=True)
+class Verdict:
+    """How the rules classify one request: the rule (index) and step that name it, if any; the rules
+    whose path pattern matched but whose fingerprint did not (``mismatched``); those that timed out."""
+
+    index: int | None = None
+    step: int = 0
+    mismatched: tuple[int, ...] = ()
+    timed_out: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -25,7 +86,7 @@ class Rule:
 
     name: str
     title: str
-    regex: re.Pattern | None = None
+    regex: object | None = None  # a compiled `regex` pattern
     sequence: tuple[str, ...] = ()
     query_prefix: str | None = None
     scan_gap_seconds: float = 600.0
@@ -35,12 +96,23 @@ class Rule:
     references: tuple[str, ...] = ()
     examples: tuple[str, ...] = ()
     not_examples: tuple[str, ...] = ()
+    fingerprint: Fingerprint | None = None
     _steps: dict = field(default_factory=dict, compare=False, repr=False)
 
+    @property
+    def min_steps(self) -> int:
+        return self.fingerprint.min_steps if self.fingerprint is not None else 1
+
+    def example_request(self, uri: str) -> Request:
+        """``uri`` sent as this rule's worm sends it (its fingerprint's method and version)."""
+        fp = self.fingerprint or Fingerprint()
+        return Request(0.0, "-", fp.method or "GET", uri, None, fp.version)
+
     def match(self, uri: str) -> int | None:
-        """``None`` when the URI does not match; else the step in the sequence (0 for a regex rule)."""
+        """``None`` when the URI does not match; else the step in the sequence (0 for a regex rule).
+        Raises :class:`RuleTimeout` when the pattern runs out of time."""
         if self.regex is not None:
-            return 0 if self.regex.search(uri) else None
+            return 0 if _search(self.regex, uri) else None
         path, sep, query = uri.partition("?")
         step = self._steps.get(path.lower())
         if step is None:
@@ -56,13 +128,48 @@ class RuleSet:
     def __init__(self, rules: list[Rule]):
         self.rules = list(rules)
         self.by_name = {r.name: r for r in self.rules}
+        self._folded = [tuple(m.lower() for m in r.markers) if r.markers else None for r in self.rules]
 
-    def classify(self, uri: str) -> tuple[Rule, int] | None:
-        for rule in self.rules:
-            step = rule.match(uri)
-            if step is not None:
-                return rule, step
-        return None
+    def classify(self, req: Request | str, start: int = 0) -> Verdict:
+        """The first rule from ``start`` whose pattern matches ``req`` and whose fingerprint accepts it.
+
+        A rule whose pattern matches but whose fingerprint refuses the request (another tool, a browser,
+        a line without the worm's method or version) does not name it: the next rules are tried (a
+        generic probe rule usually claims it) and the refusal is reported in ``mismatched``. A string is
+        taken as a URI whose method and version the log did not record."""
+        if isinstance(req, str):
+            req = Request(0.0, "-", "", req, None, None)
+        mismatched: list[int] = []
+        timed_out: list[int] = []
+        low = req.uri.lower()
+        for i in range(start, len(self.rules)):
+            rule = self.rules[i]
+            folded = self._folded[i]
+            if folded is not None:
+                # A rule's markers are in every request it can match (the fast scanner's contract):
+                # without one, its pattern need not run (a timed search costs microseconds).
+                for m in folded:
+                    if m in low:
+                        break
+                else:
+                    continue
+            try:
+                step = rule.match(req.uri)
+                if step is None:
+                    continue
+                if rule.fingerprint is not None and not rule.fingerprint.accepts(req):
+                    mismatched.append(i)
+                    continue
+            except RuleTimeout:
+                timed_out.append(i)
+                continue
+            return Verdict(i, step, tuple(mismatched), tuple(timed_out))
+        return Verdict(None, 0, tuple(mismatched), tuple(timed_out))
+
+    def label(self, req: Request | str) -> str | None:
+        """The name of the rule that claims ``req`` (see :meth:`classify`), or ``None``."""
+        v = self.classify(req)
+        return None if v.index is None else self.rules[v.index].name
 
     @property
     def markers(self) -> tuple[bytes, ...] | None:
@@ -84,6 +191,11 @@ class RuleSet:
             return cls(rules)
         path = Path(user_file)
         try:
+            st = os.stat(path)
+            if not stat.S_ISREG(st.st_mode):
+                raise WormcastError(f"--rules {path}: not a regular file")
+            if st.st_size > MAX_RULES_BYTES:
+                raise WormcastError(f"--rules {path}: larger than {MAX_RULES_BYTES} bytes; not a rules file")
             utext = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise WormcastError(f"--rules {path}: cannot read ({getattr(exc, 'strerror', None) or exc})") from None
@@ -135,14 +247,11 @@ def _rule(r: dict, where: str) -> Rule:
     where = f"{where} ({name})"
     if ("regex" in r) == ("sequence" in r):
         raise WormcastError(f"{where}: give exactly one of regex or sequence")
-    regex, sequence, steps = None, (), {}
+    pattern, sequence, steps = None, (), {}
     if "regex" in r:
         if not isinstance(r["regex"], str) or not r["regex"]:
             raise WormcastError(f"{where}: regex must be a non-empty string")
-        try:
-            regex = re.compile(r["regex"], re.IGNORECASE if r.get("ignore_case") else 0)
-        except re.error as exc:
-            raise WormcastError(f"{where}: bad regex ({exc})") from None
+        pattern = _compile(r["regex"], bool(r.get("ignore_case")), where, "regex")
     else:
         sequence = _strs(r["sequence"], "sequence", where)
         if not sequence:
@@ -157,8 +266,9 @@ def _rule(r: dict, where: str) -> Rule:
     for key in ("title", "compromise", "origin", "query_prefix"):
         if key in r and not isinstance(r[key], str):
             raise WormcastError(f"{where}: {key} must be a string")
+    fingerprint = _fingerprint(r["fingerprint"], bool(sequence), f"{where}: fingerprint") if "fingerprint" in r else None
     rule = Rule(
-        name=name, title=r.get("title", name), regex=regex, sequence=sequence,
+        name=name, title=r.get("title", name), regex=pattern, sequence=sequence, fingerprint=fingerprint,
         query_prefix=r.get("query_prefix"), scan_gap_seconds=float(gap), markers=markers,
         compromise=r.get("compromise"), origin=r.get("origin", ""),
         references=_strs(r.get("references", []), "references", where),
@@ -166,8 +276,40 @@ def _rule(r: dict, where: str) -> Rule:
         not_examples=_strs(r.get("not_examples", []), "not_examples", where), _steps=steps,
     )
     for ex in rule.examples:
-        if rule.match(ex) is None:
+        try:
+            ok = rule.match(ex) is not None and (fingerprint is None or fingerprint.accepts(rule.example_request(ex)))
+        except RuleTimeout:
+            raise WormcastError(f"{where}: the pattern takes more than {MATCH_TIMEOUT} s on its example "
+                                f"{ex[:60]!r}; simplify it (nested quantifiers backtrack exponentially)") from None
+        if not ok:
             raise WormcastError(f"{where}: example {ex[:60]!r} does not match the rule")
         if markers is not None and not any(m.lower() in ex.lower() for m in markers):
             raise WormcastError(f"{where}: example {ex[:60]!r} contains none of the markers")
     return rule
+
+
+def _compile(text, ignore_case: bool, where: str, what: str):
+    if not isinstance(text, str) or not text:
+        raise WormcastError(f"{where}: {what} must be a non-empty string")
+    try:
+        return regex.compile(text, regex.IGNORECASE if ignore_case else 0)
+    except (regex.error, ValueError, OverflowError) as exc:
+        raise WormcastError(f"{where}: bad {what} ({exc})") from None
+
+
+def _fingerprint(fp, is_sequence: bool, where: str) -> Fingerprint:
+    if not isinstance(fp, dict):
+        raise WormcastError(f"{where}: must be a table ([rule.fingerprint])")
+    unknown = set(fp) - _FP_KEYS
+    if unknown:
+        raise WormcastError(f"{where}: unknown key {sorted(unknown)[0]!r} (expected {', '.join(sorted(_FP_KEYS))})")
+    for key in ("method", "version"):
+        if key in fp and (not isinstance(fp[key], str) or not fp[key] or " " in fp[key]):
+            raise WormcastError(f"{where}: {key} must be a non-empty string without spaces")
+    steps = fp.get("min_steps", 1)
+    if "min_steps" in fp and not is_sequence:
+        raise WormcastError(f"{where}: min_steps applies to sequence rules only")
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise WormcastError(f"{where}: min_steps must be a whole number of 1 or more")
+    uri = _compile(fp["uri"], False, where, "uri regex") if "uri" in fp else None
+    return Fingerprint(fp.get("method"), fp.get("version"), uri, steps)

@@ -15,7 +15,7 @@ from pathlib import Path
 from ..errors import WormcastError
 from .detect import Detector
 from .parallel import ParallelReader, default_jobs
-from .reader import FileStats, read_log, resolve_format
+from .reader import FileStats, check_log_path, read_log, resolve_format
 from .rules import RuleSet
 
 
@@ -49,12 +49,13 @@ def expand_paths(items: list[str]) -> list[Path]:
 
 
 def run_audit(paths: list[str], fmt: str = "auto", rules_file: str | None = None, fast: bool = True,
-              jobs: int | None = None) -> Audit:
+              jobs: int | None = None, bin_seconds: int = 3600) -> Audit:
     """Audit ``paths`` (files or glob patterns) with the packaged rules, plus ``rules_file``.
 
     ``jobs`` worker processes read large plain NCSA files in fast mode (default
     :func:`~wormcast.audit.parallel.default_jobs`; 1 reads everything serially). The result is
-    the same whatever ``jobs`` is."""
+    the same whatever ``jobs`` is. ``bin_seconds``: the timeline's bin width asked for (see
+    :class:`~wormcast.audit.timeline.Bins` for when it is widened)."""
     if jobs is None:
         jobs = default_jobs()
     if jobs < 1:
@@ -63,14 +64,9 @@ def run_audit(paths: list[str], fmt: str = "auto", rules_file: str | None = None
     files = expand_paths(paths)
     plan = []
     for p in files:
-        if p.is_dir():
-            raise WormcastError(f"{p}: is a directory, not a log file")
-        if not p.exists():
-            raise WormcastError(f"{p}: no such file")
-        if not os.access(p, os.R_OK):
-            raise WormcastError(f"{p}: cannot read (permission denied)")
+        check_log_path(p)
         plan.append((p, resolve_format(p, fmt)))
-    detector = Detector(rules)
+    detector = Detector(rules, bin_seconds)
     markers = rules.markers
     stats = []
     pool = ParallelReader(rules, markers, jobs) if markers is not None else None
@@ -84,4 +80,5 @@ def run_audit(paths: list[str], fmt: str = "auto", rules_file: str | None = None
     finally:
         if pool is not None:
             pool.close()
+    detector.finish()
     return Audit(stats, detector, rules)

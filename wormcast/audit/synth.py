@@ -58,6 +58,8 @@ class Truth:
     complete_scans: int = 0
     partial_scans: int = 0
     compromise: int = 0
+    # requests a worm rule's pattern matches but its fingerprint refuses (see default.toml), per rule
+    mismatches: dict = field(default_factory=lambda: defaultdict(int))
 
 
 class _Writer:
@@ -178,12 +180,16 @@ def generate(fmt: str, n_events: int = 2000, seed: int = 0, worm_share: float = 
         ip = source(kind)
         if kind == "nimda":
             steps = 16 if rng.random() < 0.7 else rng.randrange(1, 16)
+            # One probe alone is not a Nimda scan (its fingerprint needs 2 steps): a root.exe request.
+            lab = "nimda" if steps >= 2 else "root-exe"
             for s in range(steps):
                 valid(w.render(t, ip, "GET", NIMDA[s] + "?/c+dir", 404), t)
-                truth.requests["nimda"] += 1
+                truth.requests[lab] += 1
                 t += timedelta(seconds=rng.randrange(0, 2))
-            truth.sources["nimda"].add(ip)
-            if steps == 16:
+            truth.sources[lab].add(ip)
+            if steps == 1:
+                truth.mismatches["nimda"] += 1
+            elif steps == 16:
                 truth.complete_scans += 1
             else:
                 truth.partial_scans += 1
@@ -194,6 +200,10 @@ def generate(fmt: str, n_events: int = 2000, seed: int = 0, worm_share: float = 
         m = rng.choice(["", "twospace", "noversion", "lowercase"]) if mess else ""
         valid(w.render(t, ip, "GET", uri, status, m), t)
         lab = label(kind)
+        if lab in ("codered1", "codered2") and fmt in ("combined", "common") and m in ("noversion", "lowercase"):
+            # Not the worm's request (no HTTP/1.0, or "get"): its fingerprint refuses it; ida-probe claims it.
+            truth.mismatches[lab] += 1
+            lab = "ida-probe"
         truth.requests[lab] += 1
         truth.sources[lab].add(ip)
         if status == 200:
@@ -213,4 +223,52 @@ def write_combined(path, size_bytes: int, seed: int = 0, worm_share: float = 0.0
             fh.write(data)
             written += len(data)
             k += 1
+    return written
+
+
+def codered_line(i: int, when: datetime = START, distinct: bool = False) -> bytes:
+    """One combined line holding Code Red I's request, from 10.0.0.1 (or a distinct address per ``i``)."""
+    ip = f"{10 + (i >> 24) % 200}.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}" if distinct else "10.0.0.1"
+    stamp = f"{when:%d}/{_MONS[when.month - 1]}/{when:%Y:%H:%M:%S} +0000"
+    return f'{ip} - - [{stamp}] "GET {CODERED1}  HTTP/1.0" 400 252 "-" "-"\n'.encode()
+
+
+def write_gzip_log(path, size_bytes: int, distinct_sources: int = 0, span: bool = True,
+                   chunk_bytes: int = 8 << 20) -> int:
+    """Write a highly compressible .gz combined log of about ``size_bytes`` unpacked, for memory tests.
+
+    Its body is identical Code Red lines (one chunk compressed once and written as repeated gzip
+    members, so a multi-GB log takes seconds); then ``distinct_sources`` lines from as many distinct
+    addresses; with ``span``, a first line dated 1990-01-01 and a last dated 2099-12-31 (the widest
+    span the audit accepts) and lines dated 0001 and 9999 (malformed). Returns the unpacked size."""
+    import gzip
+    import zlib
+
+    first = codered_line(0, datetime(1990, 1, 1, 0, 0, 1, tzinfo=timezone.utc))
+    last = codered_line(0, datetime(2099, 12, 31, 23, 0, 0, tzinfo=timezone.utc))
+    bad = (b'10.0.0.2 - - [31/Dec/9999:23:59:59 -1400] "GET /index.html HTTP/1.0" 200 1 "-" "-"\n'
+           b'10.0.0.2 - - [01/Jan/0001:00:00:00 +0100] "GET ' + CODERED1.encode() + b' HTTP/1.0" 400 1 "-" "-"\n')
+    line = codered_line(0)
+    chunk = line * max(1, chunk_bytes // len(line))
+    member = gzip.compress(chunk, compresslevel=9, mtime=0)
+    written = 0
+    with open(path, "wb") as fh:
+        if span:
+            fh.write(gzip.compress(first + bad, mtime=0))
+            written += len(first) + len(bad)
+        distinct = sum(len(codered_line(i + 1, START, distinct=True)) for i in range(distinct_sources))
+        body = size_bytes - (len(last) if span else 0) - distinct
+        while body - written >= len(chunk):
+            fh.write(member)
+            written += len(chunk)
+        if distinct_sources:
+            z = zlib.compressobj(1, zlib.DEFLATED, 31)
+            for i in range(distinct_sources):
+                data = codered_line(i + 1, START, distinct=True)
+                fh.write(z.compress(data))
+                written += len(data)
+            fh.write(z.flush())
+        if span:
+            fh.write(gzip.compress(last, mtime=0))
+            written += len(last)
     return written

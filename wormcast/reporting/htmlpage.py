@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import re
 from typing import Iterable, Sequence
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
@@ -20,13 +21,27 @@ h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.25em;border-bottom:1px soli
 table{border-collapse:collapse;margin:.6em 0;font-size:.92em;display:block;overflow-x:auto;max-width:100%}td,th{border:1px solid #d8dce5;padding:.25em .6em;text-align:left;vertical-align:top}
 th{background:#f2f4f8}td.num{text-align:right;font-variant-numeric:tabular-nums}
 img{max-width:100%;height:auto;border:1px solid #e5e7ee}
-.muted{color:#667085;font-size:.9em}code,pre{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.88em;word-break:break-all;white-space:pre-wrap}
+.muted{color:#667085;font-size:.9em}.ctl{color:#b42318;font-family:ui-monospace,Menlo,Consolas,monospace}code,pre{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.88em;word-break:break-all;white-space:pre-wrap}
 """
 
 
+# Unicode bidirectional controls (embeddings, overrides, isolates, marks): in a log string they can
+# reorder what a reader sees (a "Trojan source" line). A regular-expression class, shared with the
+# terminal output (wormcast.audit.report.printable), which shows them as escapes too.
+BIDI_CLASS = r"\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_BIDI = re.compile(f"[{BIDI_CLASS}]")
+
+
+def _bidi_mark(m: re.Match) -> str:
+    # No quote characters: esc() also fills quoted attributes, where this stays inert text.
+    return f"<span class=ctl>\\u{ord(m.group()):04x}</span>"
+
+
 def esc(value: object) -> str:
-    """Escape anything for HTML text or a quoted attribute."""
-    return html.escape("" if value is None else str(value), quote=True)
+    """Escape anything for HTML text or a quoted attribute; bidi controls become a visible escape
+    (``\\u202e`` in a ``ctl`` span), so that they cannot reorder the page's text."""
+    text = html.escape("" if value is None else str(value), quote=True)
+    return _BIDI.sub(_bidi_mark, text)
 
 
 def png_bytes(fig) -> bytes:
