@@ -18,7 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..worms.slammer import BackboneCap, CycleIndex, SlammerGenerator, address_to_state
-from .base import Scanner, _ranges
+from .base import Scanner, TargetSpace
+from .base import ranges as _ranges
 
 _RANK_SHIFT = 33  # composite sort key rank << 33 | position (positions < 2^32)
 
@@ -50,7 +51,10 @@ class SlammerScanner(Scanner):
     """Per-copy walks along LCG cycles; see the module docstring."""
 
     def __init__(self, world, worm, rates, streams, params: SlammerParams):
-        super().__init__(world, worm, rates, streams)
+        # Not registered yet (issue 10): built directly by its tests with the worm's config; every reached host
+        # is offered to the caller, which checks the states itself.
+        super().__init__(worm.scanning, TargetSpace.of(worm, world), world, rates, streams,
+                         lambda ids: np.ones(ids.size, dtype=bool))
         self.params = params
         shares = np.asarray(params.shares, dtype=float)
         self.host_b = streams["slammer-dll"].choice(len(params.increments), size=world.n, p=shares / shares.sum())

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..worms.witty import PACKETS_PER_ROUND, PHASES, DiskDeath, WittyGenerator
-from .base import Scanner
+from .base import Scanner, TargetSpace
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,10 @@ class WittyScanner(Scanner):
     """Phase-restricted uniform scanning with the disk-write life cycle; see the module docstring."""
 
     def __init__(self, world, worm, rates, streams, params: WittyParams):
-        super().__init__(world, worm, rates, streams)
+        # Not registered yet (issue 10): built directly by its tests with the worm's config; every reached host
+        # is offered to the caller, which checks the states itself.
+        super().__init__(worm.scanning, TargetSpace.of(worm, world), world, rates, streams,
+                         lambda ids: np.ones(ids.size, dtype=bool))
         self.params = params
         g = params.generator
         mult = g.multiplicity(params.generator_addresses(world.addresses[self.targetable]))  # (targetable, 4)
