@@ -19,8 +19,9 @@ from .base import Scanner, _ranges
 
 
 class StartPoint(Enum):
-    """Where a new copy starts walking. AFTER_SELF: just after its own position in the permutation (the paper:
-    "start scanning just after their point in the permutation"); RANDOM: a uniform point."""
+    """Where a new copy starts walking. The paper: copies infected in the hit-list phase start just after
+    their own point in the permutation (AFTER_SELF); copies infected by permutation scanning start at a
+    random point (RANDOM)."""
 
     AFTER_SELF = "after-self"
     RANDOM = "random"
@@ -36,7 +37,7 @@ class PermutationScanner(Scanner):
     """Shared-permutation scanning with jumps on infected hosts. Delivery classes are not supported (a filtered
     probe to an infected host would also hide it from the copy; not modelled)."""
 
-    def __init__(self, world, worm, rates, streams, start_point: StartPoint = StartPoint.AFTER_SELF):
+    def __init__(self, world, worm, rates, streams, start_point: StartPoint = StartPoint.RANDOM):
         super().__init__(world, worm, rates, streams)
         self.length = L = self.target_addresses
         pos = self.streams["permutation"].choice(L, size=self.targetable.size, replace=False).astype(np.int64)
@@ -55,13 +56,15 @@ class PermutationScanner(Scanner):
             raise NotImplementedError("permutation scanning does not model delivery filters")
         super().set_delivery(klass, deliver)
 
-    def restart(self, ids: np.ndarray) -> None:
-        """New copies on ``ids``: each starts after its own position (or at a uniform one)."""
+    def restart(self, ids: np.ndarray, start_point: StartPoint | None = None) -> None:
+        """New copies on ``ids``: each starts at ``start_point`` (default: the scanner's). Hit-list seeding
+        should pass AFTER_SELF; a host off the permutation (excluded address) starts at a random point."""
         if ids.size == 0:
             return
+        sp = self.start_point if start_point is None else start_point
         own = self.host_pos[ids]
         rnd = self.streams["jumps"].integers(0, self.length, ids.size)
-        after = (own >= 0) & (self.start_point is StartPoint.AFTER_SELF)
+        after = (own >= 0) & (sp is StartPoint.AFTER_SELF)
         self.pointer[ids] = np.where(after, (own + 1) % self.length, rnd)
         self.has_start[ids] = True
 

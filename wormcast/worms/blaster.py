@@ -85,21 +85,28 @@ class BlasterWalk:
         lead_lo = np.where(lattice, 0, s + 1)
         return lead_lo, lead_len, np.where(lattice, first_lattice, rejoin)
 
+    @staticmethod
+    def visits(start: int, addresses: np.ndarray) -> np.ndarray:
+        """Per-probe rule, stated address by address rather than by positions: whether a counter that began at
+        ``start`` probes each address (addresses above ``start``, before the counter wraps at 255/8): an address
+        on the cycle, or one in the block the start lies in when that block is off the cycle (the rest of its
+        /24 when C = 255; the rest of its /16 below .255.0 when B = 255)."""
+        x = np.asarray(addresses, dtype=np.int64)
+        _, sb, sc, _ = (int(v[0]) for v in octets(np.array([start])))
+        a, b, c, d = octets(x)
+        on_cycle = (a <= 254) & (b <= 254) & (c <= 254) & ~((a >= 1) & (b == 0) & (c == 0) & (d == 0))
+        same24, same16 = (x >> 8) == (start >> 8), (x >> 16) == (start >> 16)
+        lead = (same24 & (sc == 255)) | (same16 & (sb == 255) & (c <= 254))
+        return (x > start) & (on_cycle | lead)
+
     def next_targets(self, start: int, current: int, n: int) -> np.ndarray:
-        """The next ``n`` probes by a vectorised test of which addresses the counter visits after ``current``:
-        on the cycle, or in the lead-in block of ``start`` (``current`` is at or after ``start``; no wrap)."""
-        sa, sb, sc, _ = (int(x) for x in octets(np.array([start])))
+        """The next ``n`` probes after ``current`` by :meth:`visits` (``current`` at or after ``start``; no wrap)."""
         out, lo = [], int(current) + 1
         while sum(len(x) for x in out) < n:
             x = np.arange(lo, min(lo + max(4 * n, 1 << 16), 255 << 24), dtype=np.int64)
             if x.size == 0:
                 raise ValueError("this helper does not follow the counter past 254.255.255.255")
-            a, b, c, d = octets(x)
-            on_cycle = (b <= 254) & (c <= 254) & ~((a >= 1) & (b == 0) & (c == 0) & (d == 0))
-            lead = ((x >> 8) == (start >> 8)) & (sc == 255)
-            if sb == 255:
-                lead |= ((x >> 16) == (start >> 16)) & ((c <= 254) | (sc == 255) & ((x >> 8) == (start >> 8)))
-            out.append(x[on_cycle | lead])
+            out.append(x[self.visits(start, x)])
             lo = int(x[-1]) + 1
         return np.concatenate(out)[:n]
 
