@@ -212,7 +212,8 @@ def mirai_reference(targets: np.ndarray, host_addr: np.ndarray, rate: float, see
     t = 0.0
     while t < t_end and not infected.all():
         R = rate * infected.sum()
-        batch = 200_000
+        sus = max(int((~infected).sum()), 1)
+        batch = int(np.clip(3 * L / (sus * 0.2), 2_000, 200_000))
         times = t + np.cumsum(rng.exponential(1.0 / R, batch))
         dest = table[targets[rng.integers(0, L, batch)] - lo]
         port2323 = rng.random(batch) < PORT_2323_SHARE
