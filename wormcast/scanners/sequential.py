@@ -1,0 +1,212 @@
+"""Sequential scanning: each copy walks addresses upward from its own start (Blaster).
+
+A walk is a cycle of positions (the order in which a copy visits addresses) plus, for a start that lies off
+the cycle, a lead-in stretch of consecutive addresses that the copy probes before it joins the cycle. A copy
+that has sent n probes since its start has probed a known prefix of its walk, so with the hosts' cycle
+positions sorted, the hosts one step reaches are two ``searchsorted`` ranges per copy: exact for the step,
+work growing with the hosts reached. See docs/worms/blaster.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from ..world.addresses import SPACE
+from .base import Scanner, _ranges
+
+
+class Walk(Protocol):
+    """The order of a sequential walk. ``length``: positions in the cycle."""
+
+    length: int
+
+    def positions(self, addresses: np.ndarray) -> np.ndarray:
+        """Cycle position of each address; -1 for an address the cycle never visits."""
+
+    def entry(self, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For copies whose address counter starts at ``starts`` (the first probe goes to the next address):
+        (lead_lo, lead_len, first_pos): the copy first probes the ``lead_len`` consecutive addresses from
+        ``lead_lo`` (off the cycle), then cycle positions ``first_pos``, ``first_pos + 1``, ... (mod length)."""
+
+    def next_targets(self, start: int, current: int, n: int) -> np.ndarray:
+        """Per-probe rule, for the brute-force reference: the next ``n`` addresses a copy whose counter began at
+        ``start`` and now stands at ``current`` probes, computed address by address (not from positions)."""
+
+
+class ContiguousWalk:
+    """Every address outside the excluded ranges, in increasing order, wrapping after the last one."""
+
+    def __init__(self, excluded: list[tuple[int, int]]):
+        allowed, lo = [], 0
+        for a, b in list(excluded) + [(SPACE, SPACE)]:
+            if a > lo:
+                allowed.append((lo, a))
+            lo = max(lo, b)
+        self.lo = np.array([a for a, _ in allowed], dtype=np.int64)
+        self.hi = np.array([b for _, b in allowed], dtype=np.int64)
+        sizes = self.hi - self.lo
+        self.before = np.cumsum(sizes) - sizes  # cycle positions before each allowed range
+        self.length = int(sizes.sum())
+
+    def positions(self, addresses: np.ndarray) -> np.ndarray:
+        a = np.asarray(addresses, dtype=np.int64)
+        k = np.searchsorted(self.lo, a, side="right") - 1
+        ok = (k >= 0) & (a < self.hi[np.maximum(k, 0)])
+        return np.where(ok, self.before[np.maximum(k, 0)] + a - self.lo[np.maximum(k, 0)], -1)
+
+    def address_at(self, pos: np.ndarray) -> np.ndarray:
+        pos = np.asarray(pos, dtype=np.int64) % self.length
+        k = np.searchsorted(self.before, pos, side="right") - 1
+        return self.lo[k] + pos - self.before[k]
+
+    def entry(self, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        s = np.asarray(starts, dtype=np.int64)
+        k = np.searchsorted(self.lo, s, side="right") - 1  # the allowed range at or below s
+        kk = np.maximum(k, 0)
+        inside = (k >= 0) & (s < self.hi[kk])
+        first = np.where(inside, self.before[kk] + s - self.lo[kk] + 1,  # the address after s
+                         np.where(k >= 0, self.before[kk] + (self.hi[kk] - self.lo[kk]), 0))  # next range
+        zero = np.zeros(s.size, dtype=np.int64)
+        return zero, zero.copy(), first % self.length
+
+    def next_targets(self, start: int, current: int, n: int) -> np.ndarray:
+        out, a = [], int(current)
+        while len(out) < n:
+            a = (a + 1) % SPACE
+            k = int(np.searchsorted(self.lo, a, side="right")) - 1
+            if k >= 0 and a < self.hi[k]:
+                out.append(a)
+            else:  # jump to the next allowed range
+                nxt = k + 1 if k + 1 < self.lo.size else 0
+                a = int(self.lo[nxt]) - 1
+        return np.array(out, dtype=np.int64)
+
+
+class StartRule(Protocol):
+    """Where a new copy's address counter starts (its first probe goes to the walk's next address)."""
+
+    def __call__(self, sources: np.ndarray, rng: np.random.Generator) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class RandomStart:
+    """A start drawn uniformly over the walk's cycle (independent of the source's own address)."""
+
+    walk: ContiguousWalk
+
+    def __call__(self, sources: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        return self.walk.address_at(rng.integers(0, self.walk.length, sources.size))
+
+
+@dataclass(frozen=True)
+class Variants:
+    """A per-copy choice that decides which hosts a copy can infect (Blaster: the exploit offset, Windows XP
+    with probability 0.8, Windows 2000 with 0.2). ``host_variant[h]``: the variant host h needs (-1: any).
+    A reached host whose variant differs from its copy's is reached but not infected."""
+
+    probabilities: tuple[float, ...]
+    host_variant: np.ndarray
+
+
+class SequentialScanner(Scanner):
+    """Each copy walks ``walk`` from a start given by ``start_rule``; per step it advances by a Poisson count.
+
+    The engine calls :meth:`restart` when a host is infected (a new copy draws a new start) and
+    :meth:`start`/:meth:`stop` when it starts or stops scanning (a copy resumes where it stopped). Delivery
+    classes are honoured per copy (a probe is delivered when its copy's class may deliver there).
+    """
+
+    def __init__(self, world, worm, rates, streams, walk: Walk, start_rule: StartRule,
+                 variants: Variants | None = None):
+        super().__init__(world, worm, rates, streams)
+        self.walk, self.start_rule, self.variants = walk, start_rule, variants
+        tgt_addr = world.addresses[self.targetable]
+        pos = walk.positions(tgt_addr)
+        on = pos >= 0
+        order = np.argsort(pos[on], kind="stable")
+        self.cyc_pos = pos[on][order]
+        self.cyc_host = self.targetable[on][order]
+        self.tgt_addr = tgt_addr  # sorted, since host ids follow sorted addresses
+        n = world.n
+        self.lead_lo = np.zeros(n, dtype=np.int64)
+        self.lead_len = np.zeros(n, dtype=np.int64)
+        self.cyc = np.zeros(n, dtype=np.int64)
+        self.has_start = np.zeros(n, dtype=bool)
+        self.variant = np.full(n, -1, dtype=np.int64)
+        self.copies = np.empty(0, dtype=np.int64)
+        if variants is not None and abs(sum(variants.probabilities) - 1.0) > 1e-9:
+            raise ValueError("variant probabilities must sum to 1")
+
+    def restart(self, ids: np.ndarray) -> None:
+        """New copies on ``ids``: a fresh start (and variant) for each."""
+        if ids.size == 0:
+            return
+        starts = np.asarray(self.start_rule(self.world.addresses[ids], self.streams["start"]), dtype=np.int64)
+        self.lead_lo[ids], self.lead_len[ids], self.cyc[ids] = self.walk.entry(starts)
+        self.has_start[ids] = True
+        if self.variants is not None:
+            p = np.asarray(self.variants.probabilities)
+            self.variant[ids] = self.streams["variant"].choice(p.size, size=ids.size, p=p)
+
+    def start(self, ids: np.ndarray) -> None:
+        super().start(ids)
+        if ids.size:
+            self.restart(ids[~self.has_start[ids]])
+            self.copies = np.union1d(self.copies, ids)
+
+    def stop(self, ids: np.ndarray) -> None:
+        super().stop(ids)
+        if ids.size:
+            self.copies = np.setdiff1d(self.copies, ids, assume_unique=True)
+
+    def _cycle_hits(self, ids: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(hosts, owners) for copies ``ids`` walking ``n`` cycle positions from their counters."""
+        L = self.walk.length
+        found, owners = [], []
+        laps = n // L
+        if laps.any():
+            found.append(np.tile(self.cyc_host, int(laps.sum())))
+            owners.append(np.repeat(ids, laps * self.cyc_host.size))
+        a = self.cyc[ids] % L
+        b = a + n - laps * L
+        lo_i, hi_i = np.searchsorted(self.cyc_pos, a), np.searchsorted(self.cyc_pos, np.minimum(b, L))
+        found.append(self.cyc_host[_ranges(lo_i, hi_i)])
+        owners.append(np.repeat(ids, hi_i - lo_i))
+        wrap = b > L
+        if wrap.any():
+            hi_w = np.searchsorted(self.cyc_pos, b[wrap] - L)
+            found.append(self.cyc_host[_ranges(np.zeros(hi_w.size, dtype=np.int64), hi_w)])
+            owners.append(np.repeat(ids[wrap], hi_w))
+        self.cyc[ids] = b % L
+        return np.concatenate(found), np.concatenate(owners)
+
+    def step(self, dt: float) -> tuple[int, int, np.ndarray]:
+        if self.copies.size == 0:
+            return 0, 0, np.empty(0, dtype=np.int64)
+        ids = self.copies
+        adv = self.streams["probes"].poisson(self.rates[ids] * dt).astype(np.int64)
+        n1 = np.minimum(adv, self.lead_len[ids])
+        lo = self.lead_lo[ids]
+        lo_i, hi_i = np.searchsorted(self.tgt_addr, lo), np.searchsorted(self.tgt_addr, lo + n1)
+        lead_hosts = self.targetable[_ranges(lo_i, hi_i)]
+        lead_owners = np.repeat(ids, hi_i - lo_i)
+        self.lead_lo[ids] = lo + n1
+        self.lead_len[ids] -= n1
+        cyc_hosts, cyc_owners = self._cycle_hits(ids, adv - n1)
+        targets = np.concatenate([lead_hosts, cyc_hosts])
+        owners = np.concatenate([lead_owners, cyc_owners])
+        reached = int(targets.size)
+        keep = np.ones(targets.size, dtype=bool)
+        if self.filtered:
+            klass = self.klass[owners]
+            for c, mask in enumerate(self.deliver):
+                if mask is not None:
+                    mine = klass == c
+                    keep[mine] = mask[targets[mine]]
+        if self.variants is not None:
+            need = self.variants.host_variant[targets]
+            keep &= (need < 0) | (need == self.variant[owners])
+        return int(adv.sum()), reached, targets[keep]
