@@ -14,12 +14,21 @@ from __future__ import annotations
 import heapq
 import itertools
 
+import inspect
+
 import numpy as np
 
 from wormcast.core.streams import Streams
 from wormcast.scanners.permutation import StartPoint, next_pointer
 from wormcast.worms.blaster import BlasterWalk
 from wormcast.worms.mirai import PORT_2323_SHARE, Listening, draw_session
+
+
+def _reached(scanner, dt: float) -> np.ndarray:
+    """The reached hosts of one step: registered scanners return a ProbeBatch, the drafts a tuple."""
+    if len(inspect.signature(scanner.step).parameters) == 2:
+        return scanner.step(dt, 0).reached
+    return scanner.step(dt)[2]
 
 
 def run_aggregate(scanner, n: int, seeds: np.ndarray, dt: float, t_end: float, success: float = 1.0,
@@ -32,7 +41,7 @@ def run_aggregate(scanner, n: int, seeds: np.ndarray, dt: float, t_end: float, s
     infected = np.zeros(n, dtype=bool)
     allowed = np.ones(n, dtype=bool) if can_infect is None else can_infect
     first = np.full(n, np.nan)
-    scanner.bind(lambda ids: ~infected[ids] & allowed[ids])
+    scanner.infectable = lambda ids: ~infected[ids] & allowed[ids]
     if scanner.tracks_infectable and can_infect is not None:
         scanner.infectable_changed(np.flatnonzero(~allowed), -1)
 
@@ -47,7 +56,7 @@ def run_aggregate(scanner, n: int, seeds: np.ndarray, dt: float, t_end: float, s
 
     infect(np.asarray(seeds, dtype=np.int64), 0.0, seed_restart)
     for s in range(int(round(t_end / dt))):
-        _, _, targets = scanner.step(dt)
+        targets = _reached(scanner, dt)
         targets = targets[~infected[targets] & allowed[targets]]
         if success < 1.0 and targets.size:
             targets = targets[rng.random(targets.size) < success]

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 from probe_reference import make_worm, outside, run_aggregate
 
-from wormcast.config.schema import LocalPreference
+from wormcast.scanners.base import TargetSpace
+from wormcast.scanners.localized import LocalPreference
 from wormcast.core.streams import Streams
 from wormcast.scanners.localized import LocalizedScanner
 from wormcast.world.addresses import parse_cidr
@@ -64,7 +65,8 @@ def _world():
 def _localized(world, levels, rate, seed):
     worm = make_worm(outside(SLASH8), rate, scanning="localized",
                      local_preference=[{"prefix": k, "probability": p} for k, p in levels])
-    return LocalizedScanner(world, worm, np.full(world.n, rate), Streams(seed))
+    return LocalizedScanner(worm.scanning, TargetSpace.of(worm, world), world, np.full(world.n, rate),
+                            Streams(seed), lambda ids: np.ones(ids.size, dtype=bool))
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

@@ -70,7 +70,7 @@ def test_copy_jumps_after_probing_an_infected_host():
     sc = PermutationScanner(world, worm, np.full(N, 1000.0), Streams(3))
     order = np.argsort(sc.host_pos)
     lead, trail = int(order[50]), int(order[49])
-    sc.bind(lambda ids: np.ones(ids.size, dtype=bool))
+    sc.infectable = lambda ids: np.ones(ids.size, dtype=bool)
     sc.restart(np.array([lead, trail]), StartPoint.AFTER_SELF)
     sc.start(np.array([lead, trail]))
     gap = int(sc.host_pos[lead] - sc.host_pos[trail])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..worms.mirai import Listening, credential_classes, session_success
-from .base import Scanner
+from .base import Scanner, TargetSpace
 
 
 class MiraiScanner(Scanner):
@@ -25,7 +25,10 @@ class MiraiScanner(Scanner):
 
     def __init__(self, world, worm, rates, streams, device_class: np.ndarray, listening: np.ndarray,
                  loader_success: float = 1.0, tries: int | None = None):
-        super().__init__(world, worm, rates, streams)
+        # Not registered yet (issue 10): built directly by its tests with the worm's config; every reached host
+        # is offered to the caller, which checks the states itself.
+        super().__init__(worm.scanning, TargetSpace.of(worm, world), world, rates, streams,
+                         lambda ids: np.ones(ids.size, dtype=bool))
         device_class = np.asarray(device_class, dtype=np.int64)
         if device_class.size != world.n or np.asarray(listening).size != world.n:
             raise ValueError("device_class and listening need one entry per host")

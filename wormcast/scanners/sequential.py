@@ -15,7 +15,8 @@ from typing import Protocol
 import numpy as np
 
 from ..world.addresses import SPACE
-from .base import Scanner, _ranges
+from .base import Scanner, TargetSpace
+from .base import ranges as _ranges
 
 
 class Walk(Protocol):
@@ -121,7 +122,10 @@ class SequentialScanner(Scanner):
 
     def __init__(self, world, worm, rates, streams, walk: Walk, start_rule: StartRule,
                  variants: Variants | None = None):
-        super().__init__(world, worm, rates, streams)
+        # Not registered yet (issue 10): built directly by its tests with the worm's config; every reached host
+        # is offered to the caller, which checks the states itself.
+        super().__init__(worm.scanning, TargetSpace.of(worm, world), world, rates, streams,
+                         lambda ids: np.ones(ids.size, dtype=bool))
         self.walk, self.start_rule, self.variants = walk, start_rule, variants
         tgt_addr = world.addresses[self.targetable]
         pos = walk.positions(tgt_addr)
