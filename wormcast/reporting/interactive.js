@@ -75,8 +75,7 @@
     slider.max = String(m.frames.length - 1);
     slider.addEventListener("input", function () { render(Number(slider.value)); });
     canvas.addEventListener("mousemove", function (ev) {
-      var r = canvas.getBoundingClientRect();
-      var col = Math.floor((ev.clientX - r.left) / r.width * n), row = Math.floor((ev.clientY - r.top) / r.height * n);
+      var col = Math.floor(ev.offsetX / canvas.clientWidth * n), row = Math.floor(ev.offsetY / canvas.clientHeight * n);
       if (col < 0 || row < 0 || col >= n || row >= n) { tip.textContent = ""; return; }
       var idx = row * n + col, j = state.lookup.get(idx), fr = m.frames[state.frame];
       var what = j === undefined ? "no hosts" : m.classes.map(function (c, i) {

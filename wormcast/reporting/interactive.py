@@ -149,7 +149,7 @@ def _map(sec: MapSlider, sid: str) -> _Built:
             f'in), each pixel {per:,} addresses, neighbouring addresses near each other. {legend}</p>'
             f'<p><label>time <input type="range" min="0" max="{len(frames) - 1}" value="0" step="1" '
             f'aria-label="time"></label> <span class="wc-frame"></span></p>'
-            '<canvas style="width:100%;max-width:640px;image-rendering:pixelated;border:1px solid #e5e7ee">'
+            '<canvas style="width:100%;max-width:640px;image-rendering:pixelated;outline:1px solid #e5e7ee">'
             '</canvas><div class="wc-tip muted" style="min-height:1.4em"></div></section>')
     return _Built(html, {"id": sid, "kind": "map", "map": sec.data})
 
