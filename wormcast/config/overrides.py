@@ -8,10 +8,15 @@ from typing import Any
 from ..errors import WormcastError
 
 
-def _parse_value(text: str) -> Any:
+def _parse_value(item: str, text: str) -> Any:
+    """A TOML value; a bare word is a string, but text that starts like a TOML array, table or quoted
+    string must be one."""
     try:
         return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
+    except tomllib.TOMLDecodeError as exc:
+        if text and text[0] in "[{\"'":
+            reason = str(exc).split(" (at line", 1)[0]
+            raise WormcastError(f"--set {item}: the value {text!r} is not valid TOML ({reason})") from None
         return text
 
 
@@ -35,7 +40,7 @@ def apply_overrides(data: dict, overrides: list[str]) -> dict:
             elif not isinstance(node, dict):
                 raise WormcastError(f"--set {key}: {'.'.join(parts[:i])} is not a table")
             if last:
-                node[part] = _parse_value(text.strip())
+                node[part] = _parse_value(item, text.strip())
             else:
                 child = node[part] if isinstance(node, list) else node.get(part)
                 if child is None:
