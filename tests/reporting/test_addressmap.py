@@ -165,15 +165,19 @@ def test_map_figure_panels_legend_title_and_outline():
 def test_map_data_is_sparse_json_and_matches_the_counts():
     addrs, codes = _world_and_codes()
     counts = am.address_map(addrs, codes)
-    data = am.map_data([("t0", counts)], {"hotmail": ["64.4.0.0/18"]})
+    half = am.address_map(addrs[::2], codes[::2])  # a frame with fewer hosts: some pixels empty then
+    data = am.map_data([("t0", counts), ("t1", half)], {"hotmail": ["64.4.0.0/18"]})
     text = json.dumps(data)
     assert len(text) < 2_000_000
     back = json.loads(text)
-    fr = back["frames"][0]
     flat = counts.reshape(-1, 4)
     nonempty = np.flatnonzero(flat.sum(axis=1))
-    assert fr["pixels"] == nonempty.tolist()
+    assert back["pixels"] == nonempty.tolist()  # the union over frames
+    fr = back["frames"][0]
     assert fr["shown"] == am.pixel_class(flat[nonempty]).tolist()
     assert [sum(col) for col in fr["counts"]] == fr["totals"] == flat.sum(axis=0).tolist()
+    fr1, flat1 = back["frames"][1], half.reshape(-1, 4)
+    assert fr1["shown"] == am.pixel_class(flat1[nonempty]).tolist() and am.EMPTY in fr1["shown"]
+    assert [sum(col) for col in fr1["counts"]] == flat1.sum(axis=0).tolist()
     assert back["blocks"][0]["name"] == "hotmail" and back["side"] == 512
     assert [c["name"] for c in back["classes"]] == ["susceptible", "infected", "backdoored", "patched"]

@@ -256,17 +256,19 @@ def map_data(snapshots: Sequence[tuple[str, np.ndarray]], org_blocks: dict[str, 
              bits_per_pixel: int = DEFAULT_BITS_PER_PIXEL) -> dict:
     """Compact JSON-able data of the same snapshots for a browser (a time slider over frames).
 
-    Sparse: per frame only the pixels that hold a host, as flat indices (row * side + column), the class
-    each is drawn in (:func:`pixel_class`) and the per-class host counts (one list per class, parallel to
-    the indices)."""
+    Sparse: ``pixels`` lists, once for all frames, the flat indices (row * side + column) of the pixels
+    that hold a host in any frame; each frame gives, parallel to it, the class each pixel is drawn in
+    (:func:`pixel_class`, EMPTY = -1 where it holds no host then) and one list of host counts per class."""
     n = side(bits_per_pixel)
+    flats = [np.asarray(counts).reshape(n * n, len(CLASSES)) for _, counts in snapshots]
+    occupied = np.zeros(n * n, dtype=bool)
+    for flat in flats:
+        occupied |= flat.sum(axis=1) > 0
+    idx = np.flatnonzero(occupied)
     frames = []
-    for label, counts in snapshots:
-        flat = np.asarray(counts).reshape(n * n, len(CLASSES))
-        idx = np.flatnonzero(flat.sum(axis=1))
+    for (label, _), flat in zip(snapshots, flats):
         frames.append({
             "label": str(label),
-            "pixels": idx.tolist(),
             "shown": pixel_class(flat[idx]).tolist(),
             "counts": [flat[idx, i].tolist() for i in range(len(CLASSES))],
             "totals": flat.sum(axis=0).tolist(),
@@ -274,6 +276,7 @@ def map_data(snapshots: Sequence[tuple[str, np.ndarray]], org_blocks: dict[str, 
     return {
         "side": n,
         "bits_per_pixel": int(bits_per_pixel),
+        "pixels": idx.tolist(),
         "classes": [{"name": c.name, "label": c.label, "color": c.color} for c in CLASSES],
         "blocks": [{"name": b.name, "block": b.block, "row0": b.row0, "col0": b.col0, "row1": b.row1,
                     "col1": b.col1} for b in block_boxes(org_blocks, bits_per_pixel)],

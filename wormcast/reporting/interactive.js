@@ -40,8 +40,9 @@
       var fr = m.frames[f], img = ctx.createImageData(n, n), px = img.data, i, j, c, k;
       for (i = 0; i < n * n; i++) { px[4 * i] = 255; px[4 * i + 1] = 255; px[4 * i + 2] = 255; px[4 * i + 3] = 255; }
       state.lookup = new Map();
-      for (j = 0; j < fr.pixels.length; j++) {
-        i = fr.pixels[j]; c = colors[fr.shown[j]];
+      for (j = 0; j < m.pixels.length; j++) {
+        if (fr.shown[j] < 0) continue;  // no host in this pixel at this time
+        i = m.pixels[j]; c = colors[fr.shown[j]];
         px[4 * i] = c[0]; px[4 * i + 1] = c[1]; px[4 * i + 2] = c[2];
         state.lookup.set(i, j);
       }
