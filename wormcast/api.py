@@ -17,7 +17,7 @@ def resolve(scenario: Scenario | str | Path, overrides: list[str] | None = None)
             data = scenario.model_dump(by_alias=True, exclude={"base_dir"})
             if len(data["worm"]) == 1:  # so that overrides say worm.x, as in the files
                 data["worm"] = data["worm"][0]
-            return from_dict(apply_overrides(data, overrides), scenario.name, scenario.base_dir)
+            return from_dict(apply_overrides(data, overrides), scenario.name, scenario.base_dir, overrides)
         return scenario
     return load_scenario(str(scenario), overrides)
 

@@ -6,11 +6,63 @@ Bad input raises WormcastError, printed here as one line with exit status 2; no 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
+import json
+import re
 import sys
+import time
 from pathlib import Path
 
 from .errors import WormcastError
 from .util.atomic import check_out_dir
+
+# Examples at the foot of every --help (argparse epilogs), by sub-command; "" is the top level.
+EXAMPLES = {
+    "": """examples:
+  wormcast presets                                 the shipped scenarios
+  wormcast run codered-v2 --seed 1                 one outbreak: out/codered-v2/report.html
+  wormcast run codered-ii --runs 20 --out out/ii   an ensemble with percentile bands
+  wormcast audit /var/log/apache2/access.log*      worm probes and compromise in real logs
+  eval "$(wormcast completion bash)"               tab completion in this shell""",
+    "presets": """examples:
+  wormcast presets                          one line each
+  wormcast presets --json                   [{"name": ..., "description": ...}, ...]
+  wormcast presets show codered-ii > my.toml   a preset's TOML, comments and all, to edit""",
+    "run": """examples:
+  wormcast run codered-v2 --seed 1
+  wormcast run my-scenario.toml --out out/mine --interval 5min
+  wormcast run codered-v2 --set worm.scan_rate.mean=6 --set population.vulnerable=200000
+  wormcast run codered-v2 --json | jq .ever_infected   summary.json on stdout
+  wormcast run codered-ii --runs 20 --workers 2         an ensemble of 20 seeds""",
+    "audit": """examples:
+  wormcast audit access.log error.log.gz
+  wormcast audit 'logs/*.log' --fit --out out/audit
+  wormcast audit access.log --compare codered-v2 --monitored 1 --json""",
+    "sweep": """examples:
+  wormcast sweep codered-v2 --grid worm.scan_rate.mean=3,6,12 --runs 10 --out out/sweep
+  wormcast sweep codered-v2 --points points.csv --out out/sweep2   (re-run the same command to resume)""",
+    "results": """examples:
+  wormcast results out/sweep
+  wormcast results out/sweep --csv > aggregate.csv
+  wormcast results out/sweep --json""",
+    "model": """examples:
+  wormcast model --list                            the analytic models, one line each
+  wormcast model rcs --set K=1.8 --until 24h       the logistic curve, as a table
+  wormcast model aawp --set scan_rate=6 --out aawp.csv""",
+    "completion": """examples:
+  eval "$(wormcast completion bash)"                 in ~/.bashrc
+  wormcast completion bash > ~/.local/share/bash-completion/completions/wormcast
+  eval "$(wormcast completion zsh)"                  in ~/.zshrc""",
+}
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: ``wormcast: --seed: invalid int value: 'abc'``, exit status 2."""
+
+    def error(self, message: str):
+        message = re.sub(r"^argument ([^:]+): ", r"\1: ", message)
+        self.exit(2, f"wormcast: {message}\n")
 
 
 def _progress_bar():
@@ -24,11 +76,25 @@ def _progress_bar():
 
 
 def cmd_presets(args) -> int:
-    from .config.loading import load_scenario, preset_names
+    from .config.loading import load_scenario, preset_names, preset_text
 
-    for name in preset_names():
-        sc = load_scenario(name)
-        print(f"{name:<16} {sc.description}")
+    if getattr(args, "preset_command", None) == "show":
+        sys.stdout.write(preset_text(args.name))
+        return 0
+    rows = [(name, load_scenario(name).description) for name in preset_names()]
+    if args.json:
+        print(json.dumps([{"name": n, "description": d} for n, d in rows], indent=1))
+    else:
+        for name, description in rows:
+            print(f"{name:<16} {description}")
+    return 0
+
+
+def cmd_completion(args) -> int:
+    from .completion import script
+    from .config.loading import preset_names
+
+    sys.stdout.write(script(args.shell, build_parser(), preset_names()))
     return 0
 
 
@@ -59,34 +125,61 @@ def cmd_run(args) -> int:
             raise WormcastError(f"--runs {args.runs}: must be at least 1")
         from .runs.ensemble.cli import run_ensemble
 
-        return run_ensemble(scenario, args, out, interval)
-    update, close = _progress_bar()
+        if not (args.json or args.quiet):
+            return run_ensemble(scenario, args, out, interval)
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(
+                io.StringIO() if args.quiet else sys.stderr):
+            status = run_ensemble(scenario, args, out, interval)
+        if args.json:
+            sys.stdout.write((out / "summary.json").read_text(encoding="utf-8"))
+        return status
+    clock = time.perf_counter()
+    update, close = _progress_bar() if not args.quiet else (None, lambda: None)
     try:
-        result = Simulation(scenario, args.seed).run(update)
+        sim = Simulation(scenario, args.seed)
+        built = time.perf_counter()
+        result = sim.run(update)
     finally:
         close()
+    simulated = time.perf_counter()
     comparison = audit_comparison(scenario, args.seed) if any(
         o.audit is not None and o.audit.compare for o in scenario.orgs) else {}
     for name, rows in comparison.items():
         result.summary["orgs"][name]["audit_comparison"] = rows
     write_run(result, out, interval)
-    print(words(result.summary))
-    print(f"Wrote {out}/: summary.json, timeseries.parquet, timeseries.csv, outbreak.png, report.html")
+    written = time.perf_counter()
+    if args.json:
+        sys.stdout.write((out / "summary.json").read_text(encoding="utf-8"))
+    elif not args.quiet:
+        print(words(result.summary))
+        print(f"Wrote {out}/: summary.json, timeseries.parquet, timeseries.csv, outbreak.png, report.html")
+    if args.verbose:  # details on stderr, so that --json --verbose still gives clean JSON on stdout
+        steps = int(round(scenario.duration / scenario.step))
+        print(f"  scenario {scenario.name}: {result.summary['vulnerable']:,} vulnerable hosts, {steps:,} steps of "
+              f"{scenario.step:g} s, seed {args.seed}\n"
+              f"  timings: world {built - clock:.2f} s, simulation {simulated - built:.2f} s, "
+              f"outputs {written - simulated:.2f} s, total {written - clock:.2f} s", file=sys.stderr)
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
+    from .completion import SHELLS
 
-    parser = argparse.ArgumentParser(
+    raw = argparse.RawDescriptionHelpFormatter
+    parser = Parser(
         prog="wormcast", description="Simulate, observe and explain Internet worm outbreaks. "
-        "A simulator and log analyser: it never sends a packet.")
-    parser.add_argument("--version", action="version", version=f"wormcast {__version__}")
+        "A simulator and log analyser: it never sends a packet.", epilog=EXAMPLES[""], formatter_class=raw)
+    parser.add_argument("-V", "--version", action="version", version=f"wormcast {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
-    p = sub.add_parser("presets", help="list the shipped scenarios, one line each")
+    p = sub.add_parser("presets", help="list the shipped scenarios, one line each; 'presets show NAME' prints one")
+    p.add_argument("--json", action="store_true", help="print a JSON list of {name, description}")
     p.set_defaults(func=cmd_presets)
+    show = p.add_subparsers(dest="preset_command", metavar="show")
+    s = show.add_parser("show", help="print a preset's TOML file (with its comments)")
+    s.add_argument("name", metavar="PRESET", help="a preset name (see 'wormcast presets')")
 
     p = sub.add_parser("run", help="simulate one outbreak and write its outputs")
     p.add_argument("scenario", metavar="SCENARIO", help="a preset name (see 'wormcast presets') or a TOML file")
@@ -101,6 +194,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="where ensemble runs execute (default: a local process pool)")
     p.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="a running Dask scheduler (with --backend dask)")
     p.add_argument("--workers", type=int, metavar="N", help="worker processes (default: all cores)")
+    p.add_argument("--json", action="store_true", help="print summary.json on stdout instead of the words")
+    talk = p.add_mutually_exclusive_group()
+    talk.add_argument("-q", "--quiet", action="store_true", help="print nothing (no words, no progress bar)")
+    talk.add_argument("-v", "--verbose", action="store_true",
+                      help="also print the run's size and timings (on stderr)")
     p.set_defaults(func=cmd_run)
 
     from .analytic.cli import register as register_model
@@ -110,6 +208,14 @@ def build_parser() -> argparse.ArgumentParser:
     register_audit(sub)
     register_sweep(sub)
     register_model(sub)
+
+    p = sub.add_parser("completion", help="print a shell completion script")
+    p.add_argument("shell", choices=SHELLS, help="the shell")
+    p.set_defaults(func=cmd_completion)
+
+    for name, p in sub.choices.items():  # examples in every --help
+        p.formatter_class = raw
+        p.epilog = EXAMPLES.get(name, p.epilog)
     return parser
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -20,6 +22,13 @@ def preset_names() -> list[str]:
     return sorted(p.name[:-5] for p in files.iterdir() if p.name.endswith(".toml"))
 
 
+def preset_text(name: str) -> str:
+    """The shipped TOML of a preset, comments and all."""
+    if name not in preset_names():
+        raise WormcastError(f"unknown preset {name!r} (presets: {', '.join(preset_names())})")
+    return resources.files("wormcast.config.presets").joinpath(f"{name}.toml").read_text("utf-8")
+
+
 def _read_toml(text: str, origin: str) -> dict:
     try:
         return tomllib.loads(text)
@@ -27,12 +36,16 @@ def _read_toml(text: str, origin: str) -> dict:
         raise WormcastError(f"{origin}: malformed TOML ({exc})") from None
 
 
-def _format_validation(exc: ValidationError, origin: str, single_worm: bool = False) -> str:
+def _format_validation(exc: ValidationError, origin: str, single_worm: bool = False,
+                       overrides: list[str] | None = None) -> str:
     err = exc.errors()[0]
     parts = list(err["loc"])
     if single_worm and parts[:2] == ["worm", 0]:  # the file wrote one [worm] table: say worm.x, not worm.0.x
         parts = ["worm"] + parts[2:]
     loc = ".".join(str(p) for p in parts) or "scenario"
+    setting = _override_for(loc, overrides or [])
+    if setting is not None:  # the bad value came from the command line: name the option, not the file
+        origin = f"--set {setting}"
     msg = err["msg"].removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":
         msg = "unknown key"
@@ -40,30 +53,50 @@ def _format_validation(exc: ValidationError, origin: str, single_worm: bool = Fa
     return f"{origin}: {loc}: {msg}{more}"
 
 
+def _override_for(loc: str, overrides: list[str]) -> str | None:
+    """The last ``--set key=value`` whose key is the failing location or a table holding it."""
+    for item in reversed(overrides):
+        key = ".".join(p for p in item.split("=", 1)[0].strip().split(".") if p)
+        if key and (loc == key or loc.startswith(key + ".") or key.startswith(loc + ".")):
+            return item
+    return None
+
+
 def load_raw(name_or_path: str) -> tuple[dict, str, str]:
     """(data, origin for messages, base dir) for a preset name or a TOML path."""
     path = Path(name_or_path)
     if name_or_path in preset_names():
-        text = resources.files("wormcast.config.presets").joinpath(f"{name_or_path}.toml").read_text("utf-8")
+        text = preset_text(name_or_path)
         return _read_toml(text, f"preset {name_or_path}"), f"preset {name_or_path}", str(Path.cwd())
-    if path.suffix == ".toml" or path.exists():
+    if path.suffix == ".toml" or path.exists() or path.is_symlink():
         try:
-            text = path.read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8-sig")  # a UTF-8 byte-order mark, if any, is skipped
         except FileNotFoundError:
+            if path.is_symlink():
+                raise WormcastError(f"{path}: a symbolic link to {os.readlink(path)!r}, which does not exist") \
+                    from None
             raise WormcastError(f"{path}: no such scenario file") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise WormcastError(f"{path}: cannot read scenario ({exc})") from None
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise WormcastError(f"{path}: a loop of symbolic links, which never reaches a file") from None
+            raise WormcastError(f"{path}: cannot read scenario ({exc.strerror or exc})") from None
+        except UnicodeDecodeError as exc:
+            raise WormcastError(f"{path}: cannot read scenario (not UTF-8 text: {exc.reason} at byte "
+                                f"{exc.start})") from None
         return _read_toml(text, str(path)), str(path), str(path.resolve().parent)
     raise WormcastError(
         f"unknown scenario {name_or_path!r}: not a preset ({', '.join(preset_names())}) nor a .toml file"
     )
 
 
-def from_dict(data: dict, origin: str = "scenario", base_dir: str | None = None) -> Scenario:
+def from_dict(data: dict, origin: str = "scenario", base_dir: str | None = None,
+              overrides: list[str] | None = None) -> Scenario:
+    """Validate; a message about a value that an override set names that ``--set`` instead of ``origin``."""
     try:
         scenario = Scenario.model_validate({**data, "base_dir": base_dir})
     except ValidationError as exc:
-        raise WormcastError(_format_validation(exc, origin, isinstance(data.get("worm"), dict))) from None
+        raise WormcastError(_format_validation(exc, origin, isinstance(data.get("worm"), dict), overrides)) \
+            from None
     return scenario
 
 
@@ -72,4 +105,4 @@ def load_scenario(name_or_path: str, overrides: list[str] | None = None) -> Scen
     data, origin, base = load_raw(name_or_path)
     if overrides:
         data = apply_overrides(data, overrides)
-    return from_dict(data, origin, base)
+    return from_dict(data, origin, base, overrides)

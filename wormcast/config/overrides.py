@@ -8,12 +8,16 @@ from typing import Any
 from ..errors import WormcastError
 
 
-def parse_value(text: str) -> Any:
-    """A value as overrides (``--set``, ``--grid``, ``--points``) read it: TOML, else the bare text."""
+def parse_value(text: str, where: str = "value") -> Any:
+    """A value as overrides (``--set``, ``--grid``, ``--points``) read it: TOML, else the bare text; but text
+    that starts like a TOML array, table or quoted string must be one (``where`` names it in the error)."""
     text = text.strip()
     try:
         return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
+    except tomllib.TOMLDecodeError as exc:
+        if text and text[0] in "[{\"'":
+            reason = str(exc).split(" (at line", 1)[0]
+            raise WormcastError(f"{where}: the value {text!r} is not valid TOML ({reason})") from None
         return text
 
 
@@ -37,7 +41,7 @@ def apply_overrides(data: dict, overrides: list[str]) -> dict:
             elif not isinstance(node, dict):
                 raise WormcastError(f"--set {key}: {'.'.join(parts[:i])} is not a table")
             if last:
-                node[part] = parse_value(text)
+                node[part] = parse_value(text, f"--set {item}")
             else:
                 child = node[part] if isinstance(node, list) else node.get(part)
                 if child is None:

@@ -139,6 +139,12 @@ class Population(_Model):
             raise ValueError("give population.vulnerable (clustered generator) or population.csv")
         if self.vulnerable is not None and self.vulnerable > SPACE:
             raise ValueError(f"population.vulnerable = {self.vulnerable} is more hosts than IPv4 addresses")
+        # The clustered generator fills at most half of each /16 of its active /8s.
+        most = self.active_slash8 * 256 * (1 << 15)
+        if self.csv is None and self.vulnerable is not None and self.vulnerable > most:
+            raise ValueError(f"population.vulnerable = {self.vulnerable} is more than the clustered generator can "
+                             f"place: at most {most:,} (half of every /16 of population.active_slash8 = "
+                             f"{self.active_slash8} /8s); raise active_slash8 (up to 220) or give population.csv")
         return self
 
 

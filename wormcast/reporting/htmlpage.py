@@ -1,7 +1,8 @@
 """Building blocks for self-contained HTML reports.
 
 Every string that reaches a page goes through :func:`esc` (log lines are attacker input), pictures are
-inlined as base64 PNG, and pages carry a Content-Security-Policy that forbids scripts outright.
+inlined as base64 PNG, and pages carry a Content-Security-Policy that forbids scripts outright (an
+interactive page, :mod:`.interactive`, allows exactly its own inline scripts by their hashes).
 """
 
 from __future__ import annotations
@@ -77,11 +78,12 @@ def table(header: Sequence[object], rows: Iterable[Sequence[object]]) -> str:
     return "".join(out)
 
 
-def page(title: str, body_html: str) -> str:
-    """A whole self-contained page around already-escaped body HTML."""
+def page(title: str, body_html: str, csp: str = CSP, scripts: str = "") -> str:
+    """A whole self-contained page around already-escaped body HTML; ``scripts`` (script elements, trusted)
+    go at the end of the body, and ``csp`` must allow them."""
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
+        f'<meta http-equiv="Content-Security-Policy" content="{csp}">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
-        f"<title>{esc(title)}</title><style>{_STYLE}</style></head><body>\n{body_html}\n</body></html>\n"
+        f"<title>{esc(title)}</title><style>{_STYLE}</style></head><body>\n{body_html}\n{scripts}</body></html>\n"
     )

@@ -35,6 +35,7 @@ def register(subparsers) -> None:
     p.add_argument("dir", metavar="DIR", help="a sweep directory")
     p.add_argument("--figure", action="append", default=[], metavar="NAME", help="figure(s) to show")
     p.add_argument("--csv", action="store_true", help="print the whole aggregate table as CSV")
+    p.add_argument("--json", action="store_true", help="print the whole aggregate table as JSON records")
     p.set_defaults(func=cmd_results)
 
 
@@ -104,7 +105,9 @@ def cmd_results(args) -> int:
         agg = aggregate_table(manifest, records)
         total = len(manifest["points"]) * manifest["runs"]
         note = f"Partial: {len(records)} of {total} runs done; run the sweep command again to finish it."
-    if args.csv:
+    if args.json:
+        print(agg.to_json(orient="records", indent=1))
+    elif args.csv:
         agg.to_csv(sys.stdout, index=False)
     else:
         print(text_table(agg, keys, figures))
