@@ -65,6 +65,7 @@ def run(detector, times, values):
     return detector.alarm_time
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(DETECTORS))
 def test_no_false_alarm_on_background_for_a_week(name):
     """Background only, 7 days of one-minute intervals (10,080), 3 seeds: no alarm."""
@@ -73,6 +74,7 @@ def test_no_false_alarm_on_background_for_a_week(name):
         assert run(DETECTORS[name](), t, y) is None, (name, seed)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(DETECTORS))
 def test_alarm_before_five_percent_infected(name):
     """Outbreak plus background, 5 seeds: an alarm, after release, with I(alarm) < 5% of N."""
@@ -83,6 +85,7 @@ def test_alarm_before_five_percent_infected(name):
         assert infected(at) / N < 0.05, (name, seed, infected(at) / N)
 
 
+@pytest.mark.slow
 def test_negative_controls():
     """The two tests catch detectors that are wrong by amounts that matter: a threshold at 1 s.d. (not 4)
     false-alarms on background within a week; a Kalman filter demanding a rate of 0.1 per minute (three

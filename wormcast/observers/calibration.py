@@ -87,18 +87,23 @@ class SimulationFit:
         return d
 
     def _minimise(self, fun, x0, bounds):
+        """Minimise ``fun`` within ``bounds``, in coordinates scaled to [0, 1] per parameter (so that the
+        tolerances mean the same for a rate of 1e-4 and a time of 1e4)."""
         if len(x0) == 0:
             return np.zeros(0), fun(np.zeros(0))
+        lo = np.array([b[0] for b in bounds], dtype=float)
+        span = np.array([b[1] - b[0] for b in bounds], dtype=float)
+        g = lambda z: fun(lo + z * span)  # noqa: E731
+        z0 = (np.asarray(x0, dtype=float) - lo) / span
+        unit = [(0.0, 1.0)] * len(x0)
         if self.method == "Nelder-Mead":
-            span = np.array([hi - lo for lo, hi in bounds])
-            simplex = [np.asarray(x0, float)] + [np.asarray(x0, float) + 0.05 * span * e for e in np.eye(len(x0))]
-            r = optimize.minimize(fun, x0, method="Nelder-Mead", bounds=bounds,
-                                  options={"initial_simplex": np.clip(simplex, [b[0] for b in bounds],
-                                                                      [b[1] for b in bounds]),
-                                           "xatol": 1e-6, "fatol": 1e-4, "maxiter": 2000})
+            simplex = np.clip([z0] + [z0 + 0.05 * e for e in np.eye(len(x0))], 0.0, 1.0)
+            r = optimize.minimize(g, z0, method="Nelder-Mead", bounds=unit,
+                                  options={"initial_simplex": simplex, "xatol": 1e-5, "fatol": 1e-4,
+                                           "maxiter": 4000})
         else:
-            r = optimize.minimize(fun, x0, method=self.method, bounds=bounds)
-        return r.x, float(r.fun)
+            r = optimize.minimize(g, z0, method=self.method, bounds=unit)
+        return lo + r.x * span, float(r.fun)
 
     def _profile(self, j: int, value: float) -> float:
         """min over the other parameters of D, with parameter j held at ``value``."""
