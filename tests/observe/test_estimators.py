@@ -69,3 +69,36 @@ def test_pipeline_landing_thinning_counter_estimator():
     assert e.infected.low <= N_TRUE <= e.infected.high
     assert e.scan_rate.low <= RATE <= e.scan_rate.high
     assert e.unique_sources == counter.series().unique_hosts[-1] < N_TRUE
+
+
+def test_infected_series_corrects_the_lag():
+    """Logistic outbreak (N = 50,000, K = 1.8/h), hosts seen after Exp(r f) with r = 0.5/s on a /8 (mean
+    delay 8.5 min), one-minute intervals, 3 seeds. Where 1,000 <= I <= 0.9 N: median error of eq. (5)
+    under 1%, and its 90% interval (binomial, conditional on C_t) covers the true I in at least 80% of the
+    intervals (measured 0.89-0.91). Negative controls: the raw unique-source count is more than 10% low
+    at the median and inside the corrected interval in under 20%; plain (5), without the term for hosts
+    infected and seen within one interval, is biased upward by more than half an interval s.d. on
+    average (and covers in under 80%)."""
+    N, K, dt = 50_000, 1.8 / 3600, 60.0
+    edges = np.arange(0, 12 * 3600 + dt, dt)
+    for seed in range(3):
+        rng = np.random.default_rng(seed)
+        a0 = 10 / N
+        a = a0 * np.exp(K * edges) / (1 - a0 + a0 * np.exp(K * edges))
+        n_inf = rng.poisson(np.diff(N * a))
+        t_inf = np.repeat(edges[:-1], n_inf) + rng.random(n_inf.sum()) * dt
+        t_seen = t_inf + rng.exponential(1 / (RATE * F), t_inf.size)
+        true_I = np.searchsorted(np.sort(t_inf), edges, side="right")
+        C = np.searchsorted(np.sort(t_seen), edges, side="right")
+        e = est.infected_series(C, RATE, F, dt)
+        m = (true_I[:-1] >= 1000) & (true_I[:-1] <= 0.9 * N)
+        rel = e.value[m] / true_I[:-1][m] - 1
+        cover = np.mean((e.low[m] <= true_I[:-1][m]) & (true_I[:-1][m] <= e.high[m]))
+        assert np.median(np.abs(rel)) < 0.01 and cover >= 0.8, (seed, np.median(np.abs(rel)), cover)
+        sd = (e.high[m] - e.low[m]) / (2 * 1.645)
+        plain = (C[:-1] + np.diff(C) / (1 - np.exp(-RATE * F * dt)))[m]
+        z = (plain - true_I[:-1][m]) / sd
+        assert z.mean() > 0.5 and np.mean(np.abs(z) < 1.645) < 0.8
+        assert np.all(e.low <= e.value) and np.all(e.value <= e.high)
+        assert np.median(C[:-1][m] / true_I[:-1][m]) < 0.9
+        assert np.mean((e.low[m] <= C[:-1][m]) & (C[:-1][m] <= e.high[m])) < 0.2

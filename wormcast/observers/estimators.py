@@ -20,6 +20,20 @@ Intervals (stated level, default 90%):
   Var(mu_hat) = mu (1 - e^-mu)^2 / (n (1 - e^-mu - mu e^-mu));
 - :func:`estimate` (r estimated too): delta method on log N_hat with both sources of error,
   Var(N_hat) = N (1 - q) / q + (n e^-mu / q^2)^2 Var(mu_hat).
+Over time (:func:`infected_series`): with C_t the cumulative unique sources at the end of interval t and
+p = 1 - exp(-r f dt) the chance that an infected, not yet seen host is seen within one interval,
+
+    (5)  E[C_{t+1} - C_t] = p (I_t - C_t),  so  I_hat_t = C_t + (C_{t+1} - C_t) / p
+
+(the bias correction of Zou, Gao, Gong & Towsley, CCS 2003, in this form; memoryless first-sighting
+times at constant r make it exact but for one term). Hosts infected during the next interval (uniformly
+in it) and seen within it add p' (I_{t+1} - I_t) to the increment, p' = 1 - p / (r f dt); so
+
+    (5') I_hat_t = C_t + (C_{t+1} - C_t - p' G_t) / p,   G_t = I0_{t+1} - I0_t from the estimates I0 of (5),
+         smoothed by a centred moving average of ``smooth`` intervals (a plug-in; the last keeps (5)).
+
+Interval: the exact binomial inversion of the corrected increment with q = p, added to C_t (conditional
+on C_t; the plug-in's own error is not included).
 ASSUMPTIONS: every host scans at one rate over the whole window (heterogeneous rates bias mu_hat toward
 the rates of the hosts seen most); the window is short against churn (unique addresses = hosts).
 """
@@ -132,3 +146,41 @@ def estimate(packets, duration: float, fraction: float, level: float = 0.9) -> T
                         "n / q_hat, delta method on log N (binomial and scan-rate error)")
     naive = float(x.mean()) / (fraction * duration)
     return TelescopeEstimates(n, q_est, infected, rate, naive)
+
+
+@dataclass(frozen=True)
+class SeriesEstimate:
+    """Per interval end: the estimate and its interval (``level``)."""
+
+    value: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    level: float
+    method: str
+
+
+def infected_series(unique_hosts, rate: float, fraction: float, dt: float, level: float = 0.9,
+                    smooth: int = 9) -> SeriesEstimate:
+    """Equation (5): infected hosts at the end of each interval but the last, from the cumulative unique
+    sources ``unique_hosts`` (``TelescopeSeries.unique_hosts``) and a known (or estimated) scan rate."""
+    C = np.asarray(unique_hosts, dtype=float)
+    p = float(-math.expm1(-rate * fraction * dt))
+    if not 0 < p <= 1:
+        raise ValueError("rate * fraction * dt must be positive")
+    d = np.diff(C)
+    first = C[:-1] + d / p  # (5)
+    lam_dt = rate * fraction * dt
+    p_in = 1.0 - p / lam_dt  # seen within the interval of infection, infection uniform in it
+    growth = np.zeros(d.size)
+    raw = np.diff(first)  # I_{t+1} - I_t from (5), noisy: smoothed by a centred moving average
+    w = min(smooth, raw.size) if raw.size else 0
+    if w:
+        kernel = np.ones(w) / w
+        norm = np.convolve(np.ones(raw.size), kernel, mode="same")
+        growth[:-1] = np.maximum(np.convolve(raw, kernel, mode="same") / norm, 0.0)
+    dc = np.maximum(d - p_in * growth, 0.0)  # (5')
+    val, lo, hi = C[:-1] + dc / p, np.empty(d.size), np.empty(d.size)
+    for i, k in enumerate(dc):
+        e = infected_given_rate(int(round(k)), p, level)
+        lo[i], hi[i] = C[i] + e.low, C[i] + e.high
+    return SeriesEstimate(val, lo, hi, level, "eq. (5'), exact binomial interval on the corrected increment")
