@@ -48,7 +48,7 @@ EXAMPLES = {
   wormcast results out/sweep --json""",
     "model": """examples:
   wormcast model --list                            the analytic models, one line each
-  wormcast model rcs --set K=1.8 --until 24h       the logistic curve, as a table
+  wormcast model rcs --set scan_rate=6 --until 24h  the logistic curve, as a table
   wormcast model aawp --set scan_rate=6 --out aawp.csv""",
     "completion": """examples:
   eval "$(wormcast completion bash)"                 in ~/.bashrc
