@@ -26,7 +26,7 @@ def test_every_dependency_is_pinned_inside_its_range():
     reqs += [Requirement(r) for extra in project["optional-dependencies"].values() for r in extra]
     pins = _pins()
     assert "wormcast" not in pins
-    for req in reqs:
+    for req in (r for r in reqs if canonicalize_name(r.name) != "wormcast"):  # its own extras
         name = canonicalize_name(req.name)
         assert name in pins, f"{req.name} has no pin in constraints.txt"
         assert req.specifier.contains(pins[name], prereleases=True), f"{req.name}=={pins[name]} is outside {req}"

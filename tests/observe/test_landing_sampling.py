@@ -77,7 +77,7 @@ def test_from_worm_refuses_shared_sequence():
     from wormcast.config.schema import Worm
     w = Worm(name="x", scanning="uniform", scan_rate={"mean": 5.0})
     assert ScannerDescription.from_worm(w).levels[0].prefix == 0
-    s = w.model_copy(update={"scanning": "shared-sequence"})
+    s = Worm(name="x", scanning="shared-sequence", scan_rate={"mean": 5.0})
     with pytest.raises(ValueError):
         ScannerDescription.from_worm(s)
 

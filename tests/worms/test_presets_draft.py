@@ -10,13 +10,14 @@ import pytest
 from wormcast.config.loading import from_dict
 
 DRAFTS = Path(__file__).resolve().parents[2] / "wormcast" / "worms" / "presets_draft"
-FILES = sorted(DRAFTS.glob("*.toml"))
+OWN = {"blaster", "nimda", "mirai", "mirai-scale", "warhol", "flash"}  # slammer and witty: test_*_generator
+FILES = sorted(f for f in DRAFTS.glob("*.toml") if f.stem in OWN)
 UNTAGGED_OK = {"name", "description", "interval", "kind", "prefix", "probability", "distribution"}
 TAG = ("[P", "[S", "[D]", "CALIBRATED", "ASSUMPTION", "[P]")
 
 
 def test_all_drafts_present():
-    assert {f.stem for f in FILES} == {"blaster", "nimda", "mirai", "mirai-scale", "warhol", "flash"}
+    assert {f.stem for f in FILES} == OWN
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)

@@ -74,7 +74,7 @@ def twin_for(scenario: Scenario) -> Optional[AnalyticModel]:
     if len(scenario.worms) != 1 or scenario.orgs or scenario.defences.throttle or scenario.defences.containment:
         return None
     worm, hosts = scenario.worms[0], scenario.hosts
-    if worm.scanning != "uniform" or worm.lifetime is not None or worm.infection_success <= 0:
+    if worm.scanning.kind != "uniform" or worm.lifetime is not None or worm.infection_success <= 0:
         return None
     if not _spreads_throughout(scenario):
         return None

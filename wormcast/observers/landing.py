@@ -71,12 +71,13 @@ class ScannerDescription:
         from ..world.population import target_ranges
 
         excl = tuple(target_ranges(worm.exclude))
-        if worm.scanning == "uniform":
+        kind = worm.scanning.kind
+        if kind == "uniform":
             return cls.uniform(excl, worm.skip_self)
-        if worm.scanning == "localized":
-            return cls.local_preference([(p.prefix, p.probability) for p in worm.local_preference], excl,
+        if kind == "localized":
+            return cls.local_preference([(p.prefix, p.probability) for p in worm.scanning.local_preference], excl,
                                         worm.skip_self)
-        raise ValueError(f"scanning {worm.scanning!r}: no per-probe landing probability (not independent probes)")
+        raise ValueError(f"scanning {kind!r}: no per-probe landing probability (not independent probes)")
 
 
 class _Coverage:

@@ -39,7 +39,7 @@ class MiraiScanner(Scanner):
         success[ok] = session_success(weights[device_class[ok]], **kw)
         self.reach = Listening.reach_probability(listening)
         self.accept = success * loader_success
-        denom = self.target_addresses - (1 if self.worm.skip_self else 0)
+        denom = self.space.denominator
         self.p_hit = self.targetable.size / denom
 
     def step(self, dt: float) -> tuple[int, int, np.ndarray]:
