@@ -46,6 +46,8 @@ from .registry import DEFENCES, DYNAMICS, OBSERVERS
 from .requests import Change
 from .states import DORMANT, PATCHED, SCANNING, SUSCEPTIBLE
 from .streams import Streams
+
+PATCH, CLEAR, CLEAN, REFILTER = (int(c) for c in Change)  # plain ints: cheaper in NumPy comparisons
 from .worm import RunningWorm
 
 
@@ -116,8 +118,10 @@ class Simulation:
                 w.scanner.set_delivery(self.delivery.klass, self.delivery.masks)
         self.tracking = [w for w in self.worms if w.scanner.tracks_infectable]
         self.flows_now = [0, 0]
+        self.filtering = any(_overrides(c, "refilter") for c in self.components)
         self.hooks = {h: [c for c in self.components if _overrides(c, h)] for h in (
             "begin_step", "on_probes", "on_infected", "on_changed", "on_cleaned", "record")}
+        self.on_infected, self.on_changed = self.hooks["on_infected"], self.hooks["on_changed"]
 
     def _scan_rates(self, worm: int, rates: np.ndarray) -> np.ndarray:
         for comp in self.components:
@@ -187,19 +191,20 @@ class Simulation:
             return 0, 0
         t = step * self.dt
         h = self.hosts
-        clear = hosts[(kinds == Change.CLEAR) & (h.epoch[hosts] == tags)]
+        clear = hosts[(kinds == CLEAR) & (h.epoch[hosts] == tags)]
         clear = clear[(h.state[clear] == SCANNING) | (h.state[clear] == DORMANT)]
         self._end_infection(clear, SUSCEPTIBLE, t)
-        patch = hosts[kinds == Change.PATCH]
+        patch = hosts[kinds == PATCH]
         patch = patch[h.state[patch] != PATCHED]
         self._end_infection(patch, PATCHED, t)
-        clean = hosts[kinds == Change.CLEAN]
+        clean = hosts[kinds == CLEAN]
         if clean.size:
             self._clean(clean, t)
-        refilter = kinds == Change.REFILTER
-        for owner in (np.unique(tags[refilter]) if refilter.any() else ()):
-            ids = hosts[refilter & (tags == owner)]
-            self._reclassify(self.components[int(owner)].refilter(ids, t))
+        if self.filtering:
+            refilter = kinds == REFILTER
+            for owner in np.unique(tags[refilter]):
+                ids = hosts[refilter & (tags == owner)]
+                self._reclassify(self.components[int(owner)].refilter(ids, t))
         return int(clear.size), int(patch.size)
 
     # ---------------------------------------------------------------- transitions
@@ -226,7 +231,7 @@ class Simulation:
                 yield w, mine
 
     def _changed(self, ids: np.ndarray, t: float) -> None:
-        for comp in self.hooks["on_changed"]:
+        for comp in self.on_changed:
             comp.on_changed(ids, t)
 
     def infect(self, ids: np.ndarray, t: float, k: int = 0) -> None:
@@ -251,11 +256,14 @@ class Simulation:
         w.scanner.on_infected(ids)
         w.scanner.start(scanning)
         self._infectable_after(ids, before)
-        requests = []
-        for comp in self.hooks["on_infected"]:
-            requests += comp.on_infected(ids, k, t) or []
-        self._changed(ids, t)
-        self._apply(requests, t)
+        if self.on_infected:
+            requests = []
+            for comp in self.on_infected:
+                requests += comp.on_infected(ids, k, t) or []
+            self._changed(ids, t)
+            self._apply(requests, t)
+        else:
+            self._changed(ids, t)
 
     def _end_infection(self, ids: np.ndarray, new_state: int, t: float) -> None:
         """The worm stops running on ``ids`` (any of them may be idle already)."""
