@@ -3,7 +3,7 @@ import sys, time, math
 sys.path[:0] = ['tests', 'tests/worms']
 import numpy as np
 from smallworld import small_scenario
-from outbreak_loop import run_aggregate, time_to_fraction
+from outbreak_loop import run_aggregate
 from wormcast.core.streams import Streams
 from wormcast.world.population import World
 from wormcast.scanners.slammer import SlammerParams, SlammerScanner

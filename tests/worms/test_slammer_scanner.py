@@ -21,7 +21,6 @@ from smallworld import BASE, small_scenario
 from wormcast.core.streams import Streams
 from wormcast.scanners.slammer import SlammerParams, SlammerScanner
 from wormcast.scanners.slammer_reference import run_slammer_reference
-from wormcast.scanners.uniform import UniformScanner
 from wormcast.worms.slammer import BackboneCap
 from wormcast.world.population import World
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict
 class ComponentConfig(BaseModel):
     """The base of every component's settings: ``{kind = "...", ...}`` in a scenario."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
     kind: str
 

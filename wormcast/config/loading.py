@@ -34,6 +34,8 @@ def _read_toml(text: str, origin: str) -> dict:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise WormcastError(f"{origin}: malformed TOML ({exc})") from None
+    except RecursionError:
+        raise WormcastError(f"{origin}: arrays or tables nested too deeply to be a scenario") from None
 
 
 def _format_validation(exc: ValidationError, origin: str, single_worm: bool = False,

@@ -20,12 +20,16 @@ from pydantic import (
 )
 
 from ..util.timeutil import as_utc, parse_duration, steps_per
-from ..world.addresses import SPACE, parse_address, parse_cidr
+from ..world.addresses import parse_address, parse_cidr, target_ranges, target_size
+from ..world.addresses import overlap
+from . import limits
 from .components import ComponentConfig, resolve_component
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    """Unknown keys are errors, and every number must be finite (no inf, no nan)."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
 
 def _duration(value: Any) -> float:
@@ -43,8 +47,8 @@ class ScanRate(_Model):
     """Probes per second sent by one scanning host; drawn once per host."""
 
     distribution: Literal["constant", "lognormal"] = "lognormal"
-    mean: float = Field(gt=0, description="mean probes per second per host")
-    cv: float = Field(0.0, ge=0, description="coefficient of variation across hosts (lognormal)")
+    mean: float = Field(gt=0, le=limits.MAX_SCAN_RATE, description="mean probes per second per host")
+    cv: float = Field(0.0, ge=0, le=limits.MAX_CV, description="coefficient of variation across hosts (lognormal)")
 
     def draw(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """Per-host rates for ``n`` hosts (a lognormal with this mean and cv, or the constant)."""
@@ -52,6 +56,13 @@ class ScanRate(_Model):
             return np.full(n, self.mean)
         sigma2 = np.log1p(self.cv ** 2)
         return rng.lognormal(np.log(self.mean) - sigma2 / 2, np.sqrt(sigma2), n)
+
+
+def _signature_names() -> set[str]:
+    """The names of the packaged audit rules (a worm's ``signature`` must be one of them)."""
+    from ..audit.rules import RuleSet
+
+    return set(RuleSet.load().by_name)
 
 
 def _scanner(value: Any) -> ComponentConfig:
@@ -76,7 +87,7 @@ class Worm(_Model):
     lifetime: Optional[float] = Field(None, description="the worm ends itself this long after infection")
     backdoor: bool = False
     flood_target: Optional[str] = None
-    flood_rate: float = Field(0.0, ge=0, description="packets per second per flooding host")
+    flood_rate: float = Field(0.0, ge=0, le=limits.MAX_FLOOD_RATE, description="packets per second per flooding host")
     initial_infected: Optional[int] = Field(
         None, ge=0, description="hosts infected at release (default: seeding.initial_infected for the first worm, "
         "1 for the others)")
@@ -120,6 +131,12 @@ class Worm(_Model):
     def _check(self) -> "Worm":
         if self.lifetime is not None and self.lifetime <= 0:
             raise ValueError("lifetime must be positive")
+        if target_size(target_ranges(self.exclude)) == 0:
+            raise ValueError("exclude leaves no address to probe")
+        if self.signature is not None:
+            known = _signature_names()
+            if self.signature not in known:
+                raise ValueError(f"signature {self.signature!r} names no audit rule (known: {', '.join(sorted(known))})")
         return self
 
 
@@ -129,16 +146,17 @@ class Population(_Model):
     vulnerable: Optional[int] = Field(None, gt=0, description="number of vulnerable hosts")
     csv: Optional[str] = Field(None, description="path to prefix,count lines (relative to the scenario file)")
     active_slash8: int = Field(100, ge=1, le=220, description="how many /8 blocks hold any host")
-    slash8_tail: float = Field(1.0, gt=0, description="Pareto shape of the hosts-per-/8 weights (smaller = heavier)")
+    slash8_tail: float = Field(1.0, ge=0.1, le=100, description="Pareto shape of the hosts-per-/8 weights (smaller = heavier)")
     slash16_occupancy: float = Field(0.4, gt=0, le=1, description="share of /16s in an active /8 that hold hosts")
-    slash16_sigma: float = Field(1.5, ge=0, description="lognormal sigma of the hosts-per-/16 weights")
+    slash16_sigma: float = Field(1.5, ge=0, le=10, description="lognormal sigma of the hosts-per-/16 weights")
 
     @model_validator(mode="after")
     def _check(self) -> "Population":
         if self.csv is None and self.vulnerable is None:
             raise ValueError("give population.vulnerable (clustered generator) or population.csv")
-        if self.vulnerable is not None and self.vulnerable > SPACE:
-            raise ValueError(f"population.vulnerable = {self.vulnerable} is more hosts than IPv4 addresses")
+        if self.vulnerable is not None and self.vulnerable > limits.MAX_HOSTS:
+            raise ValueError(f"population.vulnerable = {self.vulnerable} is above the limit of "
+                             f"{limits.MAX_HOSTS:,} hosts")
         # The clustered generator fills at most half of each /16 of its active /8s.
         most = self.active_slash8 * 256 * (1 << 15)
         if self.csv is None and self.vulnerable is not None and self.vulnerable > most:
@@ -192,8 +210,8 @@ class OrgAudit(_Model):
 class OrgUsers(_Model):
     """Users reaching the organisation's front-ends through DNS, each login on one front-end."""
 
-    count: int = Field(ge=0)
-    logins_per_day: float = Field(ge=0)
+    count: int = Field(ge=0, le=limits.MAX_USERS)
+    logins_per_day: float = Field(ge=0, le=10_000)
     policies: list[str] = Field(default_factory=lambda: ["round_robin", "random", "sticky"])
 
     @field_validator("policies")
@@ -320,6 +338,19 @@ class Scenario(_Model):
             raise ValueError(f"end ({self.end.isoformat()}) must be after start ({self.start.isoformat()})")
         if self.step <= 0:
             raise ValueError("step must be positive")
+        for name, when in (("start", self.start), ("end", self.end)):
+            if not limits.YEARS[0] <= when.year < limits.YEARS[1]:
+                raise ValueError(f"{name} ({when.isoformat()}) must lie between {limits.YEARS[0]} and "
+                                 f"{limits.YEARS[1]}")
+        if self.step < limits.MIN_STEP:
+            raise ValueError(f"step ({self.step:g}s) must be at least {limits.MIN_STEP:g}s")
+        n_steps = self.duration / self.step
+        if n_steps > limits.MAX_STEPS:
+            raise ValueError(f"step ({self.step:g}s) makes {n_steps:,.0f} steps from start to end; at most "
+                             f"{limits.MAX_STEPS:,} (a longer step or a shorter scenario)")
+        if steps_per(self.duration, self.step) is None:
+            raise ValueError(f"step ({self.step:g}s) must divide the scenario's duration ({self.duration:g}s from "
+                             "start to end), so the last step ends at end")
         if steps_per(self.interval, self.step) is None:
             raise ValueError(f"interval ({self.interval:g}s) must be a positive multiple of step ({self.step:g}s)")
         if self.population.vulnerable is not None and self.seeding.initial_infected > self.population.vulnerable:
@@ -335,6 +366,26 @@ class Scenario(_Model):
         for w in self.worms:
             if w.release is not None and not (self.start <= w.release < self.end):
                 raise ValueError(f"worm {w.name!r}: release {w.release.isoformat()} is outside start..end")
+        servers = sum(o.servers for o in self.orgs)
+        if (self.population.vulnerable or 0) + servers > limits.MAX_HOSTS:
+            raise ValueError(f"population.vulnerable and the organisations' servers make more than "
+                             f"{limits.MAX_HOSTS:,} hosts")
+        days = self.duration / 86400.0
+        for o in self.orgs:
+            if o.audit is not None and 0 < o.audit.interval < self.step:
+                raise ValueError(f"organisation {o.name!r}: audit.interval ({o.audit.interval:g}s) must be 0 "
+                                 f"(continuous) or at least the step ({self.step:g}s)")
+            if o.audit is not None and any(0 < c < self.step for c in o.audit.compare):
+                raise ValueError(f"organisation {o.name!r}: audit.compare intervals must be 0 or at least the step")
+            if o.users is not None and o.users.count * o.users.logins_per_day * days > limits.MAX_LOGINS:
+                raise ValueError(f"organisation {o.name!r}: users.count x users.logins_per_day over the scenario "
+                                 f"makes more than {limits.MAX_LOGINS:,} logins")
+            blocks = [parse_cidr(b) for b in o.blocks]
+            for w in self.worms:
+                excluded = target_ranges(w.exclude)
+                if all(overlap(lo, hi, excluded) == hi - lo for lo, hi in blocks):
+                    raise ValueError(f"organisation {o.name!r}: its blocks lie inside worm {w.name!r}'s "
+                                     "excluded ranges, so that worm can never reach them")
         names = [o.name for o in self.orgs]
         if len(set(names)) != len(names):
             raise ValueError("two organisations have the same name")

@@ -15,7 +15,7 @@ from .base import EMPTY, ProbeBatch, ProbeRule, Scanner, ScannerConfig, expand, 
 class LocalPreference(BaseModel):
     """Probability that a probe targets an address sharing the source's first ``prefix`` bits."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
     prefix: int = Field(ge=0, le=31)
     probability: float = Field(ge=0, le=1)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime, timedelta, timezone
+
+MAX_DURATION = 100 * 365 * 86400.0  # seconds (config/limits.py)
 
 _UNITS = {
     "s": 1, "sec": 1, "second": 1, "seconds": 1,
@@ -23,8 +26,12 @@ def parse_duration(value: str | int | float) -> float:
         if not m or m.group(2) not in _UNITS:
             raise ValueError(f"{value!r} is not a duration (examples: 10s, 1min, 2h, 1d)")
         seconds = float(m.group(1)) * _UNITS[m.group(2)]
+    if not math.isfinite(seconds):
+        raise ValueError(f"{value!r} is not a finite duration")
     if seconds < 0:
         raise ValueError(f"{value!r}: a duration cannot be negative")
+    if seconds > MAX_DURATION:
+        raise ValueError(f"{value!r} is longer than 100 years")
     return seconds
 
 

@@ -52,3 +52,13 @@ def in_ranges(addresses: np.ndarray, ranges: list[tuple[int, int]]) -> np.ndarra
 def overlap(lo: int, hi: int, ranges: list[tuple[int, int]]) -> int:
     """How many addresses of [lo, hi) lie inside the merged ranges."""
     return sum(max(0, min(hi, b) - max(lo, a)) for a, b in ranges)
+
+
+def target_ranges(exclude: list[str]) -> list[tuple[int, int]]:
+    """Merged excluded ranges of a worm."""
+    return merge_ranges([parse_cidr(c) for c in exclude])
+
+
+def target_size(excluded: list[tuple[int, int]]) -> int:
+    """Addresses left to probe outside ``excluded``."""
+    return SPACE - sum(hi - lo for lo, hi in excluded)

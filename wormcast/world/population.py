@@ -12,7 +12,8 @@ import numpy as np
 
 from ..config.schema import Population
 from ..errors import WormcastError
-from .addresses import SPACE, in_ranges, merge_ranges, overlap, parse_cidr
+from ..config.limits import MAX_HOSTS
+from .addresses import in_ranges, merge_ranges, overlap, parse_cidr, target_ranges, target_size  # noqa: F401
 
 # /8 blocks that held no public hosts in 2001: 0/8, private 10/8, loopback 127/8, multicast and reserved 224/3.
 _NEVER = {0, 10, 127} | set(range(224, 256))
@@ -59,7 +60,14 @@ def clustered(pop: Population, rng: np.random.Generator, forbidden: list[tuple[i
     """Heavy-tailed placement: a few /8s hold most hosts, most /8s none; within a /8, a lognormal spread
     over a random share of its /16s; within a /16, uniform distinct addresses."""
     n = int(pop.vulnerable)
-    chosen = np.sort(rng.choice(ELIGIBLE_SLASH8, size=pop.active_slash8, replace=False))
+    eligible = ELIGIBLE_SLASH8
+    if forbidden:  # a /8 that organisations fill more than half of holds no other host
+        free = np.array([overlap(int(b) << 24, (int(b) + 1) << 24, list(forbidden)) < (1 << 23) for b in eligible])
+        eligible = eligible[free]
+        if eligible.size < pop.active_slash8:
+            raise WormcastError(f"population.active_slash8 = {pop.active_slash8}: the organisations' blocks leave "
+                                f"only {eligible.size} /8 blocks for other hosts")
+    chosen = np.sort(rng.choice(eligible, size=pop.active_slash8, replace=False))
     w8 = rng.pareto(pop.slash8_tail, size=chosen.size) + 1.0
     per8 = rng.multinomial(n, w8 / w8.sum())
     blocks16, w16 = [], []
@@ -68,9 +76,10 @@ def clustered(pop: Population, rng: np.random.Generator, forbidden: list[tuple[i
         occupied[rng.integers(0, 256)] = True
         if forbidden:  # a /16 that organisations fill more than half of holds no other host
             lo16 = ((b8 << 8) + np.arange(256)) << 16
-            occupied &= np.array([overlap(int(a), int(a) + (1 << 16), list(forbidden)) for a in lo16]) < (1 << 15)
+            allowed = np.array([overlap(int(a), int(a) + (1 << 16), list(forbidden)) for a in lo16]) < (1 << 15)
+            occupied &= allowed
             if not occupied.any():
-                occupied[0] = True
+                occupied[np.flatnonzero(allowed)[0]] = True
         subs = np.flatnonzero(occupied)
         blocks16.append((b8 << 8) + subs)
         w16.append(rng.lognormal(0.0, pop.slash16_sigma, subs.size))
@@ -125,6 +134,8 @@ def from_csv(path: Path, rng: np.random.Generator, expected: int | None = None) 
         if lo2 < hi1:
             raise WormcastError(f"{path}:{l2}: block overlaps the block on line {l1}")
     total = sum(b[2] for b in blocks)
+    if total > MAX_HOSTS:
+        raise WormcastError(f"{path}: holds {total:,} hosts, above the limit of {MAX_HOSTS:,}")
     if expected is not None and expected != total:
         raise WormcastError(f"{path}: holds {total} hosts but population.vulnerable = {expected}")
     if total == 0:
@@ -173,12 +184,3 @@ def build_world(pop: Population, rng: np.random.Generator, base_dir: str | None 
     addrs = np.concatenate(addrs)
     order = np.argsort(addrs, kind="stable")
     return World(addrs[order], np.concatenate(org_of)[order], np.concatenate(fe)[order])
-
-
-def target_ranges(exclude: list[str]) -> list[tuple[int, int]]:
-    """Merged excluded ranges of a worm."""
-    return merge_ranges([parse_cidr(c) for c in exclude])
-
-
-def target_size(excluded: list[tuple[int, int]]) -> int:
-    return SPACE - sum(hi - lo for lo, hi in excluded)

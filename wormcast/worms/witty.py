@@ -26,7 +26,7 @@ disk did not open (P = 20,000 packets, plus one call for the disk number).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
