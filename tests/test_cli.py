@@ -70,7 +70,7 @@ def test_interval_option(tmp_path):
     (["run", "no-such-preset"], "unknown scenario 'no-such-preset'"),
     (["run", "codered-v2", "--set", "worm.speed=3"], "worm.speed: unknown key"),
     (["run", "codered-v2", "--set", "worm.scan_rate.mean=-2"], "worm.scan_rate.mean"),
-    (["run", "codered-v2", "--set", "population.vulnerable=9999999999"], "more hosts than IPv4 addresses"),
+    (["run", "codered-v2", "--set", "population.vulnerable=9999999999"], "above the limit of 20,000,000 hosts"),
     (["run", "codered-v2", "--set", "worm.exclude=['300.0.0.0/8']"], "not a valid IPv4 CIDR"),
     (["run", "codered-v2", "--set", "end=2001-07-18T00:00:00Z"], "must be after start"),
     (["run", "codered-v2", "--interval", "7s"], "--interval 7s"),

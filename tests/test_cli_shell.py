@@ -111,7 +111,7 @@ def test_a_bad_value_in_the_file_still_names_the_file(tmp_path):
     big = tmp_path / "big.toml"
     big.write_text(text.replace("vulnerable = 170000 ", "vulnerable = 4294967296 "), encoding="utf-8")
     p = wormcast("run", str(big))
-    one_line_error(p, f"wormcast: {big}: population: population.vulnerable = 4294967296 is more than")
+    one_line_error(p, f"wormcast: {big}: population: population.vulnerable = 4294967296 is above the limit")
     assert "at most 838,860,800" in p.stderr and "active_slash8" in p.stderr
     # A value set on the command line in a file scenario names --set, not the file.
     one_line_error(wormcast("run", str(big), "--set", "population.vulnerable=abc"),

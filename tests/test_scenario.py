@@ -28,7 +28,7 @@ def test_overrides_change_values_and_are_validated():
 @pytest.mark.parametrize("override, fragment", [
     (["worm.scan_rate.mean=-1"], "worm.scan_rate.mean"),
     (["worm.colour=red"], "worm.colour: unknown key"),
-    (["population.vulnerable=5000000000"], "more hosts than IPv4 addresses"),
+    (["population.vulnerable=5000000000"], "above the limit of 20,000,000 hosts"),
     (["worm.exclude=['10.0.0.1/8']"], "not a valid IPv4 CIDR"),
     (["end=2001-07-19T09:00:00Z"], "must be after start"),
     (["interval=25s"], "multiple of step"),

@@ -138,7 +138,7 @@ class Simulation:
         if np.ndim(at) == 0:
             steps = np.full(hosts.size, int(at // self.dt), dtype=np.int64)
         else:
-            steps = (at // self.dt).astype(np.int64)
+            steps = np.minimum(at // self.dt, self.n_steps).astype(np.int64)  # beyond the end: never due
         if tag is None:
             tag = np.zeros(hosts.size, dtype=np.int64)
         elif np.ndim(tag) == 0:

@@ -69,6 +69,8 @@ def write_timeseries(df, directory: Path) -> None:
 
 def write_run(result, out_dir: str | Path, interval: float | None = None) -> Path:
     from .htmlpage import png_bytes
+    from ..analytic.measured import measured_for
+    from ..analytic.twin import overlay
     from .plots import outbreak_figure
     from .report import render
 
@@ -77,7 +79,8 @@ def write_run(result, out_dir: str | Path, interval: float | None = None) -> Pat
     with staged_dir(out_dir) as stage:
         (stage / "summary.json").write_text(json.dumps(result.summary, indent=2) + "\n", encoding="utf-8")
         write_timeseries(df_times, stage)
-        png = png_bytes(outbreak_figure(df_times, result.summary))
+        png = png_bytes(outbreak_figure(df_times, result.summary, twin=overlay(result, interval),
+                                        measured=measured_for(result.scenario)))
         (stage / "outbreak.png").write_bytes(png)
         html = render(result.summary, df_times, result.scenario, outbreak_png=png)
         (stage / "report.html").write_text(html, encoding="utf-8")

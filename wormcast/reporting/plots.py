@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 
-def outbreak_figure(df, summary: dict):
-    """Hosts by state over time, and new infections and probes per interval."""
+def outbreak_figure(df, summary: dict, twin=None, measured=()):
+    """Hosts by state over time, and new infections and probes per interval; with the analytic twin of
+    the scenario's parameters (``twin``: analytic.twin.overlay's table) and the figures measured in the
+    real outbreak (``measured``: analytic.measured.Measurement objects) beside the simulation."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -22,6 +24,15 @@ def outbreak_figure(df, summary: dict):
     ]:
         if df[col].any():
             ax1.plot(t, df[col], label=label, color=color, lw=1.6)
+    if twin is not None:
+        tt = twin["time"].dt.tz_convert("UTC").dt.tz_localize(None)
+        ax1.plot(tt, twin["ever_infected"], color="#111827", lw=1.2, ls="--",
+                 label=f"analytic twin ({twin['model'].iloc[0]}), ever infected")
+    for m in measured:
+        if m.column in df:
+            at = m.at.replace(tzinfo=None)
+            ax1.plot([at], [m.value], marker="^" if m.relation == "at_least" else "o", ms=8, color="#f59e0b",
+                     ls="none", label=f"measured: {'at least ' if m.relation == 'at_least' else ''}{m.value:,.0f}")
     ax1.set_ylabel("hosts")
     ax1.set_title(f"{summary['worm']}: {summary['vulnerable']:,} vulnerable hosts (seed {summary['seed']})")
     ax1.legend(loc="best", fontsize=8)
