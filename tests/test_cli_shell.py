@@ -109,10 +109,14 @@ def test_set_errors_name_the_set_option(setting, start):
 def test_a_bad_value_in_the_file_still_names_the_file(tmp_path):
     text = resources.files("wormcast.config.presets").joinpath("codered-ii.toml").read_text("utf-8")
     big = tmp_path / "big.toml"
-    big.write_text(text.replace("vulnerable = 170000 ", "vulnerable = 4294967296 "), encoding="utf-8")
+    big.write_text(text.replace("vulnerable = 170000 ", "active_slash8 = 1\nvulnerable = 15000000 "), encoding="utf-8")
     p = wormcast("run", str(big))
-    one_line_error(p, f"wormcast: {big}: population: population.vulnerable = 4294967296 is above the limit")
-    assert "at most 838,860,800" in p.stderr and "active_slash8" in p.stderr
+    one_line_error(p, f"wormcast: {big}: population: population.vulnerable = 15000000 is more than")
+    assert "at most 8,388,608" in p.stderr and "active_slash8" in p.stderr
+    huge = tmp_path / "huge.toml"
+    huge.write_text(text.replace("vulnerable = 170000 ", "vulnerable = 4294967296 "), encoding="utf-8")
+    one_line_error(wormcast("run", str(huge)),
+                   f"wormcast: {huge}: population: population.vulnerable = 4294967296 is above the limit")
     # A value set on the command line in a file scenario names --set, not the file.
     one_line_error(wormcast("run", str(big), "--set", "population.vulnerable=abc"),
                    "wormcast: --set population.vulnerable=abc:")
