@@ -75,6 +75,11 @@ class Component:
         """A worm's per-host scan rates, once drawn; a defence may lower them (throttling)."""
         return rates
 
+    def watch(self) -> list[list[tuple[int, int]]]:
+        """Address blocks (each a list of half-open address ranges) whose landed probes this observer wants:
+        every step's ProbeBatch then says, per block, how many probes landed there and from which sources."""
+        return []
+
     def delivery_rule(self):
         """A :class:`~wormcast.core.delivery.DeliveryRule` when this component filters probes, else None."""
         return None

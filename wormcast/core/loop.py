@@ -116,6 +116,14 @@ class Simulation:
         if self.delivery.active:
             for w in self.worms:
                 w.scanner.set_delivery(self.delivery.klass, self.delivery.masks)
+        self.watched = []
+        for comp in self.components:  # each observer learns the indices of its blocks in the batches' landings
+            blocks = comp.watch()
+            comp.watch_index = list(range(len(self.watched), len(self.watched) + len(blocks)))
+            self.watched += blocks
+        if self.watched:
+            for w in self.worms:
+                w.scanner.watch(self.watched)
         self.tracking = [w for w in self.worms if w.scanner.tracks_infectable]
         self.flows_now = [0, 0]
         self.filtering = any(_overrides(c, "refilter") for c in self.components)

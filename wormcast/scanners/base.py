@@ -208,6 +208,13 @@ class Scanner:
                 if self.n_scanning == 0:
                     self.class_rate[:] = 0.0
 
+    def watch(self, blocks: list[list[tuple[int, int]]]) -> None:
+        """Observers want, per step, the probes landing in each of ``blocks`` (see :class:`Landing`)."""
+        from ..errors import WormcastError
+
+        raise WormcastError(f"scanner {self.kind!r} cannot yet say where its probes land, which an observer "
+                            "of this scenario needs")
+
     def on_infected(self, ids: np.ndarray) -> None:
         """Hosts ``ids`` were just infected by this worm (before those scanning start)."""
 
