@@ -116,3 +116,18 @@ def test_any_value_of_any_type_is_refused_or_runs(key, value):
         assert "\n" not in str(exc)
         return
     json.dumps(res.summary, allow_nan=False)  # valid JSON: no inf or nan slipped through
+
+
+def test_a_fifo_or_device_as_scenario_or_csv_is_refused(tmp_path, capsys):
+    import os
+
+    fifo = tmp_path / "scenario.toml"
+    os.mkfifo(fifo)
+    assert main(["run", str(fifo), "--out", str(tmp_path / "o")]) == 2
+    assert "FIFO" in capsys.readouterr().err
+    f = tmp_path / "s.toml"
+    f.write_text('name = "z"\nstart = 2001-07-19T10:00:00Z\nend = 2001-07-19T11:00:00Z\n'
+                 'population = {csv = "/dev/zero"}\n[worm]\nname = "w"\nscan_rate = {mean = 5}\n')
+    assert main(["run", str(f), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "/dev/zero" in err and "character device" in err and len(err.strip().splitlines()) == 1

@@ -20,6 +20,7 @@ from typing import Callable
 import numpy as np
 
 from ..errors import WormcastError
+from ..util.files import file_kind as _kind
 from .fastscan import MarkerFinder, scan_block
 from .formats import (
     FORMATS,
@@ -94,12 +95,6 @@ def check_log_path(p: Path) -> None:
                             "(copy a stream to a file first)")
     if not os.access(p, os.R_OK):
         raise WormcastError(f"{p}: cannot read (permission denied)")
-
-
-def _kind(mode: int) -> str:
-    return ("a FIFO (named pipe)" if stat.S_ISFIFO(mode) else "a character device" if stat.S_ISCHR(mode)
-            else "a block device" if stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode)
-            else "a directory" if stat.S_ISDIR(mode) else "not a regular file")
 
 
 def open_log(path: str | os.PathLike):

@@ -11,6 +11,9 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from ..errors import WormcastError
+from ..util.files import NotRegular, read_regular_text
+
+MAX_SCENARIO_BYTES = 10 << 20
 from .overrides import apply_overrides
 from .schema import Scenario
 
@@ -72,12 +75,14 @@ def load_raw(name_or_path: str) -> tuple[dict, str, str]:
         return _read_toml(text, f"preset {name_or_path}"), f"preset {name_or_path}", str(Path.cwd())
     if path.suffix == ".toml" or path.exists() or path.is_symlink():
         try:
-            text = path.read_text(encoding="utf-8-sig")  # a UTF-8 byte-order mark, if any, is skipped
+            text = read_regular_text(path, MAX_SCENARIO_BYTES)  # a UTF-8 byte-order mark, if any, is skipped
         except FileNotFoundError:
             if path.is_symlink():
                 raise WormcastError(f"{path}: a symbolic link to {os.readlink(path)!r}, which does not exist") \
                     from None
             raise WormcastError(f"{path}: no such scenario file") from None
+        except NotRegular as exc:
+            raise WormcastError(f"{path}: {exc}") from None
         except OSError as exc:
             if exc.errno == errno.ELOOP:
                 raise WormcastError(f"{path}: a loop of symbolic links, which never reaches a file") from None

@@ -12,8 +12,18 @@ import numpy as np
 
 from ..config.schema import Population
 from ..errors import WormcastError
+from ..util.files import read_regular_text
+
+MAX_CSV_BYTES = 1 << 30  # a population CSV (prefix,count lines) is far smaller
 from ..config.limits import MAX_HOSTS
-from .addresses import in_ranges, merge_ranges, overlap, parse_cidr, target_ranges, target_size  # noqa: F401
+from .addresses import (  # noqa: F401
+    in_ranges,
+    merge_ranges,
+    overlap,
+    parse_cidr,
+    target_ranges,
+    target_size,
+)
 
 # /8 blocks that held no public hosts in 2001: 0/8, private 10/8, loopback 127/8, multicast and reserved 224/3.
 _NEVER = {0, 10, 127} | set(range(224, 256))
@@ -105,7 +115,7 @@ def clustered(pop: Population, rng: np.random.Generator, forbidden: list[tuple[i
 def from_csv(path: Path, rng: np.random.Generator, expected: int | None = None) -> World:
     """``prefix,count`` lines (CIDR), ``#`` comments and an optional header; hosts uniform in each block."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = read_regular_text(path, MAX_CSV_BYTES).splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         raise WormcastError(f"{path}: cannot read population CSV ({exc})") from None
     blocks: list[tuple[int, int, int, int]] = []
