@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..util.timeutil import iso_epoch
+
 ALPHA = 0.05
 
 
@@ -103,7 +105,7 @@ def epoch_seconds(times) -> np.ndarray:
 
 
 def _iso(t: float) -> str:
-    return pd.Timestamp(t, unit="s", tz="UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
+    return iso_epoch(t)
 
 
 def signature_for(scenario: str, summary: dict) -> list[str]:

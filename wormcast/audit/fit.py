@@ -16,6 +16,7 @@ from scipy.optimize import minimize
 
 from ..analytic.rcs import rcs_fraction
 from ..analytic.two_factor import two_factor
+from ..util.timeutil import iso
 
 _FLOOR = 1e-9
 
@@ -194,12 +195,12 @@ def fit_timeline(tl, signature: str, model: str = "rcs", n_boot: int | None = No
     est.fit(t, y, bin_h)
     out = {
         "model": model, "signature": signature, "quantity": "probes per bin", "bin_hours": bin_h,
-        "origin": origin.strftime("%Y-%m-%dT%H:%M:%SZ"), "bins": len(y), "events": int(y.sum()),
+        "origin": iso(origin.to_pydatetime()), "bins": len(y), "events": int(y.sum()),
         "params": est.params_, "stderr": est.stderr_,
         "ci95": {k: list(v) for k, v in est.ci_.items()}, "n_boot": est.n_boot,
         "loglik": est.loglik_, "pearson_chi2_per_dof": est.pearson_chi2_dof_,
     }
     if model == "rcs":
-        out["midpoint"] = (origin + pd.Timedelta(hours=est.params_["T"])).strftime("%Y-%m-%dT%H:%M:%SZ")
+        out["midpoint"] = iso((origin + pd.Timedelta(hours=est.params_["T"])).to_pydatetime())
     out["_estimator"] = est
     return out

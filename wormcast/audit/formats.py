@@ -12,10 +12,15 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from ..util.timeutil import iso_epoch
+
 FORMATS = ("combined", "common", "iis", "urlscan")
 
 _MONTHS = {m: i for i, m in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
+
+
+iso = iso_epoch  # seconds since the epoch as ISO 8601 UTC text (the one formatter: util/timeutil.py)
 
 
 class Malformed(ValueError):
@@ -63,11 +68,6 @@ def _epoch(year: int, month: int, day: int, hh: int, mm: int, ss: int, offset_s:
     return check_time(_utc_seconds(year, month, day, hh, mm, ss, offset_s))
 
 
-def iso(t: float | None) -> str | None:
-    """Seconds since the epoch as an ISO 8601 UTC string (``...Z``)."""
-    if t is None:
-        return None
-    return datetime.fromtimestamp(t, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def split_request(req: str) -> tuple[str, str, str]:

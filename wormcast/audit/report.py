@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 from ..reporting import htmlpage as H
-from .formats import iso
+from ..util.timeutil import iso, iso_epoch
 
 SOURCE_COLUMNS = ["address", "first_seen", "last_seen", "requests", "signature", "signatures",
                   "complete_scans", "partial_scans"]
@@ -29,7 +29,7 @@ def build_json(audit, tl=None, fits=None, compare=None) -> dict:
         files.append({
             "path": f.path, "format": f.format, "compression": f.compression, "mode": f.mode,
             "lines": f.lines, "blank_lines": f.blank_lines, "malformed_lines": f.malformed_lines,
-            "first_time": iso(f.first_time), "last_time": iso(f.last_time),
+            "first_time": iso_epoch(f.first_time), "last_time": iso_epoch(f.last_time),
             "malformed_examples": f.malformed_examples, "error": f.error,
         })
     doc = {
@@ -49,7 +49,7 @@ def build_json(audit, tl=None, fits=None, compare=None) -> dict:
         doc["timeline"] = {
             "bin_seconds": det.bin_seconds,
             "bin_seconds_requested": det.bins.requested,
-            "rows": [{"bin_start": r.bin_start.strftime("%Y-%m-%dT%H:%M:%SZ"), "signature": r.signature,
+            "rows": [{"bin_start": iso(r.bin_start.to_pydatetime()), "signature": r.signature,
                       "probes": int(r.probes), "new_sources": int(r.new_sources)} for r in tl.itertuples()],
         }
     if fits is not None:

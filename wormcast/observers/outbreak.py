@@ -20,6 +20,14 @@ class OutbreakSeries(Component):
     infected) and flows during it (new infections, probes, hits on vulnerable hosts, worms cleared, hosts
     patched, flood packets)."""
 
+    # The numeric figures of every run's summary, in summary order: ensembles and sweeps reduce these
+    # (runs/ensemble/stats.py). seed and wall_seconds are not figures: an input, and a measurement.
+    FIGURES = (
+        "vulnerable", "target_addresses", "ever_infected", "ever_infected_fraction", "peak_infected",
+        "peak_new_infections_per_min", "time_to_half_infected_h", "infected_at_end", "backdoored_at_end",
+        "patched_at_end", "probes_total", "probes_per_address", "flood_packets_total", "step_seconds",
+    )
+
     def setup(self, ctx: Context):
         self.ctx = ctx
         n = ctx.n_steps

@@ -55,5 +55,10 @@ def iso(value: datetime | None) -> str | None:
     return as_utc(value).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def iso_epoch(t: float | None) -> str | None:
+    """Seconds since the Unix epoch as ISO 8601 in UTC (or None)."""
+    return None if t is None else iso(datetime.fromtimestamp(float(t), tz=timezone.utc))
+
+
 def at(start: datetime, seconds: float) -> datetime:
     return start + timedelta(seconds=float(seconds))

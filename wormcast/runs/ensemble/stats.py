@@ -8,17 +8,14 @@ from typing import Iterable
 
 import numpy as np
 
+from ...observers.outbreak import OutbreakSeries
+
 PERCENTILES = (5, 25, 50, 75, 95)
 STATS = tuple(f"p{p}" for p in PERCENTILES) + ("mean",)
 
-# The numeric values every run's summary has, in summary order. seed and wall_seconds are not figures: the
-# seed is an input and wall time varies from run to run. A test keeps this list in step with the engine;
-# scenario-dependent figures (organisations, throttling) are found in the summaries themselves.
-FIGURES = (
-    "vulnerable", "target_addresses", "ever_infected", "ever_infected_fraction", "peak_infected",
-    "peak_new_infections_per_min", "time_to_half_infected_h", "infected_at_end", "backdoored_at_end",
-    "patched_at_end", "probes_total", "probes_per_address", "flood_packets_total", "step_seconds",
-)
+# The numeric values every run's summary has, as the outbreak observer declares them; scenario-dependent
+# figures (organisations, throttling, plugins) are found in the summaries themselves.
+FIGURES = OutbreakSeries.FIGURES
 
 
 NOT_FIGURES = ("seed", "wall_seconds")
