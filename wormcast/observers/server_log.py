@@ -28,7 +28,16 @@ from pathlib import Path
 
 import numpy as np
 
-from ..audit.synth import AGENTS, CODERED1, CODERED2, GENERIC, IIS_FIELDS, NIMDA, PAGES, _MONS
+from ..audit.synth import (
+    _MONS,
+    AGENTS,
+    CODERED1,
+    CODERED2,
+    GENERIC,
+    IIS_FIELDS,
+    NIMDA,
+    PAGES,
+)
 from ..util.atomic import write_text_atomic
 from ..world.addresses import format_address
 

@@ -41,6 +41,7 @@ from collections import deque
 import numpy as np
 
 from .alarm import Alarm
+from .baseline import Baseline
 
 
 class KalmanDetector:
@@ -50,9 +51,7 @@ class KalmanDetector:
                  min_rate: float = 0.005, prior_var: float = 1.0):
         self.training, self.window, self.z = training, window, z
         self.stability, self.min_rate, self.prior_var = stability, min_rate, prior_var
-        self._train_sum = 0.0
-        self._n = 0
-        self.lambda0 = None
+        self.baseline = Baseline(training)
         self.alpha, self.P = 0.0, prior_var
         self.x = np.zeros(2)
         self.Pm = np.zeros((2, 2))
@@ -62,15 +61,12 @@ class KalmanDetector:
         self.history: list[tuple[float, float, float]] = []  # (t, alpha, sd)
 
     def update(self, t: float, value: float) -> Alarm | None:
-        self._n += 1
-        if self._n <= self.training:
-            self._train_sum += value
-            if self._n == self.training:
-                self.lambda0 = self._train_sum / self.training
+        if self.baseline.learn(value):
             return None
-        if self._n == self.training + 1:
-            self.x = np.array([self.lambda0, 0.0])
-            self.Pm = np.diag([max(self.lambda0, 1.0) / self.training, self.prior_var])
+        if self.baseline.n == self.training + 1:
+            lam = self.baseline.mean
+            self.x = np.array([lam, 0.0])
+            self.Pm = np.diag([max(lam, 1.0) / self.training, self.prior_var])
         H = np.array([1.0, self.cumulative])
         R = max(float(H @ self.x), 1.0)
         PH = self.Pm @ H
@@ -78,7 +74,7 @@ class KalmanDetector:
         self.x = self.x + K * (value - float(H @ self.x))
         self.Pm = self.Pm - np.outer(K, PH)
         self.alpha, self.P = float(self.x[1]), float(self.Pm[1, 1])
-        self.cumulative += value - self.lambda0
+        self.cumulative += value - self.baseline.mean
         sd = math.sqrt(max(self.P, 0.0))
         self.history.append((t, self.alpha, sd))
         self._recent.append((self.alpha, sd))

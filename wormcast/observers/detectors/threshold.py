@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 
 from .alarm import Alarm
+from .baseline import Baseline
 
 
 class ThresholdDetector:
@@ -20,21 +21,17 @@ class ThresholdDetector:
 
     def __init__(self, training: int = 120, z: float = 4.0, consecutive: int = 3):
         self.training, self.z, self.consecutive = training, z, consecutive
-        self._n = 0
-        self._sum = 0.0
-        self.lambda0 = None
+        self.baseline = Baseline(training)
         self.level = None
         self._run = 0
         self.alarm_time: float | None = None
 
     def update(self, t: float, value: float) -> Alarm | None:
-        self._n += 1
-        if self._n <= self.training:
-            self._sum += value
-            if self._n == self.training:
-                self.lambda0 = self._sum / self.training
-                self.level = self.lambda0 + self.z * math.sqrt(max(self.lambda0, 1.0))
+        if self.baseline.learn(value):
             return None
+        if self.level is None:
+            lam = self.baseline.mean
+            self.level = lam + self.z * math.sqrt(max(lam, 1.0))
         self._run = self._run + 1 if value > self.level else 0
         if self.alarm_time is None and self._run >= self.consecutive:
             self.alarm_time = t

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 
 from .alarm import Alarm
+from .baseline import Baseline
 
 
 class CusumDetector:
@@ -24,19 +25,15 @@ class CusumDetector:
 
     def __init__(self, training: int = 120, shift: float = 0.5, h: float = 15.0):
         self.training, self.shift, self.h = training, shift, h
-        self._n, self._sum = 0, 0.0
-        self.lambda0 = None
+        self.baseline = Baseline(training)
         self.S = 0.0
         self.alarm_time: float | None = None
 
     def update(self, t: float, value: float) -> Alarm | None:
-        self._n += 1
-        if self._n <= self.training:
-            self._sum += value
-            if self._n == self.training:
-                self.lambda0 = max(self._sum / self.training, 1e-9)
+        if self.baseline.learn(value):
             return None
-        l0, l1 = self.lambda0, self.lambda0 * (1 + self.shift)
+        l0 = max(self.baseline.mean, 1e-9)
+        l1 = l0 * (1 + self.shift)
         self.S = max(0.0, self.S + value * math.log(l1 / l0) - (l1 - l0))
         if self.alarm_time is None and self.S > self.h:
             self.alarm_time = t
@@ -49,19 +46,14 @@ class IncreasingRunDetector:
 
     def __init__(self, training: int = 120, block: int = 5, k: int = 5, z: float = 3.0):
         self.training, self.block, self.k, self.z = training, block, k, z
-        self._n, self._sum = 0, 0.0
-        self.lambda0 = None
+        self.baseline = Baseline(training)
         self._acc, self._in_block = 0.0, 0
         self._prev = None
         self._run = 0
         self.alarm_time: float | None = None
 
     def update(self, t: float, value: float) -> Alarm | None:
-        self._n += 1
-        if self._n <= self.training:
-            self._sum += value
-            if self._n == self.training:
-                self.lambda0 = self._sum / self.training
+        if self.baseline.learn(value):
             return None
         self._acc += value
         self._in_block += 1
@@ -70,7 +62,7 @@ class IncreasingRunDetector:
         total, self._acc, self._in_block = self._acc, 0.0, 0
         self._run = self._run + 1 if self._prev is not None and total > self._prev else 0
         self._prev = total
-        mean = self.lambda0 * self.block
+        mean = self.baseline.mean * self.block
         if (self.alarm_time is None and self._run >= self.k
                 and total > mean + self.z * math.sqrt(max(mean, 1.0))):
             self.alarm_time = t
