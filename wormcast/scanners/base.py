@@ -224,3 +224,22 @@ class Scanner:
     def step(self, dt: float, worm: int) -> ProbeBatch:
         """The probes of one step of length ``dt`` seconds."""
         raise NotImplementedError
+
+
+class CopyScanner(Scanner):
+    """A scanner whose copies each keep their own progress (a sequence position, a generator state): it
+    keeps the sorted ids of the copies now scanning in ``copies``."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.copies = EMPTY
+
+    def start(self, ids: np.ndarray) -> None:
+        super().start(ids)
+        if ids.size:
+            self.copies = np.union1d(self.copies, ids)
+
+    def stop(self, ids: np.ndarray) -> None:
+        super().stop(ids)
+        if ids.size:
+            self.copies = np.setdiff1d(self.copies, ids, assume_unique=True)

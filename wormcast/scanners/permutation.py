@@ -15,7 +15,7 @@ from enum import Enum
 
 import numpy as np
 
-from .base import Scanner, TargetSpace
+from .base import CopyScanner, TargetSpace
 from .base import ranges as _ranges
 
 
@@ -34,7 +34,7 @@ def next_pointer(pointer: int, hit_infected: bool, length: int, rng: np.random.G
     return int(rng.integers(0, length)) if hit_infected else (pointer + 1) % length
 
 
-class PermutationScanner(Scanner):
+class PermutationScanner(CopyScanner):
     """Shared-permutation scanning with jumps on infected hosts. Delivery classes are not supported (a filtered
     probe to an infected host would also hide it from the copy; not modelled)."""
 
@@ -51,7 +51,6 @@ class PermutationScanner(Scanner):
         self.pos_sorted, self.pos_host = pos[order], self.targetable[order]
         self.pointer = np.zeros(world.n, dtype=np.int64)
         self.has_start = np.zeros(world.n, dtype=bool)
-        self.copies = np.empty(0, dtype=np.int64)
         self.start_point = start_point
         self.jumps = 0
 
@@ -73,15 +72,9 @@ class PermutationScanner(Scanner):
         self.has_start[ids] = True
 
     def start(self, ids: np.ndarray) -> None:
-        super().start(ids)
         if ids.size:
             self.restart(ids[~self.has_start[ids]])
-            self.copies = np.union1d(self.copies, ids)
-
-    def stop(self, ids: np.ndarray) -> None:
-        super().stop(ids)
-        if ids.size:
-            self.copies = np.setdiff1d(self.copies, ids, assume_unique=True)
+        super().start(ids)
 
     def _walked(self, a: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(hosts, index of the walker) for walkers at positions ``a`` taking ``n`` positions each (cyclic)."""

@@ -15,7 +15,7 @@ from typing import Protocol
 import numpy as np
 
 from ..world.addresses import SPACE
-from .base import Scanner, TargetSpace
+from .base import CopyScanner, TargetSpace
 from .base import ranges as _ranges
 
 
@@ -112,7 +112,7 @@ class Variants:
     host_variant: np.ndarray
 
 
-class SequentialScanner(Scanner):
+class SequentialScanner(CopyScanner):
     """Each copy walks ``walk`` from a start given by ``start_rule``; per step it advances by a Poisson count.
 
     The engine calls :meth:`restart` when a host is infected (a new copy draws a new start) and
@@ -140,7 +140,6 @@ class SequentialScanner(Scanner):
         self.cyc = np.zeros(n, dtype=np.int64)
         self.has_start = np.zeros(n, dtype=bool)
         self.variant = np.full(n, -1, dtype=np.int64)
-        self.copies = np.empty(0, dtype=np.int64)
         if variants is not None and abs(sum(variants.probabilities) - 1.0) > 1e-9:
             raise ValueError("variant probabilities must sum to 1")
 
@@ -156,15 +155,9 @@ class SequentialScanner(Scanner):
             self.variant[ids] = self.streams["variant"].choice(p.size, size=ids.size, p=p)
 
     def start(self, ids: np.ndarray) -> None:
-        super().start(ids)
         if ids.size:
             self.restart(ids[~self.has_start[ids]])
-            self.copies = np.union1d(self.copies, ids)
-
-    def stop(self, ids: np.ndarray) -> None:
-        super().stop(ids)
-        if ids.size:
-            self.copies = np.setdiff1d(self.copies, ids, assume_unique=True)
+        super().start(ids)
 
     def _cycle_hits(self, ids: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(hosts, owners) for copies ``ids`` walking ``n`` cycle positions from their counters."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.registry import SCANNERS
-from .base import EMPTY, ProbeBatch, ProbeRule, Scanner, ScannerConfig, ranges
+from .base import EMPTY, CopyScanner, ProbeBatch, ProbeRule, ScannerConfig, ranges
 
 
 class SharedSequenceConfig(ScannerConfig):
@@ -37,7 +37,7 @@ class SharedSequenceRule(ProbeRule):
 
 
 @SCANNERS.register("shared-sequence")
-class SharedSequenceScanner(Scanner):
+class SharedSequenceScanner(CopyScanner):
     """Code Red I v1: every copy walks one fixed pseudo-random sequence of the target space from its start.
 
     A full-period generator visits each address once per cycle, so a vulnerable host sits at a uniform,
@@ -58,21 +58,10 @@ class SharedSequenceScanner(Scanner):
         self.pos_sorted = pos[order].astype(np.int64)
         self.pos_host = self.targetable[order]
         self.progress = np.zeros(self.world.n, dtype=np.int64)
-        self.copies = np.empty(0, dtype=np.int64)
 
     def on_infected(self, ids: np.ndarray) -> None:
         """A new infection starts its copy at the head of the sequence."""
         self.progress[ids] = 0
-
-    def start(self, ids: np.ndarray) -> None:
-        super().start(ids)
-        if ids.size:
-            self.copies = np.union1d(self.copies, ids)
-
-    def stop(self, ids: np.ndarray) -> None:
-        super().stop(ids)
-        if ids.size:
-            self.copies = np.setdiff1d(self.copies, ids, assume_unique=True)
 
     def step(self, dt: float, worm: int) -> ProbeBatch:
         if self.copies.size == 0:

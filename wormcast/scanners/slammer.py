@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..worms.slammer import BackboneCap, CycleIndex, SlammerGenerator, address_to_state
-from .base import Scanner, TargetSpace
+from .base import CopyScanner, TargetSpace
 from .base import ranges as _ranges
 
 _RANK_SHIFT = 33  # composite sort key rank << 33 | position (positions < 2^32)
@@ -47,7 +47,7 @@ class SlammerParams:
         return s
 
 
-class SlammerScanner(Scanner):
+class SlammerScanner(CopyScanner):
     """Per-copy walks along LCG cycles; see the module docstring."""
 
     def __init__(self, world, worm, rates, streams, params: SlammerParams):
@@ -70,7 +70,6 @@ class SlammerScanner(Scanner):
         self.length = np.ones(n, dtype=np.int64)
         self.p0 = np.zeros(n, dtype=np.int64)
         self.progress = np.zeros(n, dtype=np.int64)
-        self.copies = np.empty(0, dtype=np.int64)
 
     def start(self, ids: np.ndarray) -> None:
         """A new infection seeds its generator from GetTickCount() (uniform over 2^k: ASSUMPTION)."""
@@ -85,12 +84,6 @@ class SlammerScanner(Scanner):
                 sel = ids[m]
                 self.cid[sel], self.length[sel], self.p0[sel] = cid, length, pos
         self.progress[ids] = 0
-        self.copies = np.union1d(self.copies, ids)
-
-    def stop(self, ids: np.ndarray) -> None:
-        super().stop(ids)
-        if ids.size:
-            self.copies = np.setdiff1d(self.copies, ids, assume_unique=True)
 
     def delivered_fraction(self) -> float:
         cap = self.params.cap

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..worms.witty import PACKETS_PER_ROUND, PHASES, DiskDeath, WittyGenerator
-from .base import Scanner, TargetSpace
+from .base import CopyScanner, TargetSpace
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class WittyParams:
         return a if self.address_offset is None else a - self.address_offset
 
 
-class WittyScanner(Scanner):
+class WittyScanner(CopyScanner):
     """Phase-restricted uniform scanning with the disk-write life cycle; see the module docstring."""
 
     def __init__(self, world, worm, rates, streams, params: WittyParams):
@@ -60,7 +60,6 @@ class WittyScanner(Scanner):
         self.phase = np.zeros(world.n, dtype=np.int64)
         self.left = np.zeros(world.n, dtype=np.int64)
         self.rounds = np.zeros(world.n, dtype=np.int64)
-        self.copies = np.empty(0, dtype=np.int64)
         self.died: list[np.ndarray] = []
 
     def _classes_changed(self) -> None:
@@ -74,12 +73,6 @@ class WittyScanner(Scanner):
             self.phase[ids] = self.streams["witty-seed"].integers(0, PHASES, ids.size)
             self.left[ids] = self.params.packets_per_round
             self.rounds[ids] = 0
-            self.copies = np.union1d(self.copies, ids)
-
-    def stop(self, ids: np.ndarray) -> None:
-        super().stop(ids)
-        if ids.size:
-            self.copies = np.setdiff1d(self.copies, ids, assume_unique=True)
 
     def pop_deaths(self) -> np.ndarray:
         """Hosts whose disk writes killed them since the last call (still to be stopped by the caller)."""
