@@ -62,10 +62,6 @@ class Component:
         self.config = config
         self.index = -1  # position in the loop's component list (the tag of its REFILTER requests)
 
-    def stream_suffix(self) -> str:
-        """Appended to each declared stream name (e.g. ``":webmail"`` for one organisation's streams)."""
-        return ""
-
     # ---------------------------------------------------------------- before the first step
 
     def setup(self, ctx: Context) -> Requests:

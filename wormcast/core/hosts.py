@@ -37,10 +37,6 @@ class HostView:
     def n(self) -> int:
         return int(self.state.size)
 
-    def infected(self, ids: np.ndarray) -> np.ndarray:
-        """Whether each host runs a worm (scanning or dormant)."""
-        return self.worm[ids] >= 0
-
 
 class HostTable:
     """The arrays, plus running counts per state, of backdoors and of hosts ever infected."""

@@ -106,7 +106,7 @@ class Simulation:
         for i, comp in enumerate(self.components):
             comp.index = i
             ctx = Context(scenario, self.world, view, self.dt, self.n_steps,
-                          self.streams.subset(comp.streams_used, comp.stream_suffix()), names, target_addresses)
+                          self.streams.subset(comp.streams_used), names, target_addresses)
             self._queue(comp.setup(ctx))
         clock_draw = self.streams["clock"].random(self.world.n)  # a host's clock is wrong below its worm's fraction
         self.worms = [RunningWorm(k, w, scenario, self.world, view, self.streams, self.dt, self.n_steps,

@@ -17,6 +17,3 @@ class StepSeries:
         if len(set(names)) != len(names):
             raise ValueError(f"two components declare the same column: {sorted(n for n in names if names.count(n) > 1)}")
         self.data: dict[str, np.ndarray] = {c.name: c.values for c in columns}
-
-    def column(self, name: str) -> Column:
-        return next(c for c in self.columns if c.name == name)
