@@ -389,6 +389,9 @@ class Scenario(_Model):
         names = [o.name for o in self.orgs]
         if len(set(names)) != len(names):
             raise ValueError("two organisations have the same name")
+        named = [o.name for o in self.observers if getattr(o, "name", None) is not None]
+        if len(set(named)) != len(named):
+            raise ValueError("observers: two observers have the same name")
         cont = self.defences.containment
         for name in (cont.orgs if cont is not None else []):
             if name not in names:

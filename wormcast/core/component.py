@@ -115,3 +115,8 @@ class Component:
     def summary(self) -> dict:
         """Figures for summary.json (merged in component order)."""
         return {}
+
+    def observed(self):
+        """A named observer's :class:`~wormcast.results.observed.ObserverOutput` (tables, files, and the
+        figures of summary.json's ``observers.<name>``), after :meth:`finish`; None for other components."""
+        return None

@@ -398,6 +398,9 @@ class Simulation:
         summary: dict = {}
         for comp in self.components:
             summary.update(comp.summary())
+        observed = {o.name: o for o in (c.observed() for c in self.components) if o is not None}
+        if observed:
+            summary["observers"] = {name: o.summary for name, o in observed.items()}
         summary = {"scenario": summary.pop("scenario"), "seed": self.seed, **summary,
                    "wall_seconds": round(time.perf_counter() - t_wall, 4), "version": __version__}
-        return Result(self.scenario, self.seed, series, summary)
+        return Result(self.scenario, self.seed, series, summary, observed)

@@ -122,10 +122,9 @@ class TelescopeCounter:
                          (self._epoch_seen, np.full(new.size, -1, np.int64)),
                          (self._epoch_time, np.full(new.size, np.nan))):
                 g.extend(v)
-            keys = np.concatenate([self._keys, new])
-            order = np.argsort(keys, kind="stable")
-            self._keys = keys[order]
-            self._slot_of_key = np.concatenate([self._slot_of_key, new_slots])[order]
+            at = np.searchsorted(self._keys, new)  # ``new`` is sorted (np.unique): one merge, no re-sort
+            self._keys = np.insert(self._keys, at, new)
+            self._slot_of_key = np.insert(self._slot_of_key, at, new_slots)
         return slots, ~found
 
     def observe(self, t_start: float, t_end: float, source_ids, counts) -> IntervalCounts:

@@ -1,4 +1,5 @@
-"""What one run produced: its declared per-step columns, its summary, and tables at any interval."""
+"""What one run produced: its declared per-step columns, its summary, tables at any interval, and what its
+named observers saw (``observers``)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from .series import StepSeries
 class Result:
     """``summary`` is a plain dict (what summary.json holds); ``to_df()`` the time series at an interval."""
 
-    def __init__(self, scenario, seed: int, series: StepSeries, summary: dict):
+    def __init__(self, scenario, seed: int, series: StepSeries, summary: dict, observers: dict | None = None):
         self.scenario, self.seed, self.series, self.summary = scenario, seed, series, summary
+        self.observers = observers or {}  # name -> ObserverOutput (results/observed.py): tables, files, figures
 
     def columns(self, interval: float | None = None) -> dict[str, np.ndarray]:
         """Column arrays at ``interval`` seconds (default: the scenario's): stocks at the end of each

@@ -61,17 +61,21 @@ class UniformScanner(Scanner):
     def _landings(self, c: int, misses: int, reached: np.ndarray) -> list[Landing]:
         rng = self.streams["watch"]
         others = self.space.denominator - self.targetable.size
+        landed, left, room = [], misses, others
+        reached_addr = self.world.addresses[reached]
+        for dark, lo, hi in self.watched:
+            k = int(rng.binomial(left, dark / room)) if left and room > 0 else 0  # disjoint blocks: in turn
+            left, room = left - k, room - dark
+            on_hosts = int(sum(np.count_nonzero((reached_addr >= a) & (reached_addr < z)) for a, z in zip(lo, hi)))
+            landed.append(k + on_hosts)
+        if not any(landed):  # most steps of a small block: no sources to split
+            return [Landing(b, 0) for b in range(len(landed))]
         sources = np.flatnonzero(self.scanning)
         if self.filtered:
             sources = sources[self.klass[sources] == c]
         weights = self.rates[sources] / self.rates[sources].sum() if sources.size else None
-        out, left, room = [], misses, others
-        reached_addr = self.world.addresses[reached]
-        for b, (dark, lo, hi) in enumerate(self.watched):
-            k = int(rng.binomial(left, dark / room)) if left and room > 0 else 0  # disjoint blocks: in turn
-            left, room = left - k, room - dark
-            on_hosts = int(sum(np.count_nonzero((reached_addr >= a) & (reached_addr < z)) for a, z in zip(lo, hi)))
-            n = k + on_hosts
+        out = []
+        for b, n in enumerate(landed):
             counts = rng.multinomial(n, weights) if n and sources.size else np.zeros(sources.size, dtype=np.int64)
             keep = counts > 0
             out.append(Landing(b, n, sources[keep], counts[keep]))

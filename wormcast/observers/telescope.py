@@ -1,0 +1,244 @@
+"""A network telescope as an observer: the probes that land in its address blocks, per interval and per
+source, what its estimators make of them, and when its early-warning detectors would have raised the alarm.
+
+Per step it takes, from every worm's probe batch, the :class:`~wormcast.scanners.base.Landing` of its block
+(the scanner draws it by thinning, from a stream of its own, so watching never changes the outbreak), adds
+background radiation (``background.py``) and, at the end of each interval, hands the interval's sources
+and packets to a :class:`~.telescope_counts.TelescopeCounter` (with address churn, ``churn.py``, if asked).
+Detectors (``detectors/``) read the new sources of each interval (addresses: what a telescope counts),
+background included; estimators (``estimators.py``) read the worm's probes only (as CAIDA filtered Code Red
+by port and payload) over the last ``estimate_window`` of the run. docs/observers.md.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Literal, Optional
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ..core.component import Component, Context, StepTotals
+from ..core.registry import OBSERVERS
+from ..core.states import DORMANT, SCANNING
+from ..results.observed import ObserverOutput
+from ..util.timeutil import iso, parse_duration, steps_per
+from ..world.addresses import SPACE, format_address, merge_ranges, overlap, parse_cidr
+from .background import BackgroundRadiation
+from .churn import AddressChurn
+from .detectors.kalman import KalmanDetector
+from .detectors.threshold import ThresholdDetector
+from .detectors.trend import CusumDetector, IncreasingRunDetector
+from .named import NamedObserverConfig
+from .telescope_counts import TelescopeCounter
+
+DETECTORS = {"kalman": KalmanDetector, "threshold": ThresholdDetector, "cusum": CusumDetector,
+             "increasing-run": IncreasingRunDetector}
+
+
+class _Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
+
+
+class ChurnSettings(_Settings):
+    """DHCP-style address reassignment of the sources (ASSUMPTION unless sourced: churn.py)."""
+
+    rate_per_hour: float = Field(ge=0, le=60, description="address changes per host per hour")
+
+
+class BackgroundSettings(_Settings):
+    """Non-worm traffic reaching the telescope (background.py; every default an ASSUMPTION for a /8)."""
+
+    scanners_per_hour: float = Field(2000.0, ge=0, le=1e7, description="new background scanner sources per hour")
+    scanner_mean_steps: float = Field(3.0, ge=1, le=1e6, description="steps a background scanner stays active")
+    scanner_packets: float = Field(3.0, ge=0, le=1e6, description="packets per active step per scanner")
+    misconfigured: int = Field(50, ge=0, le=1_000_000, description="misconfigured sources, always on")
+    misconfigured_rate: float = Field(0.01, ge=0, le=1e3, description="packets per second each")
+    diurnal_amplitude: float = Field(0.0, ge=0, le=1, description="time-of-day modulation of arrivals")
+
+    def radiation(self) -> BackgroundRadiation:
+        return BackgroundRadiation(self.scanners_per_hour / 3600.0, self.scanner_mean_steps, self.scanner_packets,
+                                   self.misconfigured, self.misconfigured_rate, self.diurnal_amplitude)
+
+
+class TelescopeConfig(NamedObserverConfig):
+    kind: str = "telescope"
+    blocks: list[str] = Field(default_factory=lambda: ["44.0.0.0/8"], min_length=1,
+                              description="CIDR blocks of unused addresses (default CAIDA's /8)")
+    interval: Optional[float] = Field(None, gt=0, description="accounting interval (default: the scenario's)")
+    churn: Optional[ChurnSettings] = None
+    background: Optional[BackgroundSettings] = None
+    detectors: list[Literal["kalman", "threshold", "cusum", "increasing-run"]] = Field(default_factory=list)
+    training: int = Field(120, ge=2, le=100_000, description="intervals each detector learns the background on")
+    estimate_window: float = Field(3600.0, gt=0, description="the estimators read the run's last window")
+    level: float = Field(0.9, gt=0, lt=1, description="level of the estimates' intervals")
+
+    _dur = field_validator("interval", "estimate_window", mode="before")(
+        lambda v: None if v is None else parse_duration(v))
+    _cidrs = field_validator("blocks")(lambda v: [parse_cidr(b) and b for b in v])
+
+
+@OBSERVERS.register("telescope")
+class Telescope(Component):
+    Config = TelescopeConfig
+    streams_used = ("telescope:*",)
+
+    def __init__(self, config: TelescopeConfig):
+        super().__init__(config)
+        self.ranges = merge_ranges([parse_cidr(b) for b in config.blocks])
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    def watch(self):
+        return [self.ranges]
+
+    def setup(self, ctx: Context):
+        cfg, self.ctx = self.config, ctx
+        interval = cfg.interval if cfg.interval is not None else ctx.scenario.interval
+        k = steps_per(interval, ctx.dt)
+        if k is None:
+            from ..errors import WormcastError
+
+            raise WormcastError(f"observer {cfg.name!r}: interval {interval:g}s is not a multiple of the step "
+                                f"{ctx.dt:g}s")
+        self.per_interval = k
+        rngs = lambda what: ctx.streams[f"telescope:{cfg.name}:{what}"]  # noqa: E731
+        churn = None
+        if cfg.churn is not None:
+            churn = _HostAndBackgroundChurn(ctx.hosts.n, cfg.churn.rate_per_hour / 3600.0)
+        self.counter = TelescopeCounter(churn, rngs("churn") if churn is not None else None)
+        self.background = cfg.background.radiation().stream(rngs("background")) if cfg.background else None
+        self.detectors = [DETECTORS[d](training=cfg.training) for d in cfg.detectors]
+        self.alarms: list[dict] = []
+        self.pending: list[tuple[np.ndarray, np.ndarray]] = []
+        self.window_from = max(ctx.n_steps - int(round(cfg.estimate_window / ctx.dt)), 0)
+        self.window_packets = np.zeros(ctx.hosts.n, dtype=np.int64)
+        self.window_scanning = 0.0
+        self.worm_packets = 0
+        self.start = ctx.scenario.start
+        self.step_now = 0
+
+    def on_probes(self, batch) -> None:
+        for landing in batch.landed:
+            if landing.block == self.watch_index[0] and landing.probes:
+                self.pending.append((landing.sources, landing.counts))
+                self.worm_packets += landing.probes
+                if self.step_now >= self.window_from:
+                    np.add.at(self.window_packets, landing.sources, landing.counts)
+
+    def begin_step(self, step: int, t: float):
+        self.step_now = step
+
+    def record(self, totals: StepTotals) -> None:
+        s, dt = totals.step, self.ctx.dt
+        if self.background is not None:
+            self.pending.append(self.background.step(s * dt, dt))
+        if s >= self.window_from:
+            self.window_scanning += float(totals.counts[SCANNING])
+        if (s + 1) % self.per_interval and s + 1 < self.ctx.n_steps:
+            return
+        first = (s // self.per_interval) * self.per_interval
+        ids = np.concatenate([p[0] for p in self.pending]) if self.pending else np.zeros(0, np.int64)
+        counts = np.concatenate([p[1] for p in self.pending]) if self.pending else np.zeros(0, np.int64)
+        self.pending = []
+        row = self.counter.observe(first * dt, (s + 1) * dt, ids, counts)
+        infected = int(totals.counts[SCANNING] + totals.counts[DORMANT])
+        for det in self.detectors:
+            alarm = det.update((s + 1) * dt, row.new_addresses)
+            if alarm is not None:
+                self.alarms.append({"detector": alarm.detector,
+                                    "time": iso(self.start + timedelta(seconds=alarm.time)),
+                                    "infected_fraction": infected / max(self.ctx.hosts.n, 1),
+                                    "infected": infected, "reason": alarm.reason})
+
+    # ---------------------------------------------------------------- after the run
+
+    def _fraction(self) -> float:
+        """f: the share of a worm probe that lands here (landing.py), mean over the sources the estimators
+        read; for scanners without a per-probe law, the telescope's share of the target space."""
+        from .landing import ScannerDescription, landing_probability
+
+        worm = self.ctx.scenario.worms[0]
+        seen = np.flatnonzero(self.window_packets)
+        try:
+            desc = ScannerDescription.from_worm(worm)
+        except ValueError:
+            desc = None
+        if desc is not None and seen.size:
+            return float(landing_probability(self.ctx.world.addresses[seen], self.ranges, desc).mean())
+        from ..world.population import target_ranges
+
+        excl = target_ranges(worm.exclude)
+        size = sum(hi - lo - overlap(lo, hi, excl) for lo, hi in self.ranges)
+        return size / max(SPACE - sum(hi - lo for lo, hi in excl), 1)
+
+    def _estimates(self) -> dict:
+        from .estimators import estimate
+
+        cfg, dt = self.config, self.ctx.dt
+        duration = (self.ctx.n_steps - self.window_from) * dt
+        packets = self.window_packets[self.window_packets > 0]
+        none = {"value": None, "low": None, "high": None}
+        try:
+            est = estimate(packets, duration, self._fraction(), cfg.level)
+        except ValueError:  # nothing seen, or every source seen once: not identified
+            return {"estimated_infected": none, "estimated_scan_rate": none}
+        as_dict = lambda e: {"value": float(e.value), "low": float(e.low), "high": float(e.high)}  # noqa: E731
+        return {"estimated_infected": as_dict(est.infected), "estimated_scan_rate": as_dict(est.scan_rate),
+                "naive_scan_rate": float(est.naive_scan_rate)}
+
+    def observed(self) -> ObserverOutput:
+        import pandas as pd
+
+        cfg, ctx = self.config, self.ctx
+        ser, src = self.counter.series(), self.counter.sources()
+        t0 = pd.Timestamp(self.start)
+        series = pd.DataFrame({
+            "time": t0 + pd.to_timedelta(ser.t_start, unit="s"), "packets": ser.packets,
+            "unique_sources": ser.unique_addresses, "new_sources": ser.new_addresses,
+            "active_sources": ser.active_addresses, "unique_hosts": ser.unique_hosts, "new_hosts": ser.new_hosts})
+        worm = src.ids < ctx.hosts.n
+        addresses = [format_address(int(a)) if w else None
+                     for a, w in zip(ctx.world.addresses[np.where(worm, src.ids, 0)], worm)]
+        sources = pd.DataFrame({
+            "address": pd.array(addresses, dtype="string"),
+            "first_seen": t0 + pd.to_timedelta(src.first_seen, unit="s"),
+            "last_seen": t0 + pd.to_timedelta(src.last_seen, unit="s"),
+            "packets": src.packets, "addresses": src.addresses, "background": ~worm})
+        window_h = (ctx.n_steps - self.window_from) * ctx.dt / 3600.0
+        summary = {
+            "kind": "telescope", "blocks": list(cfg.blocks),
+            "packets_total": int(ser.packets.sum()), "worm_packets_total": int(self.worm_packets),
+            "unique_sources_total": int(self.counter._unique_addresses),
+            "unique_hosts_total": int(self.counter.n_sources),
+            "worm_sources_total": int(np.count_nonzero(worm)),
+            **self._estimates(),
+            "estimate_window_h": window_h,
+            "true_infected": self.window_scanning / max(ctx.n_steps - self.window_from, 1),
+            "true_scan_rate": float(ctx.scenario.worms[0].scan_rate.mean),
+            "alarms": [{k: a[k] for k in ("detector", "time", "infected_fraction")} for a in self.alarms],
+            "first_alarm_time": self.alarms[0]["time"] if self.alarms else None,
+        }
+        files = {f"telescope-{cfg.name}.parquet": lambda path, df=series[
+                     ["time", "packets", "unique_sources", "new_sources", "active_sources", "unique_hosts",
+                      "new_hosts"]]: _parquet(df, path),
+                 f"telescope-{cfg.name}-sources.parquet": lambda path, df=sources: _parquet(df, path)}
+        return ObserverOutput(cfg.name, "telescope", {"series": series, "sources": sources}, files, summary)
+
+
+def _parquet(df, path) -> None:
+    from ..reporting.output import write_parquet
+
+    write_parquet(df, path)
+
+
+class _HostAndBackgroundChurn(AddressChurn):
+    """Churn at one rate for every source, background sources (ids beyond the hosts) included."""
+
+    def __init__(self, n_hosts: int, rate: float):
+        super().__init__(np.zeros(1, dtype=np.int64), np.array([rate]))
+
+    def rate(self, host_ids: np.ndarray) -> np.ndarray:
+        return np.full(np.shape(host_ids), float(self.rate_per_network[0]))
