@@ -123,27 +123,32 @@ def _iis(r: LoggedRequest, method: str, agent: str) -> str:
     return " ".join(vals[f] for f in IIS_FIELDS[0].split())
 
 
-def write_server_log(path, fmt: str, probe_times, probe_sources, signature: str, states: ServerStates,
-                     rng: np.random.Generator, background_rate: float = 0.01,
-                     span: tuple[float, float] | None = None) -> ServerLog:
-    """Write the log of one server. ``probe_times``: seconds since the epoch (UTC) at which worm probes
-    arrived; ``probe_sources``: their source addresses (int or dotted strings); ``signature``: the audit
-    rule naming the worm (``Worm.signature``). Background requests fill ``span`` (default: the probes'
-    first to last second). Written atomically."""
+def render_server_log(fmt: str, probe_times, probe_sources, signature, states, rng: np.random.Generator,
+                      background_rate: float = 0.01,
+                      span: tuple[float, float] | None = None) -> tuple[str, list[LoggedRequest]]:
+    """The text of one server's log and its requests in file order (see :func:`write_server_log`).
+    ``signature`` and ``states`` are one for every probe, or one per probe (several worms; the front-ends
+    of an organisation, each with its own state)."""
     if fmt not in FORMATS:
         raise ValueError(f"format {fmt!r}: expected one of {FORMATS}")
     times = np.floor(np.asarray(probe_times, dtype=float))
     sources = [s if isinstance(s, str) else format_address(int(s)) for s in probe_sources]
-    uris = worm_requests(signature)
+    sigs = [signature] * times.size if isinstance(signature, str) else list(signature)
+    sts = [states] * times.size if isinstance(states, ServerStates) else list(states)
+    if not (len(sources) == len(sigs) == len(sts) == times.size):
+        raise ValueError("one source, signature and state history per probe")
     entries: list[tuple[float, int, LoggedRequest, str, str]] = []
     seq = 0
-    for t, src in zip(times, sources):
+    longest = 1
+    for t, src, sig, st in zip(times, sources, sigs, sts):
+        uris = worm_requests(sig)
+        longest = max(longest, len(uris))
         for k, uri in enumerate(uris):
             tk = float(t + k)
-            req = LoggedRequest(tk, src, uri, status_for(states.at(tk), uri), signature)
+            req = LoggedRequest(tk, src, uri, status_for(st.at(tk), uri), sig)
             entries.append((tk, seq, req, "GET", "-"))
             seq += 1
-    lo, hi = span if span is not None else ((float(times.min()), float(times.max()) + len(uris))
+    lo, hi = span if span is not None else ((float(times.min()), float(times.max()) + longest)
                                              if times.size else (0.0, 0.0))
     n_bg = int(rng.poisson(background_rate * max(hi - lo, 0.0)))
     bg_t = np.floor(lo + rng.random(n_bg) * (hi - lo))
@@ -163,6 +168,17 @@ def write_server_log(path, fmt: str, probe_times, probe_sources, signature: str,
     for _, _, req, method, agent in entries:
         size = int(rng.integers(200, 9000))
         lines.append(_combined(req, method, agent, size) if fmt == "combined" else _iis(req, method, agent))
+    return "\n".join(lines) + "\n", [e[2] for e in entries]
+
+
+def write_server_log(path, fmt: str, probe_times, probe_sources, signature, states, rng: np.random.Generator,
+                     background_rate: float = 0.01, span: tuple[float, float] | None = None) -> ServerLog:
+    """Write the log of one server. ``probe_times``: seconds since the epoch (UTC) at which worm probes
+    arrived; ``probe_sources``: their source addresses (int or dotted strings); ``signature``: the audit
+    rule naming the worm (``Worm.signature``). Background requests fill ``span`` (default: the probes'
+    first to last second). Written atomically."""
+    text, requests = render_server_log(fmt, probe_times, probe_sources, signature, states, rng, background_rate,
+                                       span)
     path = Path(path)
-    write_text_atomic(path, "\n".join(lines) + "\n")
-    return ServerLog(path, fmt, [e[2] for e in entries])
+    write_text_atomic(path, text)
+    return ServerLog(path, fmt, requests)

@@ -71,6 +71,7 @@ def write_run(result, out_dir: str | Path, interval: float | None = None) -> Pat
     from .htmlpage import png_bytes
     from ..analytic.measured import measured_for
     from ..analytic.twin import overlay
+    from .observers import write_observer_files
     from .plots import outbreak_figure
     from .report import render
 
@@ -84,4 +85,5 @@ def write_run(result, out_dir: str | Path, interval: float | None = None) -> Pat
         (stage / "outbreak.png").write_bytes(png)
         html = render(result.summary, df_times, result.scenario, outbreak_png=png)
         (stage / "report.html").write_text(html, encoding="utf-8")
+        write_observer_files(result, stage)
     return out_dir

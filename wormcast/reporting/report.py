@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .htmlpage import esc, img_from_png, page, png_img, table
+from .observers import observer_sections
 
 
 def words(summary: dict) -> str:
@@ -85,6 +86,7 @@ def render(summary: dict, df, scenario, outbreak_png: bytes | None = None) -> st
                   r["max_infected_servers"],
                   " / ".join(f"{100 * x:.1f}%" for x in (r["users_exposed_fraction"] or {}).values()))
                  for r in o["audit_comparison"]]))
+    body += observer_sections(summary)
     body.append("<h2>Summary</h2>")
     body.append(table(["figure", "value"], [(k, round(v, 4) if isinstance(v, float) else v)
                                             for k, v in summary.items() if not isinstance(v, dict)]))
