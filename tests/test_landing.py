@@ -7,7 +7,7 @@ import pytest
 import wormcast
 from wormcast.core.loop import Simulation
 from wormcast.errors import WormcastError
-from wormcast.plugins import Component, ComponentConfig
+from wormcast.plugins import EMPTY, Component, ComponentConfig, ProbeBatch, Scanner
 from wormcast.world.addresses import in_ranges, parse_cidr
 
 FAST = ["population.vulnerable=20000", "worm.scan_rate.mean=120", "end=2001-07-19T13:00:00Z",
@@ -56,8 +56,15 @@ def test_landed_probes_follow_the_block_share_and_leave_the_outbreak_unchanged()
     assert np.all(np.isfinite(first))
 
 
+class Blind(Scanner):
+    """A scanner that has no landing law (the base class's watch)."""
+
+    def step(self, dt, worm):
+        return ProbeBatch(worm, 0, 0, EMPTY)
+
+
 def test_a_scanner_that_cannot_say_where_probes_land_refuses_in_one_line():
-    sc = wormcast.load_scenario("codered-ii", ["population.vulnerable=2000",
+    sc = wormcast.load_scenario("codered-v2", ["population.vulnerable=2000", 'worm.scanning = {kind = "test_landing:Blind"}',
                                                'observers=[{kind = "test_landing:Telescope"}]'])
     with pytest.raises(WormcastError, match="cannot yet say where its probes land"):
         Simulation(sc, 1)

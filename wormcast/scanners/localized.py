@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..core.registry import SCANNERS
 from ..world.addresses import overlap
-from .base import EMPTY, ProbeBatch, ProbeRule, Scanner, ScannerConfig, expand, ranges
+from .base import EMPTY, Landing, ProbeBatch, ProbeRule, Scanner, ScannerConfig, expand, ranges
 
 
 class LocalPreference(BaseModel):
@@ -88,6 +88,8 @@ class LocalizedScanner(Scanner):
     Config = LocalizedConfig
     Rule = LocalizedRule
     tracks_infectable = True
+    streams_used = ("probes", "hits", "targets", "watch")
+    watched: list = []  # per watched block: each host's landing probability (set by watch())
 
     @classmethod
     def example_config(cls) -> dict:
@@ -143,10 +145,14 @@ class LocalizedScanner(Scanner):
     def start(self, ids: np.ndarray) -> None:
         super().start(ids)
         self._update(ids, +1.0)
+        if self.watched:
+            self.scanning[ids] = True
 
     def stop(self, ids: np.ndarray) -> None:
         super().stop(ids)
         self._update(ids, -1.0)
+        if self.watched:
+            self.scanning[ids] = False
         if self.n_scanning == 0:
             for lv in self.block_levels:
                 lv.block_rate[:] = 0.0
@@ -181,6 +187,33 @@ class LocalizedScanner(Scanner):
         picks = expand(first, k, count, s["targets"])
         return n_sus + n_other + n_miss, n_sus + n_other, self._delivered(c, members[picks])
 
+    # ------------------------------------------------------------ where probes land (observers)
+
+    def watch(self, blocks: list[list[tuple[int, int]]]) -> None:
+        """Each host's probes land in a watched block with the probability of observers/landing.py (the
+        prefix mixture, exclusions and the skipped own address, exactly); per step a source's landed probes
+        are Poisson(rate x probability x dt), independent over sources (Poisson thinning), drawn from the
+        ``watch`` stream only, so watching never changes the outbreak. Probes on the block's own vulnerable
+        hosts are drawn with the others (same law; apart from the outbreak's own hits on them)."""
+        from ..observers.landing import ScannerDescription, landing_probability
+
+        desc = ScannerDescription.local_preference(
+            [(p.prefix, p.probability) for p in self.config.local_preference], self.space.excluded,
+            self.space.skip_self)
+        self.watched = [landing_probability(self.world.addresses, block, desc) for block in blocks]
+        self.scanning = np.zeros(self.world.n, dtype=bool)
+
+    def _landings(self, dt: float) -> list[Landing]:
+        from ..observers.sampling import thin_poisson
+
+        sources = np.flatnonzero(self.scanning)
+        rates = self.rates[sources]
+        out = []
+        for b, q in enumerate(self.watched):
+            ids, counts = thin_poisson(self.streams["watch"], sources, rates, q[sources], dt)
+            out.append(Landing(b, int(counts.sum()), ids, counts))
+        return out
+
     def step(self, dt: float, worm: int) -> ProbeBatch:
         if self.n_scanning == 0:
             return ProbeBatch(worm, 0, 0, EMPTY)
@@ -194,4 +227,5 @@ class LocalizedScanner(Scanner):
                 vuln += h
                 probes += p
                 found.append(targets)
-        return ProbeBatch(worm, probes, vuln, np.concatenate(found) if found else EMPTY)
+        return ProbeBatch(worm, probes, vuln, np.concatenate(found) if found else EMPTY,
+                          self._landings(dt) if self.watched else [])

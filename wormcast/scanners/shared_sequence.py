@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.registry import SCANNERS
-from .base import EMPTY, CopyScanner, ProbeBatch, ProbeRule, ScannerConfig, ranges
+from .base import EMPTY, CopyScanner, Landing, ProbeBatch, ProbeRule, ScannerConfig, ranges
 
 
 class SharedSequenceConfig(ScannerConfig):
@@ -47,7 +47,8 @@ class SharedSequenceScanner(CopyScanner):
 
     Config = SharedSequenceConfig
     Rule = SharedSequenceRule
-    streams_used = ("probes", "sequence")
+    streams_used = ("probes", "sequence", "watch")
+    landing = None  # where the watched blocks sit in the sequence (set by watch())
 
     def __init__(self, *args):
         super().__init__(*args)
@@ -58,6 +59,22 @@ class SharedSequenceScanner(CopyScanner):
         self.pos_sorted = pos[order].astype(np.int64)
         self.pos_host = self.targetable[order]
         self.progress = np.zeros(self.world.n, dtype=np.int64)
+
+    def watch(self, blocks: list[list[tuple[int, int]]]) -> None:
+        """Watched addresses get positions in the sequence, exactly and lazily (scanners/sequence_landing.py):
+        a copy's probes land in a block when it crosses one of them, the same ones for every copy."""
+        from .sequence_landing import SequenceLanding
+
+        self.landing = SequenceLanding(self.length, self.pos_sorted, self.pos_host, self.world.addresses,
+                                       self.space.excluded, blocks, self.streams["watch"])
+
+    def _landings(self, ids: np.ndarray, lo: np.ndarray, adv: np.ndarray) -> list[Landing]:
+        out = []
+        for b in range(len(self.landing.totals)):
+            counts = self.landing.crossed(b, lo, adv)
+            keep = counts > 0
+            out.append(Landing(b, int(counts.sum()), ids[keep], counts[keep]))
+        return out
 
     def on_infected(self, ids: np.ndarray) -> None:
         """A new infection starts its copy at the head of the sequence."""
@@ -100,4 +117,5 @@ class SharedSequenceScanner(CopyScanner):
                     mine = klass == c
                     keep[mine] = mask[targets[mine]]
             targets = targets[keep]
-        return ProbeBatch(worm, int(adv.sum()), reached, targets)
+        return ProbeBatch(worm, int(adv.sum()), reached, targets,
+                          self._landings(ids, lo, adv) if self.landing is not None else [])
