@@ -24,7 +24,9 @@ def resolve(scenario: Scenario | str | Path, overrides: list[str] | None = None)
 
 def simulate(scenario: Scenario | str | Path, seed: int = 0, overrides: list[str] | None = None,
              progress=None):
-    """Run one outbreak. ``scenario`` is a preset name, a TOML path or a :class:`Scenario`."""
+    """Run one outbreak. ``scenario`` is a preset name, a TOML path or a :class:`Scenario`. The result's
+    ``observers`` maps each named observer of the scenario to its tables: ``result.observers["caida"]["series"]``
+    and ``["sources"]`` for a telescope, ``["log"]`` for a server (pandas DataFrames, docs/outputs.md)."""
     from .core.loop import Simulation
 
     return Simulation(resolve(scenario, overrides), seed).run(progress)
