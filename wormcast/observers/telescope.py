@@ -112,7 +112,8 @@ class Telescope(Component):
         self.background = cfg.background.radiation().stream(rngs("background")) if cfg.background else None
         self.detectors = [DETECTORS[d](training=cfg.training) for d in cfg.detectors]
         self.alarms: list[dict] = []
-        self.pending: list[tuple[np.ndarray, np.ndarray]] = []
+        self.landed = np.zeros(ctx.hosts.n, dtype=np.int64)  # the interval's packets per worm host so far
+        self.pending: list[tuple[np.ndarray, np.ndarray]] = []  # the interval's background (ids, counts)
         self.window_from = max(ctx.n_steps - int(round(cfg.estimate_window / ctx.dt)), 0)
         self.window_packets = np.zeros(ctx.hosts.n, dtype=np.int64)
         self.window_scanning = 0.0
@@ -122,11 +123,11 @@ class Telescope(Component):
 
     def on_probes(self, batch) -> None:
         for landing in batch.landed:
-            if landing.block == self.watch_index[0] and landing.probes:
-                self.pending.append((landing.sources, landing.counts))
+            if landing.block == self.watch_index[0] and landing.probes:  # a landing names each source once
+                self.landed[landing.sources] += landing.counts
                 self.worm_packets += landing.probes
                 if self.step_now >= self.window_from:
-                    np.add.at(self.window_packets, landing.sources, landing.counts)
+                    self.window_packets[landing.sources] += landing.counts
 
     def begin_step(self, step: int, t: float):
         self.step_now = step
@@ -140,8 +141,14 @@ class Telescope(Component):
         if (s + 1) % self.per_interval and s + 1 < self.ctx.n_steps:
             return
         first = (s // self.per_interval) * self.per_interval
-        ids = np.concatenate([p[0] for p in self.pending]) if self.pending else np.zeros(0, np.int64)
-        counts = np.concatenate([p[1] for p in self.pending]) if self.pending else np.zeros(0, np.int64)
+        hosts = np.flatnonzero(self.landed)
+        bg_ids, bg_counts = np.zeros(0, np.int64), np.zeros(0, np.int64)
+        if self.pending:
+            bg_ids, inv = np.unique(np.concatenate([p[0] for p in self.pending]), return_inverse=True)
+            bg_counts = np.bincount(inv, weights=np.concatenate([p[1] for p in self.pending])).astype(np.int64)
+        ids = np.concatenate([hosts, bg_ids])  # sorted, one entry per source: background ids lie above hosts'
+        counts = np.concatenate([self.landed[hosts], bg_counts])
+        self.landed[hosts] = 0
         self.pending = []
         row = self.counter.observe(first * dt, (s + 1) * dt, ids, counts)
         infected = int(totals.counts[SCANNING] + totals.counts[DORMANT])

@@ -138,8 +138,11 @@ class TelescopeCounter:
             raise ValueError("source_ids and counts must have one shape, counts non-negative")
         keep = cnt > 0
         ids, cnt = ids[keep], cnt[keep]
-        uniq, inv = np.unique(ids, return_inverse=True)
-        per = np.bincount(inv, weights=cnt, minlength=uniq.size).astype(np.int64)
+        if ids.size < 2 or bool(np.all(ids[1:] > ids[:-1])):  # already one entry per source, in order
+            uniq, per = ids, cnt
+        else:
+            uniq, inv = np.unique(ids, return_inverse=True)
+            per = np.bincount(inv, weights=cnt, minlength=uniq.size).astype(np.int64)
         slots, is_new = self._slots(uniq)
         first, last, packets = self._first.view, self._last.view, self._packets.view
         first[slots[is_new]] = t_start
