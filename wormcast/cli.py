@@ -153,6 +153,8 @@ def cmd_run(args) -> int:
     elif not args.quiet:
         print(words(result.summary))
         print(f"Wrote {out}/: summary.json, timeseries.parquet, timeseries.csv, outbreak.png, report.html")
+        if result.observers:  # what the named observers saw (telescope series, server logs)
+            print(f"  and {', '.join(f for o in result.observers.values() for f in o.files)}")
     if args.verbose:  # details on stderr, so that --json --verbose still gives clean JSON on stdout
         steps = int(round(scenario.duration / scenario.step))
         print(f"  scenario {scenario.name}: {result.summary['vulnerable']:,} vulnerable hosts, {steps:,} steps of "
