@@ -50,6 +50,9 @@ EXAMPLES = {
   wormcast model --list                            the analytic models, one line each
   wormcast model rcs --set scan_rate=6 --until 24h  the logistic curve, as a table
   wormcast model aawp --set scan_rate=6 --out aawp.csv""",
+    "explore": """examples:
+  wormcast explore                                 http://127.0.0.1:8765/ (this machine only)
+  wormcast explore codered-hotmail --port 0 --open  any free port, and open the browser""",
     "completion": """examples:
   eval "$(wormcast completion bash)"                 in ~/.bashrc
   wormcast completion bash > ~/.local/share/bash-completion/completions/wormcast
@@ -203,11 +206,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .analytic.cli import register as register_model
     from .audit.cli import register as register_audit
+    from .explore.cli import register as register_explore
     from .runs.sweep.cli import register as register_sweep
 
     register_audit(sub)
     register_sweep(sub)
     register_model(sub)
+    register_explore(sub)
 
     p = sub.add_parser("completion", help="print a shell completion script")
     p.add_argument("shell", choices=SHELLS, help="the shell")
