@@ -103,7 +103,7 @@ SERVERS = ['orgs=[{name = "farm", blocks = ["18.0.0.0/16"], servers = 50}]',
 
 @pytest.mark.parametrize("fmt", ["combined", "iis"])
 def test_a_server_log_is_read_by_the_audit_like_a_real_one(tmp_path, fmt):
-    extra = [SERVERS[0], SERVERS[1].replace("FMT", fmt), "end=2001-07-20T00:00:00Z"]
+    extra = [SERVERS[0], SERVERS[1].replace("FMT", fmt), "end=2001-07-19T18:00:00Z"]
     res = _run(extra, seed=2)
     write_run(res, tmp_path / "out")
     log = res.observers["farm"]["log"]
