@@ -162,3 +162,60 @@ def test_every_copy_crosses_the_same_watched_addresses():
     # copies at the same progress differ
     assert np.array_equal(s.landing.crossed(0, np.zeros(infected.size, dtype=np.int64), progress), expected)
     assert not np.array_equal(rng.binomial(progress, s.landing.totals[0] / s.length), thinned)
+
+
+class WindowWatcher(Component):
+    """Watches 44.0.0.0/8 as a WatchBlock of 6 steps: sources once per window."""
+
+    Config = ComponentConfig
+
+    def watch(self):
+        from wormcast.scanners.base import WatchBlock
+
+        return [WatchBlock([(44 << 24, 45 << 24)], every=6)]
+
+    def setup(self, ctx):
+        self.windows, self.step, self.probes = [], 0, 0
+
+    def begin_step(self, step, t):
+        self.step = step
+
+    def on_probes(self, batch):
+        for landing in batch.landed:
+            self.probes += landing.probes
+            if landing.sources.size:
+                assert (self.step + 1) % 6 == 0  # named on the window's last step only
+                self.windows.append((self.step // 6, landing.sources, landing.counts))
+
+
+def test_uniform_sources_named_once_per_window_keep_each_hosts_share():
+    """A host that starts scanning inside a window gets the share of the steps it scanned there, not the
+    whole window's (negative control: the whole window's share is rejected)."""
+    import wormcast
+
+    sc = wormcast.load_scenario("codered-v2", [
+        "population.vulnerable=20000", "worm.scan_rate.mean=120", "end=2001-07-19T14:00:00Z",
+        "seeding.initial_infected=5", "hosts.reboot_rate_per_hour=0", "hosts.patch=[]",
+        'observers=[{kind = "test_landing_scanners:WindowWatcher"}]'])
+    sim = Simulation(sc, 4)
+    res = sim.run()
+    w = sim.component("test_landing_scanners:WindowWatcher")
+    assert sum(int(c.sum()) for _, _, c in w.windows) == w.probes  # every landed probe is named once
+    dt, rates = sim.dt, sim.worms[0].rates
+    start = np.round(sim.hosts.first_infected_at / dt)  # the step from which each host scans
+    share = (1 << 24) / 2 ** 32
+    hosts = np.flatnonzero(np.isfinite(start) & (start % 6 != 0) & (start < sim.n_steps - 6))
+    k = (start[hosts] // 6).astype(np.int64)  # the window each of them started inside
+    got = np.zeros(sim.world.n, dtype=np.int64)
+    first_window = np.full(sim.world.n, -1, dtype=np.int64)
+    first_window[hosts] = k
+    for window, src, counts in w.windows:
+        mine = first_window[src] == window
+        got[src[mine]] += counts[mine]
+    steps = 6 * k + 6 - start[hosts]
+    obs = got[hosts].sum()
+    exp = (rates[hosts] * dt * share * steps).sum()
+    wrong = (rates[hosts] * dt * share * 6).sum()
+    assert exp > 1000 and abs(obs - exp) < 4 * np.sqrt(exp), (obs, exp)
+    assert abs(obs - wrong) > 4 * np.sqrt(wrong)
+    assert res.summary["ever_infected"] > 1000

@@ -22,6 +22,7 @@ from ..core.component import Component, Context, StepTotals
 from ..core.registry import OBSERVERS
 from ..core.states import DORMANT, SCANNING
 from ..results.observed import ObserverOutput
+from ..scanners.base import WatchBlock
 from ..util.timeutil import iso, parse_duration, steps_per
 from ..world.addresses import SPACE, format_address, merge_ranges, overlap, parse_cidr
 from .background import BackgroundRadiation
@@ -92,7 +93,8 @@ class Telescope(Component):
         return self.config.name
 
     def watch(self):
-        return [self.ranges]
+        every = self.per_interval if self.ctx.n_steps % self.per_interval == 0 else 1
+        return [WatchBlock(self.ranges, every)]  # sources once per interval: all the counter needs
 
     def setup(self, ctx: Context):
         cfg, self.ctx = self.config, ctx
@@ -114,7 +116,8 @@ class Telescope(Component):
         self.alarms: list[dict] = []
         self.landed = np.zeros(ctx.hosts.n, dtype=np.int64)  # the interval's packets per worm host so far
         self.pending: list[tuple[np.ndarray, np.ndarray]] = []  # the interval's background (ids, counts)
-        self.window_from = max(ctx.n_steps - int(round(cfg.estimate_window / ctx.dt)), 0)
+        window = max(ctx.n_steps - int(round(cfg.estimate_window / ctx.dt)), 0)
+        self.window_from = (window // k) * k  # whole intervals (sources may come once per interval)
         self.window_packets = np.zeros(ctx.hosts.n, dtype=np.int64)
         self.window_scanning = 0.0
         self.worm_packets = 0

@@ -57,9 +57,24 @@ class Landing:
     """Probes of one step that landed in one watched address block: how many, and from which sources."""
 
     block: int  # index of the block in the observers' watch list
-    probes: int
+    probes: int  # landed this step
+    # sources and counts: of this step's probes; for a WatchBlock with every > 1, of the whole window's,
+    # on its last step only (empty on the others)
     sources: np.ndarray = field(default_factory=lambda: EMPTY)  # host ids
     counts: np.ndarray = field(default_factory=lambda: EMPTY)  # probes from each source
+
+
+class WatchBlock(list):
+    """A watched block (a list of half-open address ranges) whose observer needs the sources of the probes
+    only once per window of ``every`` steps (windows from step 0; an observer's accounting interval). A
+    scanner may then count the landed probes every step and name their sources once, on the window's last
+    step, for the whole window: with Poisson probe counts per step, given the window's total the split
+    over sources is multinomial with weights rate x steps scanning in the window (exact for every figure of
+    the window). Scanners that do not know about windows report every step, which is also right."""
+
+    def __init__(self, ranges, every: int = 1):
+        super().__init__(ranges)
+        self.every = max(int(every), 1)
 
 
 @dataclass
