@@ -77,6 +77,47 @@ class WatchBlock(list):
         self.every = max(int(every), 1)
 
 
+class SourceWindows:
+    """For WatchBlocks named once per window: the steps each host scanned within the current window of every
+    length in use. The scanner calls :meth:`started` / :meth:`stopped` as hosts start and stop, and
+    :meth:`advance` after each step; a host started now scans from step ``s`` on."""
+
+    def __init__(self, n: int, everies):
+        self.since = np.full(n, -1, dtype=np.int64)
+        self.expo = {e: np.zeros(n, dtype=np.int64) for e in set(everies) if e > 1}
+        self.start = {e: 0 for e in self.expo}  # first step of each current window
+        self.touched: dict[int, list[np.ndarray]] = {e: [] for e in self.expo}
+        self.s = 0
+
+    def started(self, ids: np.ndarray) -> None:
+        self.since[ids] = self.s
+
+    def stopped(self, ids: np.ndarray) -> None:
+        for e, expo in self.expo.items():
+            expo[ids] += np.maximum(self.s - np.maximum(self.since[ids], self.start[e]), 0)
+            self.touched[e].append(ids)
+        self.since[ids] = -1
+
+    def closing(self) -> list[int]:
+        """The window lengths whose window ends with the step being drawn."""
+        return [e for e in self.expo if (self.s + 1) % e == 0]
+
+    def close(self, e: int, scanning: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(hosts that scanned in the ending window of length ``e``, steps each scanned); starts the next."""
+        end = self.s + 1
+        touched = np.concatenate(self.touched[e]) if self.touched[e] else EMPTY
+        mask = scanning.copy()
+        mask[touched] = True
+        hosts = np.flatnonzero(mask)
+        steps = self.expo[e][hosts] + np.where(scanning[hosts], end - np.maximum(self.since[hosts], self.start[e]), 0)
+        self.expo[e][touched] = 0
+        self.touched[e], self.start[e] = [], end
+        return hosts, steps
+
+    def advance(self) -> None:
+        self.s += 1
+
+
 @dataclass
 class ProbeBatch:
     """One worm's probes during one step."""

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..core.registry import SCANNERS
 from ..world.addresses import in_ranges, overlap
-from .base import EMPTY, Landing, ProbeBatch, ProbeRule, Scanner, ScannerConfig
+from .base import EMPTY, Landing, ProbeBatch, ProbeRule, Scanner, ScannerConfig, SourceWindows
 
 
 class UniformConfig(ScannerConfig):
@@ -32,8 +32,7 @@ class UniformScanner(Scanner):
         self.p_hit = self.targetable.size / self.space.denominator
         self.watched: list[tuple[int, np.ndarray, np.ndarray]] = []  # (dark addresses, range lows, highs)
         self.scanning: np.ndarray | None = None
-        self.windows: dict = {}
-        self.s = 0
+        self.windows: SourceWindows | None = None
 
     def watch(self, blocks: list[list[tuple[int, int]]]) -> None:
         """Probes that miss every vulnerable host land uniformly on the space's other addresses, so a watched
@@ -51,26 +50,22 @@ class UniformScanner(Scanner):
         self.scanning = np.zeros(self.world.n, dtype=bool)
         # WatchBlocks named once per window (base.WatchBlock); per step under delivery filters
         self.every = [1 if self.filtered else getattr(b, "every", 1) for b in blocks]
-        self.windows = {e: _Window(self.world.n) for e in set(self.every) if e > 1}
         self.window_probes = [0] * len(blocks)
-        self.since = np.full(self.world.n, -1, dtype=np.int64) if self.windows else None
-        self.s = 0  # steps drawn so far: a host started now scans from step s on
+        self.windows = SourceWindows(self.world.n, self.every) if max(self.every) > 1 else None
 
     def start(self, ids: np.ndarray) -> None:
         super().start(ids)
         if self.scanning is not None:
             self.scanning[ids] = True
-            if self.since is not None:
-                self.since[ids] = self.s
+            if self.windows is not None:
+                self.windows.started(ids)
 
     def stop(self, ids: np.ndarray) -> None:
         super().stop(ids)
         if self.scanning is not None:
             self.scanning[ids] = False
-            if self.since is not None:
-                for w in self.windows.values():
-                    w.stopped(ids, self.s - np.maximum(self.since[ids], w.start))
-                self.since[ids] = -1
+            if self.windows is not None:
+                self.windows.stopped(ids)
 
     def _landings(self, c: int, misses: int, reached: np.ndarray) -> list[Landing]:
         rng = self.streams["watch"]
@@ -104,17 +99,9 @@ class UniformScanner(Scanner):
     def _close_windows(self, landed: list[Landing]) -> list[Landing]:
         """On a window's last step: the window's landed probes split over the hosts that scanned in it, with
         weights rate x steps scanned (base.WatchBlock)."""
-        end = self.s + 1
         by_block = {lnd.block: lnd for lnd in landed}
-        for e, w in self.windows.items():
-            if end % e:
-                continue
-            mask = self.scanning.copy()
-            touched = w.touched()
-            mask[touched] = True
-            sources = np.flatnonzero(mask)
-            steps = w.expo[sources] + np.where(self.scanning[sources],
-                                               end - np.maximum(self.since[sources], w.start), 0)
+        for e in self.windows.closing():
+            sources, steps = self.windows.close(e, self.scanning)
             weights = self.rates[sources] * steps
             total = float(weights.sum())
             for b in (b for b, every in enumerate(self.every) if every == e):
@@ -124,7 +111,6 @@ class UniformScanner(Scanner):
                     counts = self.streams["watch"].multinomial(n, weights / total)
                     keep = counts > 0
                     lnd.sources, lnd.counts = sources[keep], counts[keep]
-            w.reset(touched, end)
         return sorted(by_block.values(), key=lambda lnd: lnd.block)
 
     def step(self, dt: float, worm: int) -> ProbeBatch:
@@ -136,30 +122,10 @@ class UniformScanner(Scanner):
             found.append(targets)
             if self.watched:  # before delivery filters: a telescope sees every probe sent its way
                 landed += self._landings(c, p - h, targets)
-        if self.windows:
+        if self.windows is not None:
             landed = self._close_windows(landed)
-            self.s += 1
+            self.windows.advance()
         if not found:
             return ProbeBatch(worm, 0, 0, EMPTY, landed)
         return ProbeBatch(worm, probes, hits, found[0] if len(found) == 1 else np.concatenate(found), landed)
 
-
-class _Window:
-    """Steps scanned, within the current window, by the hosts that stopped scanning during it."""
-
-    def __init__(self, n: int):
-        self.expo = np.zeros(n, dtype=np.int64)
-        self.start = 0  # first step of the current window
-        self._touched: list[np.ndarray] = []
-
-    def stopped(self, ids: np.ndarray, steps: np.ndarray) -> None:
-        self.expo[ids] += np.maximum(steps, 0)
-        self._touched.append(ids)
-
-    def touched(self) -> np.ndarray:
-        return np.concatenate(self._touched) if self._touched else EMPTY
-
-    def reset(self, touched: np.ndarray, start: int) -> None:
-        self.expo[touched] = 0
-        self._touched = []
-        self.start = start
