@@ -23,9 +23,12 @@ class Watcher(Component):
     """Counts, per source, the probes landing in BLOCK."""
 
     Config = ComponentConfig
+    every = 1
 
     def watch(self):
-        return [BLOCK]
+        from wormcast.scanners.base import WatchBlock
+
+        return [WatchBlock(BLOCK, self.every)]
 
     def setup(self, ctx):
         self.by_source = np.zeros(ctx.hosts.n, dtype=np.int64)
@@ -37,13 +40,19 @@ class Watcher(Component):
             self.per_step.append((landing.sources.copy(), landing.counts.copy()))
 
 
-def _observed(scanning, seed=5, **kw):
+class WindowedWatcher(Watcher):
+    """The same, with the sources named once per 6 steps (a WatchBlock window)."""
+
+    every = 6
+
+
+def _observed(scanning, seed=5, watcher="Watcher", **kw):
     sc = small_scenario(scanning=scanning, **kw)
-    sc = sc.model_copy(update={"observers": [ComponentConfig(kind="test_landing_scanners:Watcher")]})
+    sc = sc.model_copy(update={"observers": [ComponentConfig(kind=f"test_landing_scanners:{watcher}")]})
     world = small_world(clustered=True)
     sim = Simulation(sc, seed, world=world)
     res = sim.run()
-    return sim, res, sim.component("test_landing_scanners:Watcher")
+    return sim, res, sim.component(f"test_landing_scanners:{watcher}")
 
 
 def _rule_landing(sim, levels, n=20000, seed=0):
@@ -70,9 +79,10 @@ def _z(observed, exposure, q, cluster, n):
     return (observed - expected) / np.sqrt(max(expected, 1.0) + var_mc), expected
 
 
-def test_localized_landing_matches_the_worms_own_rule():
+@pytest.mark.parametrize("watcher", ["Watcher", "WindowedWatcher"])
+def test_localized_landing_matches_the_worms_own_rule(watcher):
     sim, res, w = _observed({"kind": "localized", "local_preference": LEVELS}, end="2001-07-19T01:00:00Z",
-                            scan_rate={"distribution": "constant", "mean": 0.5})
+                            scan_rate={"distribution": "constant", "mean": 0.5}, watcher=watcher)
     plain = Simulation(small_scenario(scanning={"kind": "localized", "local_preference": LEVELS},
                                       end="2001-07-19T01:00:00Z", scan_rate={"distribution": "constant", "mean": 0.5}),
                        5, world=small_world(clustered=True)).run()

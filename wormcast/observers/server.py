@@ -97,7 +97,7 @@ class Server(Component):
 
     def on_probes(self, batch) -> None:
         for landing in batch.landed:
-            if landing.block == self.watch_index[0] and landing.probes:
+            if landing.block == self.watch_index[0] and landing.counts.size:
                 self.probes.append((self.step_now, batch.worm, landing.sources, landing.counts))
 
     def on_changed(self, ids: np.ndarray, t: float) -> None:

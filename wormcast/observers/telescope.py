@@ -126,7 +126,7 @@ class Telescope(Component):
 
     def on_probes(self, batch) -> None:
         for landing in batch.landed:
-            if landing.block == self.watch_index[0] and landing.probes:  # a landing names each source once
+            if landing.block == self.watch_index[0]:  # a landing names each source once
                 self.landed[landing.sources] += landing.counts
                 self.worm_packets += landing.probes
                 if self.step_now >= self.window_from:

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..core.registry import SCANNERS
 from ..world.addresses import overlap
-from .base import EMPTY, Landing, ProbeBatch, ProbeRule, Scanner, ScannerConfig, expand, ranges
+from .base import EMPTY, Landing, ProbeBatch, ProbeRule, Scanner, ScannerConfig, SourceWindows, expand, ranges
 
 
 class LocalPreference(BaseModel):
@@ -146,13 +146,13 @@ class LocalizedScanner(Scanner):
         super().start(ids)
         self._update(ids, +1.0)
         if self.watched:
-            self.scanning[ids] = True
+            self._watching(ids, True)
 
     def stop(self, ids: np.ndarray) -> None:
         super().stop(ids)
         self._update(ids, -1.0)
         if self.watched:
-            self.scanning[ids] = False
+            self._watching(ids, False)
         if self.n_scanning == 0:
             for lv in self.block_levels:
                 lv.block_rate[:] = 0.0
@@ -202,21 +202,55 @@ class LocalizedScanner(Scanner):
             self.space.skip_self)
         self.watched = [landing_probability(self.world.addresses, block, desc) for block in blocks]
         self.scanning = np.zeros(self.world.n, dtype=bool)
+        self.every = [getattr(b, "every", 1) for b in blocks]  # WatchBlocks: sources once per window
+        self.windows = SourceWindows(self.world.n, self.every) if max(self.every) > 1 else None
+        self.watch_rate = np.zeros(len(blocks))  # summed rate x landing probability of the scanning hosts
+        self.window_probes = [0] * len(blocks)
+
+    def _watching(self, ids: np.ndarray, scanning: bool) -> None:
+        self.scanning[ids] = scanning
+        if self.windows is None:
+            return
+        if scanning:
+            self.windows.started(ids)
+        else:
+            self.windows.stopped(ids)
+        for b, q in enumerate(self.watched):
+            self.watch_rate[b] = 0.0 if self.n_scanning == 0 else \
+                self.watch_rate[b] + (1 if scanning else -1) * float((self.rates[ids] * q[ids]).sum())
 
     def _landings(self, dt: float) -> list[Landing]:
         from ..observers.sampling import thin_poisson
 
-        sources = np.flatnonzero(self.scanning)
-        rates = self.rates[sources]
+        rng = self.streams["watch"]
         out = []
+        if any(e == 1 for e in self.every):
+            sources = np.flatnonzero(self.scanning)
+            rates = self.rates[sources]
         for b, q in enumerate(self.watched):
-            ids, counts = thin_poisson(self.streams["watch"], sources, rates, q[sources], dt)
+            if self.every[b] > 1:  # Poisson total now, sources at the end of the window
+                n = int(rng.poisson(max(self.watch_rate[b], 0.0) * dt))
+                self.window_probes[b] += n
+                out.append(Landing(b, n))
+                continue
+            ids, counts = thin_poisson(rng, sources, rates, q[sources], dt)
             out.append(Landing(b, int(counts.sum()), ids, counts))
+        if self.windows is not None:
+            for e in self.windows.closing():
+                hosts, steps = self.windows.close(e, self.scanning)
+                for b in (b for b, every in enumerate(self.every) if every == e):
+                    n, self.window_probes[b] = self.window_probes[b], 0
+                    w = self.rates[hosts] * self.watched[b][hosts] * steps
+                    if n and w.sum() > 0:
+                        counts = rng.multinomial(n, w / w.sum())
+                        keep = counts > 0
+                        out[b].sources, out[b].counts = hosts[keep], counts[keep]
+            self.windows.advance()
         return out
 
     def step(self, dt: float, worm: int) -> ProbeBatch:
         if self.n_scanning == 0:
-            return ProbeBatch(worm, 0, 0, EMPTY)
+            return ProbeBatch(worm, 0, 0, EMPTY, self._landings(dt) if self.watched else [])
         probes, vuln, found = 0, 0, []
         for c, rate in self._class_rates():
             for lv in self.levels:
