@@ -141,3 +141,12 @@ def test_observer_settings_errors_are_one_line():
         wormcast.load_scenario("codered-v2", ['observers=[{kind = "telescope", name = "../x"}]'])
     with pytest.raises(WormcastError, match="not a valid IPv4 CIDR"):
         wormcast.load_scenario("codered-v2", ['observers=[{kind = "telescope", name = "t", blocks = ["44.0.0.1/8"]}]'])
+
+
+def test_many_addresses_are_written_as_one_at_a_time():
+    from wormcast.world.addresses import format_address, format_addresses
+
+    rng = np.random.default_rng(0)
+    a = np.concatenate([[0, 2 ** 32 - 1, 1 << 24, 255], rng.integers(0, 2 ** 32, 500)])
+    assert format_addresses(a) == [format_address(int(x)) for x in a]
+    assert format_addresses(a[:2]) != ["0.0.0.0", "255.255.255.254"]  # a wrong byte would show

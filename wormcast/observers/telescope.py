@@ -24,7 +24,7 @@ from ..core.states import DORMANT, SCANNING
 from ..results.observed import ObserverOutput
 from ..scanners.base import WatchBlock
 from ..util.timeutil import iso, parse_duration, steps_per
-from ..world.addresses import SPACE, format_address, merge_ranges, overlap, parse_cidr
+from ..world.addresses import SPACE, format_addresses, merge_ranges, overlap, parse_cidr
 from .background import BackgroundRadiation
 from .churn import AddressChurn
 from .detectors.kalman import KalmanDetector
@@ -210,10 +210,10 @@ class Telescope(Component):
             "unique_sources": ser.unique_addresses, "new_sources": ser.new_addresses,
             "active_sources": ser.active_addresses, "unique_hosts": ser.unique_hosts, "new_hosts": ser.new_hosts})
         worm = src.ids < ctx.hosts.n
-        addresses = [format_address(int(a)) if w else None
-                     for a, w in zip(ctx.world.addresses[np.where(worm, src.ids, 0)], worm)]
+        addresses = pd.array(format_addresses(ctx.world.addresses[np.where(worm, src.ids, 0)]), dtype="string")
+        addresses[~worm] = pd.NA  # background sources have no host address
         sources = pd.DataFrame({
-            "address": pd.array(addresses, dtype="string"),
+            "address": addresses,
             "first_seen": t0 + pd.to_timedelta(src.first_seen, unit="s"),
             "last_seen": t0 + pd.to_timedelta(src.last_seen, unit="s"),
             "packets": src.packets, "addresses": src.addresses, "background": ~worm})

@@ -30,6 +30,14 @@ def format_address(value: int) -> str:
     return str(ipaddress.IPv4Address(int(value)))
 
 
+def format_addresses(values: np.ndarray) -> list[str]:
+    """Dotted-quad text of many integer addresses at once (what :func:`format_address` gives for each)."""
+    a = np.asarray(values, dtype=np.int64)
+    parts = [((a >> shift) & 255).astype(str) for shift in (24, 16, 8, 0)]
+    return (np.char.add(np.char.add(np.char.add(np.char.add(parts[0], "."), parts[1]), "."),
+                            np.char.add(np.char.add(parts[2], "."), parts[3]))).tolist()
+
+
 def merge_ranges(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Union of half-open ranges, sorted and non-overlapping."""
     out: list[list[int]] = []
