@@ -168,7 +168,8 @@ def test_bash_completion_is_valid_and_completes(tmp_path):
     assert _complete(script, "wormcast", "") == ["presets", "run", "audit", "sweep", "results", "model", "explore",
                                                   "completion"]
     assert _complete(script, "wormcast", "r") == ["run", "results"]
-    assert _complete(script, "wormcast", "presets", "show", "codered-v") == ["codered-v1", "codered-v2"]
+    assert _complete(script, "wormcast", "presets", "show", "codered-v") == ["codered-v1", "codered-v2",
+                                                                             "codered-v2-observed"]
     assert _complete(script, "wormcast", "run", "--backend", "") == ["local", "dask"]
     assert "--quiet" in _complete(script, "wormcast", "run", "--seed", "3", "--")
     assert _complete(script, "wormcast", "completion", "") == ["bash", "zsh"]
