@@ -150,3 +150,19 @@ def test_many_addresses_are_written_as_one_at_a_time():
     a = np.concatenate([[0, 2 ** 32 - 1, 1 << 24, 255], rng.integers(0, 2 ** 32, 500)])
     assert format_addresses(a) == [format_address(int(x)) for x in a]
     assert format_addresses(a[:2]) != ["0.0.0.0", "255.255.255.254"]  # a wrong byte would show
+
+
+def test_a_counter_with_a_dense_index_counts_exactly_as_the_sorted_one():
+    from wormcast.observers.churn import AddressChurn
+    from wormcast.observers.telescope_counts import TelescopeCounter
+
+    rng = np.random.default_rng(5)
+    counters = [TelescopeCounter(AddressChurn.uniform(2000, 0.3), np.random.default_rng(1), dense) for dense in (0, 1000)]
+    for t in range(40):
+        ids = np.concatenate([rng.choice(1000, 50, replace=False), 1000 + rng.choice(1000, 20, replace=False)])
+        counts = rng.integers(0, 4, ids.size)
+        rows = [c.observe(t, t + 1, ids, counts) for c in counters]
+        assert rows[0] == rows[1]
+    a, b = (c.sources() for c in counters)
+    for field in ("ids", "first_seen", "last_seen", "packets", "addresses"):
+        assert np.array_equal(getattr(a, field), getattr(b, field), equal_nan=True), field

@@ -110,7 +110,7 @@ class Telescope(Component):
         churn = None
         if cfg.churn is not None:
             churn = _HostAndBackgroundChurn(ctx.hosts.n, cfg.churn.rate_per_hour / 3600.0)
-        self.counter = TelescopeCounter(churn, rngs("churn") if churn is not None else None)
+        self.counter = TelescopeCounter(churn, rngs("churn") if churn is not None else None, ctx.hosts.n)
         self.background = cfg.background.radiation().stream(rngs("background")) if cfg.background else None
         self.detectors = [DETECTORS[d](training=cfg.training) for d in cfg.detectors]
         self.alarms: list[dict] = []

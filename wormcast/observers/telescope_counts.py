@@ -86,11 +86,15 @@ class _Growable:
 class TelescopeCounter:
     """Feed one :meth:`observe` per interval, in time order; read :meth:`series` and :meth:`sources`."""
 
-    def __init__(self, churn: AddressChurn | None = None, rng: np.random.Generator | None = None):
+    def __init__(self, churn: AddressChurn | None = None, rng: np.random.Generator | None = None,
+                 dense_ids: int = 0):
+        """``dense_ids``: ids below it (the engine's host ids) find their record through a plain array, the
+        others (background sources) through a sorted index; only faster, never different."""
         if churn is not None and rng is None:
             raise ValueError("address churn needs an explicit numpy Generator")
         self.churn, self.rng = churn, rng
-        self._keys = np.zeros(0, dtype=np.int64)  # sorted source ids
+        self._dense = np.full(int(dense_ids), -1, dtype=np.int64)  # slot of each dense id (-1: unseen)
+        self._keys = np.zeros(0, dtype=np.int64)  # sorted source ids (the others)
         self._slot_of_key = np.zeros(0, dtype=np.int64)
         self._ids = _Growable(np.int64)
         self._first = _Growable(float)
@@ -105,27 +109,39 @@ class TelescopeCounter:
         self._t = -np.inf
 
     def _slots(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Slots of ``ids`` (unique), creating records for new ones; returns (slots, is_new)."""
+        """Slots of ``ids`` (unique, sorted), creating records for new ones; returns (slots, is_new)."""
+        n_dense = int(np.searchsorted(ids, self._dense.size))  # ids are sorted: the dense ones come first
+        dense, ids = ids[:n_dense], ids[n_dense:]
         pos = np.searchsorted(self._keys, ids)
         found = (pos < self._keys.size) & (self._keys[np.minimum(pos, max(self._keys.size - 1, 0))] == ids) \
             if self._keys.size else np.zeros(ids.size, dtype=bool)
-        new = ids[~found]
         slots = np.empty(ids.size, dtype=np.int64)
         slots[found] = self._slot_of_key[pos[found]]
+        dense_slots = self._dense[dense]
+        dense_new = dense_slots < 0
+        if dense_new.any():  # new dense records first (they come first in id order)
+            start = self._ids.n
+            dense_slots[dense_new] = np.arange(start, start + int(dense_new.sum()), dtype=np.int64)
+            self._dense[dense[dense_new]] = dense_slots[dense_new]
+            self._extend(dense[dense_new])
+        new = ids[~found]
         if new.size:
             start = self._ids.n
             new_slots = np.arange(start, start + new.size, dtype=np.int64)
             slots[~found] = new_slots
-            for g, v in ((self._ids, new), (self._first, np.full(new.size, np.nan)),
-                         (self._last, np.full(new.size, np.nan)), (self._packets, np.zeros(new.size, np.int64)),
-                         (self._addresses, np.zeros(new.size, np.int64)), (self._epoch, np.zeros(new.size, np.int64)),
-                         (self._epoch_seen, np.full(new.size, -1, np.int64)),
-                         (self._epoch_time, np.full(new.size, np.nan))):
-                g.extend(v)
-            at = np.searchsorted(self._keys, new)  # ``new`` is sorted (np.unique): one merge, no re-sort
+            self._extend(new)
+            at = np.searchsorted(self._keys, new)  # ``new`` is sorted: one merge, no re-sort
             self._keys = np.insert(self._keys, at, new)
             self._slot_of_key = np.insert(self._slot_of_key, at, new_slots)
-        return slots, ~found
+        return np.concatenate([dense_slots, slots]), np.concatenate([dense_new, ~found])
+
+    def _extend(self, new: np.ndarray) -> None:
+        """Records for the sources ``new``, in the next slots."""
+        for g, v in ((self._ids, new), (self._first, np.full(new.size, np.nan)),
+                     (self._last, np.full(new.size, np.nan)), (self._packets, np.zeros(new.size, np.int64)),
+                     (self._addresses, np.zeros(new.size, np.int64)), (self._epoch, np.zeros(new.size, np.int64)),
+                     (self._epoch_seen, np.full(new.size, -1, np.int64)), (self._epoch_time, np.full(new.size, np.nan))):
+            g.extend(v)
 
     def observe(self, t_start: float, t_end: float, source_ids, counts) -> IntervalCounts:
         """Account for one interval: ``counts[i]`` probes from ``source_ids[i]`` landed in the telescope."""
