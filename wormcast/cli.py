@@ -104,18 +104,10 @@ def cmd_run(args) -> int:
     from .reporting.output import write_run
     from .reporting.report import words
     from .runs.whatif import audit_comparison
-    from .util.timeutil import parse_duration, steps_per
+    from .util.timeutil import check_interval
 
     scenario = resolve(args.scenario, args.set)
-    interval = None
-    if args.interval is not None:
-        try:
-            interval = parse_duration(args.interval)
-        except ValueError as exc:
-            raise WormcastError(f"--interval: {exc}") from None
-        if steps_per(interval, scenario.step) is None:
-            raise WormcastError(f"--interval {args.interval}: must be a positive multiple of the step "
-                                f"({scenario.step:g}s)")
+    interval = check_interval(args.interval, scenario.step)
     if args.seed < 0:
         raise WormcastError(f"--seed {args.seed}: must be a non-negative integer")
     out = Path(args.out) if args.out else Path("out") / scenario.name

@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import WormcastError
+from ..errors import WormcastError, flag
 from .detect import Detector
 from .parallel import ParallelReader, default_jobs
 from .reader import FileStats, check_log_path, read_log, resolve_format
@@ -59,7 +59,7 @@ def run_audit(paths: list[str], fmt: str = "auto", rules_file: str | None = None
     if jobs is None:
         jobs = default_jobs()
     if jobs < 1:
-        raise WormcastError(f"--jobs {jobs}: must be 1 or more")
+        raise WormcastError(f"{flag('--jobs', jobs)}: must be 1 or more")
     rules = RuleSet.load(rules_file)
     files = expand_paths(paths)
     plan = []

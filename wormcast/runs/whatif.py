@@ -12,6 +12,7 @@ def audit_comparison(scenario, seed: int) -> dict[str, list[dict]]:
     """{org name: [one row per compared interval]} for the organisations whose audit asks for it."""
     from ..api import resolve
     from ..core.loop import Simulation
+    from ..util.timeutil import duration_text
 
     out: dict[str, list[dict]] = {}
     for i, org in enumerate(scenario.orgs):
@@ -19,7 +20,8 @@ def audit_comparison(scenario, seed: int) -> dict[str, list[dict]]:
             continue
         rows = []
         for interval in org.audit.compare:
-            alt = resolve(scenario, [f"orgs.{i}.audit.interval={interval}", f"orgs.{i}.audit.compare=[]"])
+            alt = resolve(scenario, [f"orgs.{i}.audit.interval={duration_text(interval)}",
+                                     f"orgs.{i}.audit.compare=[]"])
             o = Simulation(alt, seed).run().summary["orgs"][org.name]
             rows.append({
                 "audit_interval_h": interval / 3600.0,

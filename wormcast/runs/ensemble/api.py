@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ...errors import PartialResult, WormcastError
+from ...errors import PartialResult, WormcastError, flag
 from .seeds import check_root, run_seed
 from .stats import bands, describe, figure_names, flatten
 
@@ -19,18 +19,9 @@ NOT_COLUMNS = ("seed",)  # in runs tables the seed has its own column next to th
 
 def check_interval(scenario, interval) -> float | None:
     """Seconds, or None for the scenario's; must be a positive multiple of the step."""
-    if interval is None:
-        return None
-    from ...util.timeutil import parse_duration
+    from ...util.timeutil import check_interval as check
 
-    try:
-        seconds = parse_duration(interval)
-    except ValueError as exc:
-        raise WormcastError(f"--interval: {exc}") from None
-    k = seconds / scenario.step
-    if seconds <= 0 or abs(k - round(k)) > 1e-9:
-        raise WormcastError(f"--interval {interval}: must be a positive multiple of the step ({scenario.step:g}s)")
-    return seconds
+    return check(interval, scenario.step)
 
 
 class Ensemble:
