@@ -19,7 +19,7 @@ def write_ensemble(ens, out_dir: str | Path) -> Path:
     with staged_dir(out_dir) as stage:
         (stage / "summary.json").write_text(json.dumps(ens.summary, indent=2) + "\n", encoding="utf-8")
         write_parquet(ens.runs, stage / "runs.parquet")
-        write_timeseries(ens.to_df(), stage)
+        write_timeseries(ens.to_df().reset_index(), stage)  # time as a column, as the files hold it
         fig = bands_figure(ens)
         fig.savefig(stage / "outbreak.png", dpi=110)
         plt.close(fig)
