@@ -28,7 +28,8 @@ EXAMPLES = {
     "presets": """examples:
   wormcast presets                          one line each
   wormcast presets --json                   [{"name": ..., "description": ...}, ...]
-  wormcast presets show codered-ii > my.toml   a preset's TOML, comments and all, to edit""",
+  wormcast presets show codered-ii > my.toml   a preset's TOML, comments and all, to edit
+  wormcast presets show codered-ii --resolved  every value spelled out, defaults too""",
     "run": """examples:
   wormcast run codered-v2 --seed 1
   wormcast run my-scenario.toml --out out/mine --interval 5min
@@ -79,7 +80,8 @@ def cmd_presets(args) -> int:
     from .config.loading import load_scenario, preset_names, preset_text
 
     if getattr(args, "preset_command", None) == "show":
-        sys.stdout.write(preset_text(args.name))
+        # the file as shipped keeps each value's provenance comment; --resolved spells out every default
+        sys.stdout.write(load_scenario(args.name).to_toml() if args.resolved else preset_text(args.name))
         return 0
     rows = [(name, load_scenario(name).description) for name in preset_names()]
     if args.json:
@@ -172,6 +174,9 @@ def build_parser() -> argparse.ArgumentParser:
     show = p.add_subparsers(dest="preset_command", metavar="show")
     s = show.add_parser("show", help="print a preset's TOML file (with its comments)")
     s.add_argument("name", metavar="PRESET", help="a preset name (see 'wormcast presets')")
+    s.add_argument("--resolved", action="store_true",
+                   help="print the loaded scenario with every value spelled out (Scenario.to_toml) instead of "
+                        "the file with its comments")
 
     p = sub.add_parser("run", help="simulate one outbreak and write its outputs")
     p.add_argument("scenario", metavar="SCENARIO", help="a preset name (see 'wormcast presets') or a TOML file")

@@ -101,7 +101,7 @@ class Audit(Displayable):
             rows.append(("signatures", "no request matched a worm signature"))
         if self.detector.evidence_total:
             n = self.detector.evidence_total
-            rows.append(("compromise", f"{figure(n)} request{'s' * (n != 1)} answered as from a compromised host"))
+            rows.append(("compromise", f"{figure(n)} request{'s' * (n != 1)} show{'s' * (n == 1)} a host compromised"))
         return "wormcast Audit", rows
 
 
