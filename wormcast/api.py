@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .config.loading import load_scenario, preset_names
+from .config import loading
+from .config.loading import preset_names
 from .config.schema import Scenario
 from .errors import WormcastError, api_names, in_api
 
@@ -32,7 +33,14 @@ def resolve(scenario: Scenario | str | Path, overrides=None) -> Scenario:
     if not isinstance(scenario, str):
         raise WormcastError(f"scenario: expected a preset name, a TOML path or a Scenario, not "
                             f"{type(scenario).__name__}")
-    return load_scenario(scenario, overrides)
+    return loading.load_scenario(scenario, overrides)
+
+
+def load_scenario(name_or_path: str | Path, overrides=None) -> Scenario:
+    """A preset name or TOML path, with optional overrides (``key=value`` strings, one string, or a dict),
+    validated into a :class:`Scenario`; messages name ``overrides['key']``."""
+    with api_names():
+        return resolve(name_or_path, overrides)
 
 
 def check_seed(seed) -> int:

@@ -23,7 +23,10 @@ class Result(Displayable):
 
     def interval_seconds(self, interval=None) -> float:
         """``interval`` in seconds (the scenario's when None), checked against the step."""
-        seconds = check_interval(interval, self.scenario.step)
+        from ..errors import api_names
+
+        with api_names():
+            seconds = check_interval(interval, self.scenario.step)
         return self.scenario.interval if seconds is None else seconds
 
     def columns(self, interval=None) -> dict[str, np.ndarray]:

@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable, Iterator
 
-from ..errors import WormcastError, flag as _flag
+from ..errors import WormcastError, flag as _flag, in_api
 
 MARKER = ".wormcast-out.json"
 
@@ -55,6 +55,7 @@ def check_replaceable(target: str | os.PathLike, flag: str = "--out") -> None:
     """Raise unless wormcast may replace ``target`` as a whole (see the module's docstring)."""
     target = Path(target)
     where = _flag(flag, target)
+    another = "another directory" if in_api() else f"another {flag}"
     absolute = Path(os.path.abspath(target))
     cwd = Path(os.getcwd())
     if absolute == cwd or absolute in cwd.parents:
@@ -74,12 +75,12 @@ def check_replaceable(target: str | os.PathLike, flag: str = "--out") -> None:
     owned = _owned_files(target)
     if owned is None:
         raise WormcastError(f"{where}: exists, is not empty and was not written by wormcast; "
-                            f"use another {_flag(flag)} (wormcast replaces only directories it wrote)")
+                            f"use {another} (wormcast replaces only directories it wrote)")
     foreign = [p for p in present if p not in owned]
     if foreign:
         more = f" and {len(foreign) - 1} more" if len(foreign) > 1 else ""
         raise WormcastError(f"{where}: holds {foreign[0]!r}{more}, which wormcast did not write; "
-                            f"move it away or use another {_flag(flag)}")
+                            f"move it away or use {another}")
 
 
 def _make_stage(target: Path) -> Path:

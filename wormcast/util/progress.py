@@ -86,7 +86,7 @@ class Progress:
             except ImportError:
                 self._fallback = ProgressBar(total, desc=self.desc, unit=self.unit, enabled=True)
             else:
-                self._bar = tqdm(total=total, desc=self.desc, unit=self.unit.strip() or "it", leave=False,
+                self._bar = tqdm(total=total, desc=self.desc, unit=self.unit.strip() or "it", leave=True,
                                  file=sys.stderr)
         if self._bar is not None:
             self._bar.update(done - self._bar.n)
