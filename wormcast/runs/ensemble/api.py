@@ -110,6 +110,7 @@ class Ensemble(Displayable):
 
     def _display(self):
         from ...results.display import figure
+        from ...util.timeutil import duration_text
 
         s, e = self.summary, self.ensemble
 
@@ -124,11 +125,12 @@ class Ensemble(Displayable):
         rows = [("scenario", f"{s.get('scenario', self.scenario.name)}: {s.get('worm', '')}"),
                 ("runs", f"{self.n_runs} from root seed {self.root_seed}"
                  + ("; every run's time series kept" if self.trajectories is not None else "")),
-                ("interval", figure(s.get("interval_seconds"), " s")),
+                ("interval", duration_text(s["interval_seconds"]) if s.get("interval_seconds") else "-"),
                 ("ever infected", spread("ever_infected")),
                 ("peak infected", spread("peak_infected")),
-                ("half infected after", spread("time_to_half_infected_h", " h")
-                 + (f"; never in {never} runs" if never and half.get("n") else ""))]
+                ("half infected after", (spread("time_to_half_infected_h", " h")
+                                         + (f"; never in {never} runs" if never else "")) if half.get("n")
+                 else "never, in any run")]
         if self.n_runs < 20:
             rows.append(("note", f"percentiles from only {self.n_runs} runs; 20 or more make the 5-95% band "
                                  "meaningful"))
