@@ -118,3 +118,10 @@ def test_presets_show_resolved_prints_to_toml_that_loads_back(tmp_path):
     shipped = subprocess.run([sys.executable, "-m", "wormcast", "presets", "show", "codered-ii"],
                              capture_output=True, text=True, check=True).stdout
     assert "#" in shipped and shipped != p.stdout  # without --resolved: the file, provenance comments and all
+
+
+def test_zero_needs_no_unit():
+    sc = resolve("codered-hotmail", {"orgs.0.audit.interval": 0})
+    assert sc.orgs[0].audit.interval == 0
+    text = _message(lambda: wormcast.load_scenario("codered-hotmail", {"orgs.0.audit.interval": 6}))
+    assert text.startswith("overrides['orgs.0.audit.interval']: 6 has no unit")

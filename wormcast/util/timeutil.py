@@ -44,8 +44,8 @@ def is_bare_number(value) -> bool:
 
 def scenario_duration(value) -> float:
     """A duration as a scenario gives one: text with a unit or a timedelta; a bare number is refused, since
-    ``lifetime = 12`` could mean 12 s or 12 h."""
-    if is_bare_number(value):
+    ``lifetime = 12`` could mean 12 s or 12 h (but 0, the same in every unit, reads: ``audit.interval = 0``)."""
+    if is_bare_number(value) and value != 0:
         raise ValueError(f"{value!r} has no unit; write it with one, e.g. \"{value:g}s\", \"{value:g}min\" or "
                          f"\"{value:g}h\"")
     return parse_duration(value)

@@ -35,7 +35,7 @@ class Trajectories:
 
         runs, n_t, n_c = self.stack.shape
         return pd.DataFrame({
-            "time": np.tile(np.repeat(self.times.to_numpy(), n_c), runs),
+            "time": self.times.take(np.tile(np.repeat(np.arange(n_t), n_c), runs)),  # keeps the UTC dtype
             "run": np.repeat(np.arange(runs, dtype=np.int64), n_t * n_c),
             "figure": pd.Categorical.from_codes(np.tile(np.arange(n_c), runs * n_t), categories=self.names),
             "value": self.stack.reshape(-1).astype(float),
