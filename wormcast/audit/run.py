@@ -43,9 +43,14 @@ class Audit(Displayable):
         return frames.sources(self.detector)
 
     @cached_property
+    def bins(self):
+        """The timeline as plain arrays (:class:`~wormcast.audit.timeline.Timeline`, what the CLI reports)."""
+        return self.detector.timeline()
+
+    @cached_property
     def timeline(self):
         """Probes and new sources per time bin and signature (``bin_start`` UTC; signature ``all`` pools them)."""
-        return self.detector.timeline()
+        return self.bins.to_df()
 
     @cached_property
     def requests(self):
@@ -78,7 +83,7 @@ class Audit(Displayable):
         """audit.json's document (files, signatures, sources, compromise, timeline)."""
         from .report import build_json, clean_json
 
-        return clean_json(build_json(self, self.timeline))
+        return clean_json(build_json(self, self.bins))
 
     def _display(self):
         from ..results.display import figure
