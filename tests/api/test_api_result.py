@@ -128,3 +128,21 @@ def test_progress_callable_is_called_with_done_and_total(capsys):
     assert capsys.readouterr().err == ""
     with pytest.raises(WormcastError, match="progress='yes'"):
         wormcast.simulate("codered-v2", overrides=SMALL, progress="yes")
+
+
+def test_plot_keeps_the_session_backend_and_its_open_figures(result):
+    # A notebook has pyplot on its own backend with the user's figures open: plot() must change neither.
+    # (Without keep_backend the report's figure function switches to Agg, which closes every open figure.)
+    plt.close("all")
+    before = matplotlib.get_backend()
+    plt.switch_backend("svg")
+    try:
+        mine = plt.figure()
+        fig = result.plot()
+        assert matplotlib.get_backend().lower() == "svg" and plt.get_fignums() == [mine.number]
+        assert isinstance(fig, matplotlib.figure.Figure) and fig.axes
+        matplotlib.use("pdf")  # and matplotlib.use is itself again afterwards
+        assert matplotlib.get_backend().lower() == "pdf"
+    finally:
+        plt.close("all")
+        plt.switch_backend(before)

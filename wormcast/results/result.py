@@ -59,11 +59,11 @@ class Result(Displayable):
         from ..analytic.measured import measured_for
         from ..analytic.twin import overlay
         from ..reporting.plots import outbreak_figure
-        from ..util.figures import detached
+        from ..util.figures import api_figure
 
         seconds = self.interval_seconds(interval)
-        return detached(outbreak_figure(self.to_df(seconds).reset_index(), self.summary,
-                                        twin=overlay(self, seconds), measured=measured_for(self.scenario)))
+        return api_figure(outbreak_figure, self.to_df(seconds).reset_index(), self.summary,
+                          twin=overlay(self, seconds), measured=measured_for(self.scenario))
 
     def write(self, out_dir: str | Path, interval=None) -> Path:
         """Write summary.json, timeseries.parquet/.csv, outbreak.png and report.html into ``out_dir``, as

@@ -88,12 +88,12 @@ class Ensemble(Displayable):
         report), ``"spaghetti"`` (every run's ``column``, default infected) or ``"aligned"`` (every run's
         ``column``, default new_infections, shifted to its own peak of new infections). The last two need
         ``keep_runs=True``."""
-        from ...util.figures import detached
+        from ...util.figures import api_figure
         from .plots import aligned_figure, spaghetti_figure
         from .report import bands_figure
 
         if kind == "bands":
-            return detached(bands_figure(self))
+            return api_figure(bands_figure, self)
         if kind == "spaghetti":
             return spaghetti_figure(self, column or "infected")
         if kind == "aligned":

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...util.figures import detached
-
 LABELS = {"new_infections": "new infections / min", "infected": "infected hosts", "ever_infected":
           "ever-infected hosts", "probes": "probes / min"}
 FLOWS_PER_MINUTE = ("new_infections", "probes", "new_patched", "cleared", "flood_packets")
@@ -22,12 +20,11 @@ def _per_minute(ens, column: str) -> float:
 
 
 def _figure():
-    import matplotlib
+    """A Figure of its own, outside pyplot (no backend asked for, nothing to close)."""
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    return plt.subplots(figsize=(9, 4.2), constrained_layout=True)
+    fig = Figure(figsize=(9, 4.2), layout="constrained")
+    return fig, fig.subplots()
 
 
 def spaghetti_figure(ens, column: str = "infected"):
@@ -49,7 +46,7 @@ def spaghetti_figure(ens, column: str = "infected"):
     ax.legend(loc="best", fontsize=8)
     ax.grid(alpha=0.3)
     fig.autofmt_xdate()
-    return detached(fig)
+    return fig
 
 
 def aligned_figure(ens, column: str = "new_infections", on: str = "new_infections"):
@@ -74,4 +71,4 @@ def aligned_figure(ens, column: str = "new_infections", on: str = "new_infection
     ax.set_title(f"{ens.summary.get('worm', '')}: {column}, runs aligned on their peaks")
     ax.legend(loc="best", fontsize=8)
     ax.grid(alpha=0.3)
-    return detached(fig)
+    return fig
