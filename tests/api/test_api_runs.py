@@ -117,5 +117,9 @@ def test_sweep_from_python(tmp_path):
     msg = str(pytest.raises(WormcastError, wormcast.sweep, "codered-v2", {"worm.scan_rate.mean": [5]},
                             runs=0, out=tmp_path / "x").value)
     assert msg.startswith("runs=0: ") and "--" not in msg
+    msg = str(pytest.raises(WormcastError, wormcast.sweep, "codered-v2", {"worm.lifetime": [5, "5h"]},
+                            out=tmp_path / "z").value)
+    assert msg.startswith("grid point worm.lifetime=5: grid['worm.lifetime']: 5 has no unit") and "--" not in msg
+    assert not (tmp_path / "z").exists()
     with pytest.raises(WormcastError, match=r"grid\['worm.scan_rate.mean'\]: expected a list"):
         wormcast.sweep("codered-v2", {"worm.scan_rate.mean": 5}, out=tmp_path / "y")

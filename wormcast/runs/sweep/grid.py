@@ -129,6 +129,11 @@ def resolve_points(base, points: list[Point], option: str = "--grid") -> list:
         try:
             scenarios.append(resolve(base, p.overrides()))
         except WormcastError as exc:
+            if in_api():  # the value came from grid={...}: name it there, not as an override
+                text = str(exc)
+                for key, _ in p.texts:
+                    text = text.replace(f"overrides[{key!r}]", f"grid[{key!r}]")
+                raise WormcastError(f"grid point {p.label()}: {text}") from None
             raise WormcastError(f"{option} {p.label()}: {exc}") from None
     return scenarios
 
