@@ -10,7 +10,7 @@ from pathlib import Path
 from .config import loading
 from .config.loading import preset_names
 from .config.schema import Scenario
-from .errors import WormcastError, api_names, in_api
+from .errors import WormcastError, api_names
 
 
 def resolve(scenario: Scenario | str | Path, overrides=None) -> Scenario:
@@ -70,4 +70,4 @@ def simulate(scenario: Scenario | str | Path, seed: int = 0, overrides=None, pro
             bar.close()
 
 
-__all__ = ["simulate", "load_scenario", "preset_names", "resolve", "in_api"]
+__all__ = ["simulate", "load_scenario", "preset_names", "resolve"]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ...errors import PartialResult, WormcastError, api_names, in_api
+from ...errors import PartialResult, WormcastError, api_names
 from ...results.display import Displayable
 from .seeds import check_root, run_seed
 from .stats import bands, describe, figure_names, flatten
