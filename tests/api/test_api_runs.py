@@ -25,7 +25,7 @@ def kept():
                                   keep_runs=True)
 
 
-def test_default_ensemble_keeps_only_bands_and_says_how_to_keep_runs():
+def test_default_ensemble_keeps_only_bands_and_says_how_to_keep_runs(tmp_path):
     ens = wormcast.simulate_many("codered-v2", runs=2, overrides=SMALL, workers=1)
     assert ens.trajectories is None
     with pytest.raises(WormcastError, match=r"keep_runs=True"):
@@ -35,6 +35,8 @@ def test_default_ensemble_keeps_only_bands_and_says_how_to_keep_runs():
     df = ens.to_df()
     assert isinstance(df.index, pd.DatetimeIndex) and df.index.name == "time" and str(df.index.tz) == "UTC"
     assert "infected_p50" in df.columns and "time" not in df.columns
+    ens.write(tmp_path / "d")
+    assert (tmp_path / "d" / "runs.parquet").exists() and not (tmp_path / "d" / "runs_timeseries.parquet").exists()
 
 
 def test_long_table_holds_every_run_and_gives_back_the_bands(kept):
@@ -50,6 +52,16 @@ def test_long_table_holds_every_run_and_gives_back_the_bands(kept):
     # each run is the single run of its seed
     one = wormcast.simulate("codered-v2", seed=kept.trajectories.seeds[3], overrides=SMALL)
     assert np.array_equal(infected[3].to_numpy(), one.to_df("5min")["infected"].to_numpy())
+
+
+def test_write_adds_the_long_table_when_runs_are_kept(kept, tmp_path):
+    kept.write(tmp_path / "e")
+    back = pd.read_parquet(tmp_path / "e" / "runs_timeseries.parquet")
+    long = kept.to_long()
+    assert str(back["time"].dtype) == "datetime64[us, UTC]" and list(back.columns) == list(long.columns)
+    assert (back["time"] == long["time"]).all() and np.array_equal(back["value"], long["value"])
+    assert list(back["figure"].astype(str)) == list(long["figure"].astype(str))
+    assert (tmp_path / "e" / "timeseries.csv").exists()
 
 
 def test_plots_of_an_ensemble_are_figures_left_out_of_pyplot(kept):

@@ -70,8 +70,9 @@ class Result(Displayable):
         ``wormcast run --out`` does: all or none, and only into a new directory or one wormcast wrote."""
         from ..errors import api_names
         from ..reporting.output import write_run
+        from ..util.figures import keep_backend
 
-        with api_names():
+        with api_names(), keep_backend():
             seconds = self.interval_seconds(interval) if interval is not None else None
             return write_run(self, out_dir, seconds)
 
@@ -87,6 +88,7 @@ class Result(Displayable):
                 ("ever infected", f"{figure(ever)}{frac}"),
                 ("peak infected", f"{figure(s.get('peak_infected'))} at {s.get('peak_infected_time')}"),
                 ("half infected after", "never" if half is None else figure(half, " h")),
-                ("fastest minute", f"{figure(s.get('peak_new_infections_per_min'))} new infections"),
+                ("fastest minute", f"{figure(s.get('peak_new_infections_per_min'))} new infections"
+                                   if s.get("peak_new_infections_per_min") != 1 else "1 new infection"),
                 ("probes sent", figure(s.get("probes_total")))]
         return "wormcast Result", rows

@@ -102,10 +102,11 @@ class Ensemble(Displayable):
 
     def write(self, out_dir: str | Path) -> Path:
         """summary.json, runs.parquet, timeseries.parquet/.csv, outbreak.png and report.html, all or none (as
-        ``wormcast run --runs K --out DIR``)."""
+        ``wormcast run --runs K --out DIR``); with the runs kept, runs_timeseries.parquet too (:meth:`to_long`)."""
+        from ...util.figures import keep_backend
         from .output import write_ensemble
 
-        with api_names():
+        with api_names(), keep_backend():
             return write_ensemble(self, out_dir)
 
     def _display(self):
