@@ -125,7 +125,8 @@ def test_sweep_from_python(tmp_path):
     pd.testing.assert_frame_equal(again.aggregate, sw.aggregate)
     text = repr(sw)
     assert text.startswith("<wormcast Sweep>") and "2 x 2 from root seed 1" in text and "ok/runs" in text
-    assert "<table>" in sw._repr_html_()
+    html = sw._repr_html_()
+    assert "<table>" in html and "<pre>" in html and "ok/runs" in html.split("<pre>")[1]
     msg = str(pytest.raises(WormcastError, wormcast.sweep, "codered-v2", {"worm.scan_rate.mean": [5]},
                             runs=0, out=tmp_path / "x").value)
     assert msg.startswith("runs=0: ") and "--" not in msg

@@ -21,15 +21,21 @@ def figure(value, unit: str = "") -> str:
 
 
 class Displayable:
-    """``repr`` and ``_repr_html_`` from ``_display() -> (title, [(label, text), ...])``."""
+    """``repr`` and ``_repr_html_`` from ``_display() -> (title, [(label, text), ...])`` and, below the rows,
+    an optional preformatted block from ``_display_block()`` (a sweep's aggregate table)."""
 
     def _display(self) -> tuple[str, list[tuple[str, str]]]:  # pragma: no cover - every subclass has one
         raise NotImplementedError
 
+    def _display_block(self) -> str | None:
+        return None
+
     def __repr__(self) -> str:
         title, rows = self._display()
         width = max((len(k) for k, _ in rows), default=0)
-        return "\n".join([f"<{title}>", *(f"  {k.ljust(width)}  {v}" for k, v in rows)])
+        block = self._display_block()
+        lines = [f"<{title}>", *(f"  {k.ljust(width)}  {v}" for k, v in rows)]
+        return "\n".join(lines + ([f"  {ln}" for ln in block.splitlines()] if block else []))
 
     def _repr_html_(self) -> str:
         from ..reporting.htmlpage import esc
@@ -37,4 +43,6 @@ class Displayable:
         title, rows = self._display()
         body = "".join(f"<tr><th style=\"text-align:left\">{esc(k)}</th><td style=\"text-align:left\">{esc(v)}</td></tr>"
                        for k, v in rows)
-        return f"<div><strong>{esc(title)}</strong><table>{body}</table></div>"
+        block = self._display_block()
+        pre = f"<pre>{esc(block)}</pre>" if block else ""
+        return f"<div><strong>{esc(title)}</strong><table>{body}</table>{pre}</div>"

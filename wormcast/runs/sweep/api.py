@@ -71,17 +71,18 @@ class Sweep(Displayable):
         return (self.results if tidy else self.aggregate).copy()
 
     def _display(self):
-        from .aggregate import text_table
-
         m = self.manifest
         rows = [("scenario", str(m.get("scenario"))),
                 ("swept", ", ".join(self.keys)),
                 ("points x runs", f"{len(m['points'])} x {m['runs']} from root seed {m['seed']}"
                  + ("" if self.done == self.total else f"; {figure(self.done)} of {figure(self.total)} done")),
                 ("directory", str(self.root))]
-        for line in text_table(self.aggregate, self.keys, ["ever_infected_fraction", "peak_infected"]).splitlines():
-            rows.append(("", line))
         return "wormcast Sweep", rows
+
+    def _display_block(self) -> str:
+        from .aggregate import text_table
+
+        return text_table(self.aggregate, self.keys, ["ever_infected_fraction", "peak_infected"])
 
 
 def sweep(scenario, grid, runs: int = 10, seed: int = 0, out: str | Path | None = None, overrides=None,
