@@ -284,3 +284,26 @@ def map_data(snapshots: Sequence[tuple[str, np.ndarray]], org_blocks: dict[str, 
         "slash8_side": slash8_positions(bits_per_pixel)[2],
         "frames": frames,
     }
+
+
+def frame_label(t_seconds: float, reason: str = "") -> str:
+    """"+13 min (1% ever infected)": a frame's time after the start and why it was taken."""
+    h = t_seconds / 3600.0
+    when = f"+{h:.3g} h" if h >= 1 else f"+{t_seconds / 60.0:.3g} min"
+    return f"{when} ({reason})" if reason else when
+
+
+def snapshot_maps(snapshots, bits_per_pixel: int = DEFAULT_BITS_PER_PIXEL) -> list[tuple[str, np.ndarray]]:
+    """[(label, counts)] of the frames of a snapshot observer (observers.snapshots.SnapshotSet: addresses
+    and frames of engine states and backdoor flags), in time order."""
+    return [(frame_label(f.t, f.reason), address_map(snapshots.addresses, map_classes(f.state, f.backdoor()),
+                                                     bits_per_pixel))
+            for f in snapshots.frames]
+
+
+def pick_panels(maps: Sequence, most: int = 6) -> list:
+    """At most ``most`` of the frames for small multiples, spread evenly, the first and the last kept."""
+    if len(maps) <= most:
+        return list(maps)
+    idx = np.unique(np.round(np.linspace(0, len(maps) - 1, most)).astype(int))
+    return [maps[i] for i in idx]

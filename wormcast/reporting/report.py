@@ -40,27 +40,97 @@ def words(summary: dict) -> str:
         if "users_exposed_fraction" in o:
             parts = ", ".join(f"{p.replace('_', '-')} {100 * v:.1f}%" for p, v in o["users_exposed_fraction"].items())
             lines.append(f"    Users with a session on a compromised front-end ({o['users']:,} users): {parts}.")
+        if o.get("audit_comparison"):
+            lines.append(f"    Audit intervals compared (one run each, seed {s['seed']}: an illustration, not an "
+                         "estimate; see the report):")
         for row in o.get("audit_comparison", []):
             exposed = row["users_exposed_fraction"]
             users = f"; users exposed (round-robin) {100 * exposed['round_robin']:.1f}%" if exposed and \
                 "round_robin" in exposed else ""
-            lines.append(f"    With an audit every {row['audit_interval_h']:g} h: backdoors open "
+            lines.append(f"    {audit_label(row['audit_interval_h']).capitalize()}: backdoors open "
                          f"{row['backdoor_open_hours']:.1f} server-hours (longest {row['backdoor_open_hours_max']:.1f} h)"
-                         f", at most {row['max_infected_servers']} servers infected{users}.")
+                         f", at most {row['max_infected_servers']:,} servers infected{users}.")
     return "\n".join(lines)
 
 
-def render(summary: dict, df, scenario, outbreak_png: bytes | None = None) -> str:
-    """The report page; ``outbreak_png`` reuses an already rendered outbreak figure."""
+def audit_label(interval_h: float) -> str:
+    """ "continuous monitoring" for an audit interval of 0, else "an audit every N h"."""
+    return "continuous monitoring" if interval_h == 0 else f"an audit every {interval_h:g} h"
+
+
+AUDIT_NOTE = (
+    "One run per interval, all with the same seed (the same outbreak outside until the audits differ): an "
+    "illustration of the mechanism, not an estimate. A difference of a few server-hours can be one server "
+    "more or less, by chance; run an ensemble per interval (wormcast run --runs 20 --set "
+    "orgs.0.audit.interval=...) to compare medians with their spread. Continuous monitoring (interval 0) "
+    "checks each server once, the moment it is compromised: a server missed then (1 - detection of them) is "
+    "never looked at again, and a found one stays open for the clean-up delay. Periodic audits look at every "
+    "compromised server again at each audit, so they can end with fewer backdoor hours than continuous "
+    "monitoring.")
+
+
+def audit_comparison_section(summary: dict, org: dict) -> list[str]:
+    """The table of an organisation's audit intervals compared, with what it does and does not show."""
+    rows = org.get("audit_comparison") or []
+    if not rows:
+        return []
+    return [f"<h3>What the audit interval changes: one run each, seed {esc(summary['seed'])}</h3>",
+            f'<p class="muted">{esc(AUDIT_NOTE)}</p>',
+            table(["audit", "backdoor server-hours", "longest backdoor", "most servers infected at once",
+                   "users exposed (round-robin / random / sticky)"],
+                  [(audit_label(r["audit_interval_h"]), f"{r['backdoor_open_hours']:,.1f} h",
+                    f"{r['backdoor_open_hours_max']:,.1f} h", f"{r['max_infected_servers']:,}",
+                    " / ".join(f"{100 * x:.1f}%" for x in (r["users_exposed_fraction"] or {}).values()))
+                   for r in rows])]
+
+
+def summary_section(summary: dict) -> list[str]:
+    """The summary's figures in words with units; constant and empty rows left out."""
+    from .labels import figure_rows
+
+    return ["<h2>Summary</h2>", table(["figure", "value"], figure_rows(summary))]
+
+
+def org_table(org: dict) -> str:
+    from .labels import figure_rows
+
+    return table(["figure", "value"], figure_rows(org))
+
+
+def map_section(map_png: bytes | None, interactive_href: str | None = None) -> list[str]:
+    """The address map's small multiples (and a link to the page with its time slider)."""
+    if map_png is None:
+        return []
+    link = (f' The <a href="{esc(interactive_href)}">interactive report</a> has every frame on a time slider.'
+            if interactive_href else "")
+    return ["<h2>Where the hosts are: the address space</h2>",
+            '<p class="muted">The IPv4 space on a Hilbert curve (neighbouring addresses near each other, each '
+            "square of the grid a /8), coloured by host state at several moments of the run; organisations' "
+            f"blocks outlined.{link}</p>",
+            img_from_png(map_png, "the address space at several times of the run")]
+
+
+def render(summary: dict, df, scenario, outbreak_png: bytes | None = None, *, per_minute=None,
+           worms_png: bytes | None = None, map_png: bytes | None = None, interactive_href: str | None = None,
+           source: str | None = None) -> str:
+    """The report page; ``outbreak_png`` reuses an already rendered outbreak figure. ``worms_png``: one panel
+    per worm (several worms); ``map_png``: the address map; ``interactive_href``: the interactive page, linked;
+    ``source``: the preset name or TOML path the scenario came from (its notes are shown)."""
     from .htmlpage import png_bytes
     from .plots import flood_figure, outbreak_figure
+    from .provenance import section as scenario_section
 
     if outbreak_png is None:
-        outbreak_png = png_bytes(outbreak_figure(df, summary))
+        outbreak_png = png_bytes(outbreak_figure(df, summary, per_minute=per_minute))
+    link = (f'<p><a href="{esc(interactive_href)}">Interactive report</a>: hover, zoom and toggle the curves, '
+            "and move through the address map in time (opens offline).</p>" if interactive_href else "")
     body = [f"<h1>wormcast: {esc(summary['scenario'])}</h1>",
-            f"<p class=\"muted\">{esc(scenario.description)}</p>",
-            "<h2>In words</h2>", f"<pre>{esc(words(summary))}</pre>",
+            f"<p class=\"muted\">{esc(scenario.description)}</p>", link,
+            "<h2>In words</h2>", f"<pre class=\"words\">{esc(words(summary))}</pre>",
             "<h2>Outbreak</h2>", img_from_png(outbreak_png, "hosts by state and new infections")]
+    if worms_png is not None:
+        body += ["<h3>Each worm on its own</h3>", img_from_png(worms_png, "hosts running each worm")]
+    body += map_section(map_png, interactive_href)
     if summary.get("flood_packets_total"):
         body.append(png_img(flood_figure(df, summary), "flood traffic"))
     for name, o in (summary.get("orgs") or {}).items():
@@ -68,27 +138,10 @@ def render(summary: dict, df, scenario, outbreak_png: bytes | None = None) -> st
 
         body.append(f"<h2>Organisation {esc(name)}</h2>")
         body.append(png_img(org_figure(df, name, o), f"servers of {name}"))
-        rows = []
-        for k, v in o.items():
-            if k == "audit_comparison":
-                continue
-            if isinstance(v, dict):
-                v = ", ".join(f"{p}: {round(x, 4) if isinstance(x, float) else x}" for p, x in v.items())
-            rows.append((k, round(v, 4) if isinstance(v, float) else v))
-        body.append(table(["figure", "value"], rows))
-        if o.get("audit_comparison"):
-            body.append("<h3>What the audit interval changes (same seed, reruns)</h3>")
-            body.append(table(
-                ["audit every (h)", "backdoor server-hours", "longest backdoor (h)", "max infected servers",
-                 "users exposed (round-robin / random / sticky)"],
-                [(r["audit_interval_h"], round(r["backdoor_open_hours"], 2), round(r["backdoor_open_hours_max"], 2),
-                  r["max_infected_servers"],
-                  " / ".join(f"{100 * x:.1f}%" for x in (r["users_exposed_fraction"] or {}).values()))
-                 for r in o["audit_comparison"]]))
-    body.append("<h2>Summary</h2>")
-    body.append(table(["figure", "value"], [(k, round(v, 4) if isinstance(v, float) else v)
-                                            for k, v in summary.items() if not isinstance(v, dict)]))
+        body.append(org_table(o))
+        body += audit_comparison_section(summary, o)
+    body += summary_section(summary)
     body.append("<h2>Scenario</h2>")
-    body.append(f"<pre>{esc(scenario.model_dump_json(indent=2, by_alias=True, exclude={'base_dir'}))}</pre>")
+    body.append(scenario_section(scenario, source))
     body.append('<p class="muted">Made by wormcast, a simulator: no packet was sent to anyone.</p>')
     return page(f"wormcast: {summary['scenario']}", "\n".join(body))
