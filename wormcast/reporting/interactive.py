@@ -59,6 +59,7 @@ class LineChart:
     height: int = 320
     note: str = ""
     labels: dict | None = None
+    colors: dict | None = None  # column -> colour (default: the map's colours for host states, else Vega's)
     markers: Sequence[Marker] = ()
     bands: Sequence[Band] = ()
 
@@ -122,6 +123,7 @@ def line_spec(chart: LineChart) -> dict:
     known = {c.name: c.color for c in CLASSES}
     color = {"field": "s", "type": "nominal", "title": None, "sort": [names[c] for c in cols],
              "legend": {"orient": "top", "direction": "horizontal"}}
+    known.update(chart.colors or {})
     if all(c in known for c in cols):
         color["scale"] = {"domain": [names[c] for c in cols], "range": [known[c] for c in cols]}
     tooltip = [{"field": "when", "type": "nominal", "title": "time (UTC)"},
@@ -157,12 +159,14 @@ def line_spec(chart: LineChart) -> dict:
 
 def _band_layer(chart: LineChart, band: Band, ms: list, x: dict) -> dict:
     df = chart.df
-    rows = [{"t": t, "lo": lo, "hi": hi} for t, lo, hi in zip(ms, df[band.low].tolist(), df[band.high].tolist())
-            if lo == lo and hi == hi]
+    rows = [{"t": t, "lo": lo, "hi": hi, "band": band.label}
+            for t, lo, hi in zip(ms, df[band.low].tolist(), df[band.high].tolist()) if lo == lo and hi == hi]
     return {"data": {"values": rows}, "mark": {"type": "area", "opacity": 0.18, "color": band.color},
             "encoding": {"x": x, "y": {"field": "lo", "type": "quantitative", "title": chart.y_label},
                          "y2": {"field": "hi"},
-                         "tooltip": [{"value": band.label}]},
+                         "tooltip": [{"field": "band", "type": "nominal", "title": "band"},
+                                     {"field": "lo", "type": "quantitative", "title": "from", "format": ","},
+                                     {"field": "hi", "type": "quantitative", "title": "to", "format": ","}]},
             "description": band.label}
 
 

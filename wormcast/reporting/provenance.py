@@ -47,10 +47,12 @@ def _split_comment(line: str) -> tuple[str, str]:
 
 
 def _kind(note: str, previous: str) -> str:
-    upper = note.upper()
-    if "ASSUMPTION" in upper:
+    """A value's own note: its tag in any case; a continuation line: its tag in capitals, else the class of
+    the note it continues."""
+    text = note if previous else note.upper()
+    if "ASSUMPTION" in text:
         return "assumption"
-    if "CALIBRATED" in upper:
+    if "CALIBRATED" in text:
         return "calibrated"
     return previous or "sourced"
 

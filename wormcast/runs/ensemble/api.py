@@ -12,7 +12,7 @@ import numpy as np
 
 from ...errors import PartialResult, WormcastError
 from .seeds import check_root, run_seed
-from .stats import bands, describe, figure_names, flatten
+from .stats import PeakAligned, bands, describe, figure_names, flatten
 
 NOT_COLUMNS = ("seed",)  # in runs tables the seed has its own column next to the run number
 
@@ -65,6 +65,8 @@ class Ensemble:
                         "interval_seconds": float(t_seconds[1] - t_seconds[0]) if len(t_seconds) > 1 else None,
                         "ensemble": self.ensemble}
         self.summary.pop("peak_infected_time", None)
+        self.new_infections = PeakAligned(stack[:, :, names.index("new_infections")]) \
+            if "new_infections" in names else None  # each run's peak, and the peak-aligned median
 
     def to_df(self):
         """The percentile bands over time (tz-aware ``time`` column, then ``<column>_<stat>``)."""
