@@ -237,8 +237,16 @@ def _timeline_figure(tl, fits):
     fig = Figure(figsize=(9, 2.3 * max(1, len(names)) + 0.4), constrained_layout=True)
     axes = fig.subplots(max(1, len(names)), 1, squeeze=False)[:, 0]
     for ax, name in zip(axes, names):
-        sub = active_window(tl[tl["signature"] == name].reset_index(drop=True))
-        ax.step(sub["bin_start"], sub["probes"], where="post", color="#1d4ed8", label=f"{name}: probes per bin")
+        full_sig = tl[tl["signature"] == name].reset_index(drop=True)
+        sub = active_window(full_sig)
+        starts = pd.to_datetime(full_sig["bin_start"])
+        width = (starts.iloc[1] - starts.iloc[0]) if len(starts) > 1 else pd.Timedelta(hours=1)
+        x = pd.concat([pd.to_datetime(sub["bin_start"]), pd.Series([pd.to_datetime(sub["bin_start"]).iloc[-1] + width])],
+                      ignore_index=True)
+        y = np.append(sub["probes"].to_numpy(dtype=float), sub["probes"].to_numpy(dtype=float)[-1:])
+        ax.step(x, y, where="post", color="#1d4ed8", label=f"{name}: probes per bin")
+        ax.set_xlim(x.iloc[0] - width, x.iloc[-1] + width)
+        colours = iter(("#b45309", "#047857", "#7c3aed", "#be123c"))
         for f in fits or []:
             est = f.get("_estimator")
             if est is None or f["signature"] != name:
@@ -248,10 +256,13 @@ def _timeline_figure(tl, fits):
             when = pd.Timestamp(f["origin"]) + pd.to_timedelta(t, unit="h") - pd.Timedelta(hours=f["bin_hours"] / 2)
             keep = (when >= sub["bin_start"].min()) & (when <= sub["bin_start"].max()) if len(sub) else slice(None)
             flag = " (not identified)" if not_identified(f) else ""
-            ax.plot(when[keep], est.predict(t)[keep], "--", color="#b45309", label=f"{f['model']} fit{flag}")
+            ax.plot(when[keep], est.predict(t)[keep], "--", color=next(colours, "#6b7280"),
+                    label=f"{f['model']} fit{flag}")
         log = spans_decades(sub["probes"])
         if log:
             ax.set_yscale("log")
+        else:
+            ax.set_ylim(bottom=0)
         total = int(sub["probes"].sum())
         span = f"{sub['bin_start'].min():%d %b %Y} to {sub['bin_start'].max():%d %b %Y}" if len(sub) else ""
         ax.set_title(f"{name}: {plural(total, 'probe')}, {span}" + (" (log scale)" if log else ""), fontsize=9)
@@ -259,7 +270,10 @@ def _timeline_figure(tl, fits):
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7, loc="upper right")
     axes[-1].set_xlabel("time (UTC)")
+    import matplotlib.dates as mdates
+
     for ax in axes:
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b %H:%M"))
         for label in ax.get_xticklabels():
             label.set_rotation(20)
             label.set_ha("right")
