@@ -1,7 +1,8 @@
 """Snapshots of every host's state at a few chosen times of the run, for the address map.
 
 A frame is taken at the end of a step: at given times after the start (``at``), when the share of the
-vulnerable hosts ever infected first reaches each of ``milestones``, and at the end. A frame holds the
+vulnerable hosts ever infected first reaches each of ``milestones``, at the release of each worm released
+after the start and halfway from there to the end (``releases``), and at the end. A frame holds the
 engine's state codes (int8, one per host) and the backdoor flags packed eight to a byte: about 1.1 bytes a
 host a frame, never a per-host object; at most :data:`MAX_FRAMES` frames, so memory stays bounded.
 
@@ -25,6 +26,7 @@ from ..core.registry import OBSERVERS
 from ..util.timeutil import parse_duration
 
 MAX_FRAMES = 16
+MAX_RELEASES = 2  # later releases given frames of their own (the first ones)
 
 
 class SnapshotsConfig(ComponentConfig):
@@ -34,6 +36,8 @@ class SnapshotsConfig(ComponentConfig):
         default_factory=lambda: [0.001, 0.01, 0.1, 0.5, 0.9],
         description="shares of the vulnerable hosts ever infected; a frame when each is first reached")
     end: bool = Field(True, description="a frame of the final states")
+    releases: bool = Field(True, description="for each worm released after the start: a frame at its release "
+                                             "and one halfway from there to the end")
 
     @field_validator("at", mode="before")
     @classmethod
@@ -54,8 +58,8 @@ class SnapshotsConfig(ComponentConfig):
 
     @model_validator(mode="after")
     def _bounded(self):
-        if len(self.at) + len(self.milestones) + int(self.end) > MAX_FRAMES:
-            raise ValueError(f"at most {MAX_FRAMES} frames (at + milestones + end)")
+        if len(self.at) + len(self.milestones) + int(self.end) > MAX_FRAMES - 2 * MAX_RELEASES * self.releases:
+            raise ValueError(f"at most {MAX_FRAMES} frames (at + milestones + end, and 2 per released worm)")
         return self
 
 
@@ -105,6 +109,15 @@ class Snapshots(Component):
         for t in c.at:
             s = min(max(int(np.ceil(t / ctx.dt - 1e-9)) - 1, 0), ctx.n_steps - 1)
             self.at_steps.setdefault(s, []).append(f"+{_hours(t)}")
+        if c.releases:
+            later = [w for w in ctx.scenario.worms if w.release is not None and w.release > ctx.scenario.start]
+            for w in later[:MAX_RELEASES]:
+                t = (w.release - ctx.scenario.start).total_seconds()
+                for when, why in ((t, f"{w.name} released"), ((t + ctx.scenario.duration) / 2, f"{w.name} +"
+                                                              f"{_hours((ctx.scenario.duration - t) / 2)}")):
+                    s = min(max(int(np.ceil(when / ctx.dt - 1e-9)), 1) - 1, ctx.n_steps - 1)
+                    if s >= 0:
+                        self.at_steps.setdefault(s, []).append(why)
         if c.end and ctx.n_steps:
             self.at_steps.setdefault(ctx.n_steps - 1, []).append("end")
         self.pending = sorted(set(c.milestones))
