@@ -17,6 +17,8 @@ from wormcast.reporting import provenance
 from wormcast.reporting.interactive import script_hash
 from wormcast.reporting.output import write_run
 
+pytestmark = pytest.mark.slow  # one 14-hour run of 20,000 hosts (about 5-10 s here), shared by the module
+
 V2 = ["population.vulnerable=20000", "worm.scan_rate.mean=120", "seeding.initial_infected=5"]
 
 
