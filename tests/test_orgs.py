@@ -109,7 +109,8 @@ def test_codered_hotmail_answers_the_questions_in_plain_words(tmp_path):
     assert p.returncode == 0, p.stderr
     assert "hotmail: 3,000 servers" in p.stdout and "first infected:" in p.stdout
     assert "round-robin" in p.stdout and "sticky" in p.stdout
-    assert "With an audit every 0 h" in p.stdout and "With an audit every 72 h" in p.stdout
+    assert "Continuous monitoring: backdoors open" in p.stdout and "An audit every 72 h: backdoors open" in p.stdout
+    assert "one run each, seed 2: an illustration, not an estimate" in p.stdout
     o = json.loads((out / "summary.json").read_text())["orgs"]["hotmail"]
     for key in ("servers", "first_infection_time", "max_infected_servers", "max_backdoored_servers",
                 "backdoor_open_hours", "logins_compromised_fraction", "users_exposed_fraction"):
