@@ -290,6 +290,7 @@ def frame_label(t_seconds: float, reason: str = "") -> str:
     """"+13 min (1% ever infected)": a frame's time after the start and why it was taken."""
     h = t_seconds / 3600.0
     when = f"+{h:.3g} h" if h >= 1 else f"+{t_seconds / 60.0:.3g} min"
+    reason = ", ".join(r for r in reason.split(", ") if r and not r.startswith("+"))  # a time is said once
     return f"{when} ({reason})" if reason else when
 
 
