@@ -20,6 +20,7 @@ def test_rows_are_labelled_and_empty_ones_left_out():
     assert rows == [("vulnerable hosts", "20,000"), ("hosts patched by the end", "5"), ("some new key", "2.5")]
     assert not any("_" in name for name, _ in rows)
     # Control: the same figures with values are shown.
-    shown = dict(figure_rows({"flood_packets_total": 12.0, "backdoored_at_end": 3}))
-    assert shown == {"flood packets sent": "12", "backdoors open at the end": "3"}
+    shown = dict(figure_rows({"flood_target": "198.137.240.91", "flood_packets_total": 12.0, "backdoored_at_end": 3}))
+    assert shown == {"flood target": "198.137.240.91", "flood packets sent": "12", "backdoors open at the end": "3"}
+    assert figure_rows({"flood_target": "198.137.240.91", "flood_packets_total": 0.0}) == []  # no flood: no target
     assert label("peak_new_infections_per_min") == "new infections in the fastest minute"

@@ -123,6 +123,8 @@ def figure_rows(summary: dict, skip: Iterable[str] = ()) -> list[tuple[str, str]
     """(label, value) rows of the figures in ``summary``, in its order, without the constant and empty ones
     (None values, zeros of figures that count things that did not happen, keys in ``skip``)."""
     skip = set(skip) | _SKIP
+    if not summary.get("flood_packets_total"):
+        skip.add("flood_target")  # a target no flood reached during the run
     rows = []
     for k, v in summary.items():
         if k in skip or v is None or isinstance(v, list):
