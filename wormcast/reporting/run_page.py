@@ -59,7 +59,7 @@ def worms_chart(df, summary: dict) -> LineChart | None:
         return None
     cols = [f"infected_{slug(w)}" for w in worms]
     return LineChart("Hosts running each worm", df, cols, labels={c: f"running {w}" for c, w in zip(cols, worms)},
-                     note="Click a worm in the legend to see it alone; each worm's own scale is one click away.")
+                     note="Click a worm in the legend to single it out (shift-click to add another).")
 
 
 def map_slider(maps, org_blocks) -> MapSlider:
@@ -91,7 +91,7 @@ def ensemble_page(ens, report_href: str | None = "report.html") -> str:
     import numpy as np
 
     from ..analytic.measured import measured_for
-    from ..analytic.twin import scenario_times, twin_series
+    from ..analytic.twin import twin_series
     from ..runs.ensemble.report import few_runs_warning
     from .plots import STATE_LINES
 
