@@ -14,6 +14,7 @@ from wormcast.config.loading import preset_text
 from wormcast.core.loop import Simulation
 from wormcast.observers.snapshots import with_snapshots
 from wormcast.reporting import provenance
+from wormcast.reporting.addressmap import frame_label
 from wormcast.reporting.interactive import script_hash
 from wormcast.reporting.output import write_run
 
@@ -103,7 +104,7 @@ def test_the_interactive_page_allows_exactly_its_own_scripts(live):
     assert "connect-src" not in page.csp and page.csp.startswith("default-src 'none'")
 
 
-def _section(data, kind, title_part=""):
+def _section(data, kind):
     return [s for s in data["sections"] if s["kind"] == kind]
 
 
@@ -145,8 +146,7 @@ def test_the_map_slider_has_one_frame_per_snapshot(run_dir, live):
     _, data = live
     (m,) = _section(data, "map")
     frames = sim.component("snapshots").taken().frames
-    assert [f["label"] for f in m["map"]["frames"]] == [
-        __import__("wormcast.reporting.addressmap", fromlist=["x"]).frame_label(f.t, f.reason) for f in frames]
+    assert [f["label"] for f in m["map"]["frames"]] == [frame_label(f.t, f.reason) for f in frames]
     infected = [f["totals"][1] for f in m["map"]["frames"]]
     assert infected == [int(np.count_nonzero((f.state == 1) | (f.state == 2))) for f in frames]
 
