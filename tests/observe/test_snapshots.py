@@ -129,3 +129,14 @@ def test_an_organisations_block_is_outlined_where_its_servers_are():
     assert servers > 0 and inside >= servers  # every server of the organisation lies inside its outline
     r, c = am.pixel_of(np.array([64 << 24 | 4 << 16]))
     assert (box["row0"], box["col0"]) == (int(r[0]), int(c[0]))  # a /18 is one pixel at 14 bits per pixel
+
+
+def test_bad_settings_from_the_command_line_are_one_line_and_write_nothing(tmp_path, capsys):
+    from wormcast.cli import main
+
+    out = tmp_path / "o"
+    code = main(["run", "codered-v2", "--out", str(out), "--set",
+                 'observers=[{kind = "snapshots", at = ["-1h"]}]', *[f"--set={o}" for o in V2]])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "observers.at" in err[0] and "cannot be negative" in err[0]
+    assert not out.exists()
