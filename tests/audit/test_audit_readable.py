@@ -44,26 +44,27 @@ def test_loose_fits_are_flagged_not_identified():
 
 
 def _timeline():
-    hours = pd.date_range("2001-07-01", "2001-10-01", freq="1h", tz="UTC")
-    rows = []
-    burst = {pd.Timestamp("2001-07-19T12:00Z") + pd.Timedelta(hours=h): c
-             for h, c in enumerate([1, 10, 100, 1000, 3000, 800, 50, 2])}
-    later = {pd.Timestamp("2001-09-18T00:00Z") + pd.Timedelta(hours=h): c for h, c in enumerate([5, 7, 6, 9])}
-    for t in hours:
-        rows.append((t, "codered1", burst.get(t, 0), 0))
-        rows.append((t, "nimda", later.get(t, 0), 0))
-    return pd.DataFrame(rows, columns=["bin_start", "signature", "probes", "new_sources"])
+    """Code Red from 1 to 3,000 probes an hour on 19 Jul; Nimda 5 to 9 an hour on 18 Sep (as the audit builds it:
+    each signature from its first to its last probe)."""
+    from wormcast.audit.timeline import SignatureTimeline, Timeline
+
+    def series(name, first, counts):
+        starts = pd.Timestamp(first).value // 10**9 + 3600 * np.arange(len(counts))
+        return SignatureTimeline(name, starts.astype(np.int64), np.array(counts, np.int64), np.zeros(len(counts), np.int64))
+
+    return Timeline(3600, [series("codered1", "2001-07-19T12:00Z", [1, 10, 100, 1000, 3000, 800, 50, 2]),
+                           series("nimda", "2001-09-18T00:00Z", [5, 7, 6, 9])])
 
 
 def test_each_signature_has_its_own_panel_window_and_scale():
+    import matplotlib.dates as mdates
+
     fig = R._timeline_figure(_timeline(), [])
     axes = fig.axes
     assert [ax.get_title().split(":")[0] for ax in axes] == ["codered1", "nimda"]
     assert axes[0].get_yscale() == "log" and axes[1].get_yscale() == "linear"  # 1 to 3,000 vs 5 to 9
-    import matplotlib.dates as mdates
-
     lo, hi = (mdates.num2date(x) for x in axes[0].get_xlim())
-    assert pd.Timestamp("2001-07-19T10:00Z") <= lo and hi <= pd.Timestamp("2001-07-20T00:00Z")  # not 3 months
+    assert pd.Timestamp("2001-07-19T10:00Z") <= lo and hi <= pd.Timestamp("2001-07-20T00:00Z")  # not 2 months
     lo, hi = (mdates.num2date(x) for x in axes[1].get_xlim())
     assert pd.Timestamp("2001-09-17T22:00Z") <= lo and hi <= pd.Timestamp("2001-09-18T07:00Z")
     assert R.spans_decades([1, 150]) and not R.spans_decades([5, 9, 0])

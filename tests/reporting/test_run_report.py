@@ -208,15 +208,18 @@ def test_one_plot_per_worm_when_several_run():
     assert worms_figure(df, {"worms": {}}) is None  # one worm: the outbreak figure is enough
 
 
-def test_audit_comparison_is_not_presented_as_an_answer():
-    from wormcast.reporting.report import AUDIT_NOTE, audit_comparison_section, audit_label, words
+def test_audit_comparison_says_what_continuous_monitoring_is():
+    from wormcast.reporting.report import CONTINUOUS_NOTE, audit_comparison_section, words
 
     rows = [{"audit_interval_h": h, "backdoor_open_hours": b, "backdoor_open_hours_max": b, "max_infected_servers": 3,
-             "users_exposed_fraction": None} for h, b in ((0.0, 12.0), (6.0, 0.0))]
-    html = "".join(audit_comparison_section({"seed": 1}, {"audit_comparison": rows}))
-    assert "one run each, seed 1" in html and "not an estimate" in html and "continuous monitoring" in html
-    assert "never looked at again" in AUDIT_NOTE and "--runs" in AUDIT_NOTE
-    assert audit_label(0) == "continuous monitoring" and audit_label(6) == "an audit every 6 h"
+             "users_exposed_fraction": None, "runs": 3, "rough": True,
+             "intervals": {"backdoor_open_hours": [0.0, 2 * b]}} for h, b in ((0.0, 12.0), (6.0, 0.0))]
+    html = "".join(audit_comparison_section({"audit_comparison": rows}))
+    assert "Medians of 3 runs" in html and "the brackets are rough" in html and "never looked at again" in html
+    assert "0 (continuous monitoring)" in html and "12.0 [0.0-24.0]" in html
+    # Control: without interval 0 there is nothing to explain.
+    assert "never looked at again" not in "".join(audit_comparison_section({"audit_comparison": rows[1:]}))
+    assert "clean-up delay" in CONTINUOUS_NOTE
     summary = {"worm": "w", "scenario": "s", "seed": 1, "start": "a", "end": "b", "ever_infected": 1,
                "vulnerable": 2, "ever_infected_fraction": 0.5, "infected_at_end": 0, "time_to_half_infected_h": None,
                "probes_total": 1, "probes_per_address": 1.0, "target_addresses": 1,
@@ -224,4 +227,4 @@ def test_audit_comparison_is_not_presented_as_an_answer():
                               "max_infected_servers": 1, "max_backdoored_servers": 1, "backdoor_open_hours": 1.0,
                               "backdoor_open_hours_max": 1.0, "audit_comparison": rows}}}
     text = words(summary)
-    assert "an illustration, not an estimate" in text and "Continuous monitoring: backdoors open 12.0" in text
+    assert "audit every 0 h (continuous monitoring): backdoors open 12.0 [0.0-24.0]" in text

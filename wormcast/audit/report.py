@@ -10,10 +10,13 @@ from __future__ import annotations
 import csv
 import json
 import re
+import time
 from pathlib import Path
 
+import numpy as np
+
 from ..reporting import htmlpage as H
-from ..util.timeutil import iso, iso_epoch
+from ..util.timeutil import iso_epoch
 
 SOURCE_COLUMNS = ["address", "first_seen", "last_seen", "requests", "signature", "signatures",
                   "complete_scans", "partial_scans"]
@@ -49,8 +52,8 @@ def build_json(audit, tl=None, fits=None, compare=None) -> dict:
         doc["timeline"] = {
             "bin_seconds": det.bin_seconds,
             "bin_seconds_requested": det.bins.requested,
-            "rows": [{"bin_start": iso(r.bin_start.to_pydatetime()), "signature": r.signature,
-                      "probes": int(r.probes), "new_sources": int(r.new_sources)} for r in tl.itertuples()],
+            "rows": [{"bin_start": iso_epoch(t), "signature": sig, "probes": p, "new_sources": n}
+                     for t, sig, p, n in tl.rows()],
         }
     if fits is not None:
         doc["fits"] = [{k: v for k, v in f.items() if not k.startswith("_")} for f in fits]
@@ -206,15 +209,13 @@ def not_identified(fit: dict) -> list[str]:
     return out
 
 
-def active_window(sub):
-    """The rows of one signature's timeline from its first to its last bin with probes."""
-    hit = sub.index[sub["probes"].to_numpy() > 0]
-    return sub.loc[hit[0]:hit[-1]] if len(hit) else sub.iloc[0:0]
+def active_window(series) -> slice:
+    """The bins of one signature's timeline from its first to its last bin with probes."""
+    hit = np.flatnonzero(np.asarray(series.probes) > 0)
+    return slice(int(hit[0]), int(hit[-1]) + 1) if hit.size else slice(0, 0)
 
 
 def spans_decades(counts) -> bool:
-    import numpy as np
-
     pos = np.asarray(counts, dtype=float)
     pos = pos[pos > 0]
     return bool(pos.size and pos.max() / pos.min() >= LOG_SPAN)
@@ -222,73 +223,80 @@ def spans_decades(counts) -> bool:
 
 def timeline_panels(tl) -> list[str]:
     """The signatures drawn, most probes first (at most MAX_PANELS)."""
-    top = tl[tl["signature"] != "all"].groupby("signature")["probes"].sum().sort_values(ascending=False)
-    return [str(n) for n, v in top.items() if v > 0][:MAX_PANELS]
+    top = sorted((s for s in tl.series if s.signature != "all" and s.probes.sum() > 0),
+                 key=lambda s: (-int(s.probes.sum()), s.signature))
+    return [str(s.signature) for s in top[:MAX_PANELS]]
+
+
+def _when(epoch):
+    """Epoch seconds as datetime64 (matplotlib reads them without pandas, which the audit never loads)."""
+    return np.asarray(np.rint(epoch), dtype=np.int64).astype("datetime64[s]")
+
+
+def _day(epoch: float) -> str:
+    return time.strftime("%d %b %Y", time.gmtime(float(epoch)))
+
+
+def _date_axis(ax) -> None:
+    import matplotlib.dates as mdates
+
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b %H:%M"))
+    for label in ax.get_xticklabels():
+        label.set_rotation(20)
+        label.set_ha("right")
 
 
 def _timeline_figure(tl, fits):
     """One panel per signature, each over its own active window, log-scaled where its counts span decades;
     a fit drawn over the panel of its signature."""
-    import numpy as np
-    import pandas as pd
     from matplotlib.figure import Figure
 
     names = timeline_panels(tl)
     fig = Figure(figsize=(9, 2.3 * max(1, len(names)) + 0.4), constrained_layout=True)
     axes = fig.subplots(max(1, len(names)), 1, squeeze=False)[:, 0]
+    width = float(tl.bin_seconds)
     for ax, name in zip(axes, names):
-        full_sig = tl[tl["signature"] == name].reset_index(drop=True)
-        sub = active_window(full_sig)
-        starts = pd.to_datetime(full_sig["bin_start"])
-        width = (starts.iloc[1] - starts.iloc[0]) if len(starts) > 1 else pd.Timedelta(hours=1)
-        x = pd.concat([pd.to_datetime(sub["bin_start"]), pd.Series([pd.to_datetime(sub["bin_start"]).iloc[-1] + width])],
-                      ignore_index=True)
-        y = np.append(sub["probes"].to_numpy(dtype=float), sub["probes"].to_numpy(dtype=float)[-1:])
-        ax.step(x, y, where="post", color="#1d4ed8", label=f"{name}: probes per bin")
-        ax.set_xlim(x.iloc[0] - width, x.iloc[-1] + width)
+        sig = tl[name]
+        win = active_window(sig)
+        starts, probes = sig.starts[win].astype(float), sig.probes[win].astype(float)
+        x = np.append(starts, starts[-1] + width)
+        ax.step(_when(x), np.append(probes, probes[-1:]), where="post", color="#1d4ed8",
+                label=f"{name}: probes per bin")
+        ax.set_xlim(_when(x[0] - width), _when(x[-1] + width))
         colours = iter(("#b45309", "#047857", "#7c3aed", "#be123c"))
         for f in fits or []:
             est = f.get("_estimator")
             if est is None or f["signature"] != name:
                 continue
-            full = tl[tl["signature"] == name]
-            t = np.linspace(0, len(full) * f["bin_hours"], 200)
-            when = pd.Timestamp(f["origin"]) + pd.to_timedelta(t, unit="h") - pd.Timedelta(hours=f["bin_hours"] / 2)
-            keep = (when >= sub["bin_start"].min()) & (when <= sub["bin_start"].max()) if len(sub) else slice(None)
+            t = np.linspace(0, len(sig) * f["bin_hours"], 200)
+            epoch = sig.starts[0] + (t - f["bin_hours"] / 2) * 3600
+            keep = (epoch >= x[0]) & (epoch <= x[-1])
             flag = " (not identified)" if not_identified(f) else ""
-            ax.plot(when[keep], est.predict(t)[keep], "--", color=next(colours, "#6b7280"),
+            ax.plot(_when(epoch[keep]), est.predict(t)[keep], "--", color=next(colours, "#6b7280"),
                     label=f"{f['model']} fit{flag}")
-        log = spans_decades(sub["probes"])
+        log = spans_decades(probes)
         if log:
             ax.set_yscale("log")
         else:
             ax.set_ylim(bottom=0)
-        total = int(sub["probes"].sum())
-        span = f"{sub['bin_start'].min():%d %b %Y} to {sub['bin_start'].max():%d %b %Y}" if len(sub) else ""
-        ax.set_title(f"{name}: {plural(total, 'probe')}, {span}" + (" (log scale)" if log else ""), fontsize=9)
+        ax.set_title(f"{name}: {plural(int(probes.sum()), 'probe')}, {_day(x[0])} to {_day(starts[-1])}"
+                     + (" (log scale)" if log else ""), fontsize=9)
         ax.set_ylabel("probes per bin")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7, loc="upper right")
+        _date_axis(ax)
     axes[-1].set_xlabel("time (UTC)")
-    import matplotlib.dates as mdates
-
-    for ax in axes:
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b %H:%M"))
-        for label in ax.get_xticklabels():
-            label.set_rotation(20)
-            label.set_ha("right")
     return fig
 
 
 def compare_figure(c: dict):
     """Observed against predicted cumulative probes over the comparison's window."""
-    import pandas as pd
     from matplotlib.figure import Figure
 
     pts = c.get("cumulative") or []
     if not pts:
         return None
-    t = pd.to_datetime([p[0] for p in pts], utc=True).tz_localize(None)
+    t = np.array([np.datetime64(p[0].rstrip("Z"), "s") for p in pts])
     fig = Figure(figsize=(9, 3.4), constrained_layout=True)
     ax = fig.add_subplot()
     ax.plot(t, [p[1] for p in pts], "--", color="#111827", label=f"predicted by {c.get('scenario', 'the scenario')}")
@@ -300,9 +308,7 @@ def compare_figure(c: dict):
                  "against predicted", fontsize=9)
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
-    for label in ax.get_xticklabels():
-        label.set_rotation(20)
-        label.set_ha("right")
+    _date_axis(ax)
     return fig
 
 

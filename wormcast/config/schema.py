@@ -201,6 +201,7 @@ class OrgAudit(_Model):
     first: Optional[datetime] = Field(None, description="first audit (default: start + interval)")
     compare: list[float] = Field(default_factory=list,
                                  description="other intervals to rerun the scenario with, to show what they change")
+    compare_runs: int = Field(8, ge=2, le=1000, description="seeds per compared interval (common random numbers)")
 
     _dur = field_validator("interval", "delay", mode="before")(lambda v: _duration(v))
     _durs = field_validator("compare", mode="before")(lambda v: [_duration(x) for x in v])

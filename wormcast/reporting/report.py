@@ -40,47 +40,64 @@ def words(summary: dict) -> str:
         if "users_exposed_fraction" in o:
             parts = ", ".join(f"{p.replace('_', '-')} {100 * v:.1f}%" for p, v in o["users_exposed_fraction"].items())
             lines.append(f"    Users with a session on a compromised front-end ({o['users']:,} users): {parts}.")
-        if o.get("audit_comparison"):
-            lines.append(f"    Audit intervals compared (one run each, seed {s['seed']}: an illustration, not an "
-                         "estimate; see the report):")
-        for row in o.get("audit_comparison", []):
-            exposed = row["users_exposed_fraction"]
-            users = f"; users exposed (round-robin) {100 * exposed['round_robin']:.1f}%" if exposed and \
-                "round_robin" in exposed else ""
-            lines.append(f"    {audit_label(row['audit_interval_h']).capitalize()}: backdoors open "
-                         f"{row['backdoor_open_hours']:.1f} server-hours (longest {row['backdoor_open_hours_max']:.1f} h)"
-                         f", at most {row['max_infected_servers']:,} servers infected{users}.")
+        rows = o.get("audit_comparison", [])
+        if rows:
+            lines.append(f"    What the audit interval changes: medians of {rows[0]['runs']} runs per interval, with "
+                         "the same seeds for every interval (5-95% of runs in brackets"
+                         + ("; fewer than 20 runs, so the brackets are rough" if rows[0]["rough"] else "") + "):")
+        for row in rows:
+            lines.append(f"      audit every {row['audit_interval_h']:g} h{_continuous(row['audit_interval_h'])}: "
+                         f"backdoors open {_with_interval(row, 'backdoor_open_hours', '{:.1f}')} server-hours, at most "
+                         f"{_with_interval(row, 'max_infected_servers', '{:.0f}')} servers infected"
+                         + (f", users exposed (round-robin) "
+                            f"{_with_interval(row, 'users_exposed_fraction.round_robin', '{:.1%}')}"
+                            if (row.get("users_exposed_fraction") or {}).get("round_robin") is not None else "")
+                         + ".")
     return "\n".join(lines)
 
 
-def audit_label(interval_h: float) -> str:
-    """ "continuous monitoring" for an audit interval of 0, else "an audit every N h"."""
-    return "continuous monitoring" if interval_h == 0 else f"an audit every {interval_h:g} h"
+def _with_interval(row: dict, figure: str, fmt: str) -> str:
+    """A compared figure's median with its 5-95% interval across runs: ``12.0 [3.1-20.5]``."""
+    value = row
+    for part in figure.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    if value is None:
+        return "n/a"
+    lo, hi = row.get("intervals", {}).get(figure, [None, None])
+    return fmt.format(value) + (f" [{fmt.format(lo)}-{fmt.format(hi)}]" if lo is not None else "")
 
 
-AUDIT_NOTE = (
-    "One run per interval, all with the same seed (the same outbreak outside until the audits differ): an "
-    "illustration of the mechanism, not an estimate. A difference of a few server-hours can be one server "
-    "more or less, by chance; run an ensemble per interval (wormcast run --runs 20 --set "
-    "orgs.0.audit.interval=...) to compare medians with their spread. Continuous monitoring (interval 0) "
-    "checks each server once, the moment it is compromised: a server missed then (1 - detection of them) is "
-    "never looked at again, and a found one stays open for the clean-up delay. Periodic audits look at every "
-    "compromised server again at each audit, so they can end with fewer backdoor hours than continuous "
-    "monitoring.")
+def _continuous(interval_h: float) -> str:
+    return " (continuous monitoring)" if interval_h == 0 else ""
 
 
-def audit_comparison_section(summary: dict, org: dict) -> list[str]:
-    """The table of an organisation's audit intervals compared, with what it does and does not show."""
+CONTINUOUS_NOTE = (
+    "An audit every 0 h is continuous monitoring: each server is checked once, the moment it is compromised. "
+    "A server missed then (1 - detection of them) is never looked at again, and a found one stays open for "
+    "the clean-up delay; periodic audits look at every compromised server again at each audit, so they can end "
+    "with fewer backdoor hours than continuous monitoring.")
+
+
+def audit_comparison_section(org: dict) -> list[str]:
+    """An organisation's audit intervals compared: medians over runs with common random numbers, 5-95% of
+    runs in brackets, and what continuous monitoring (interval 0) means."""
     rows = org.get("audit_comparison") or []
     if not rows:
         return []
-    return [f"<h3>What the audit interval changes: one run each, seed {esc(summary['seed'])}</h3>",
-            f'<p class="muted">{esc(AUDIT_NOTE)}</p>',
-            table(["audit", "backdoor server-hours", "longest backdoor", "most servers infected at once",
-                   "users exposed (round-robin / random / sticky)"],
-                  [(audit_label(r["audit_interval_h"]), f"{r['backdoor_open_hours']:,.1f} h",
-                    f"{r['backdoor_open_hours_max']:,.1f} h", f"{r['max_infected_servers']:,}",
-                    " / ".join(f"{100 * x:.1f}%" for x in (r["users_exposed_fraction"] or {}).values()))
+    policies = list((rows[0].get("users_exposed_fraction") or {}))
+    note = (f"Medians of {rows[0]['runs']} runs per interval with common random numbers (the same seeds for "
+            "every interval), 5-95% of runs in brackets."
+            + (" Fewer than 20 runs: the brackets are rough." if rows[0]["rough"] else ""))
+    if any(r["audit_interval_h"] == 0 for r in rows):
+        note += " " + CONTINUOUS_NOTE
+    return ["<h3>What the audit interval changes</h3>", f'<p class="muted">{esc(note)}</p>',
+            table(["audit every (h)", "backdoor server-hours", "longest backdoor (h)", "max infected servers"]
+                  + [f"users exposed ({p.replace('_', '-')})" for p in policies],
+                  [(f"{r['audit_interval_h']:g}" + _continuous(r["audit_interval_h"]),
+                    _with_interval(r, "backdoor_open_hours", "{:.1f}"),
+                    _with_interval(r, "backdoor_open_hours_max", "{:.1f}"),
+                    _with_interval(r, "max_infected_servers", "{:.0f}"),
+                    *(_with_interval(r, f"users_exposed_fraction.{p}", "{:.1%}") for p in policies))
                    for r in rows])]
 
 
@@ -139,7 +156,7 @@ def render(summary: dict, df, scenario, outbreak_png: bytes | None = None, *, pe
         body.append(f"<h2>Organisation {esc(name)}</h2>")
         body.append(png_img(org_figure(df, name, o), f"servers of {name}"))
         body.append(org_table(o))
-        body += audit_comparison_section(summary, o)
+        body += audit_comparison_section(o)
     body += summary_section(summary)
     body.append("<h2>Scenario</h2>")
     body.append(scenario_section(scenario, source))
