@@ -94,6 +94,8 @@ def test_the_run_writes_both_reports_and_the_map_linked_to_each_other(run_dir, s
     assert "interactive.html" in static.links and "report.html" in live[0].links
     assert static.scripts == [] and "script-src" not in static.csp  # the static report stays script-free
     assert "the address space at several times of the run" in static.imgs
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "Dashed black: the analytic twin (aawp)" in html and "Moore, Shannon and Brown" in html  # sources
 
 
 def test_the_interactive_page_allows_exactly_its_own_scripts(live):
@@ -177,6 +179,13 @@ def test_the_scenario_is_its_toml_with_each_note_classified(run_dir):
     changed = {r[0]: (r[1], r[2]) for r in page.rows if len(r) == 3}
     assert changed["population.vulnerable"][1] == "20000" and changed["worm.0.scan_rate.mean"][1] == "120.0"
     assert not any(k.startswith("observers") for k in changed)  # the map's observer is not a change
+
+
+def test_the_overlay_note_says_when_there_is_no_twin_and_no_measure():
+    from wormcast.reporting.report import overlay_note
+
+    note = overlay_note(None, ())
+    assert "No analytic model twins this scenario" in note and "No measured figure" in note
 
 
 def test_note_classes_follow_the_tags():

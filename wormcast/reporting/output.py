@@ -86,7 +86,7 @@ def write_run(result, out_dir: str | Path, interval: float | None = None, snapsh
     from ..analytic.twin import overlay
     from .addressmap import map_figure, pick_panels, snapshot_maps
     from .plots import outbreak_figure, worms_figure
-    from .report import render
+    from .report import overlay_note, render
     from .run_page import run_page
 
     out_dir = Path(out_dir)
@@ -109,7 +109,8 @@ def write_run(result, out_dir: str | Path, interval: float | None = None, snapsh
                                            title=f"{result.summary['worm']}, seed {result.seed}"))
             (stage / "addressmap.png").write_bytes(map_png)
         html = render(result.summary, df_times, result.scenario, outbreak_png=png, per_minute=per_minute,
-                      worms_png=worms_png, map_png=map_png, interactive_href="interactive.html", source=source)
+                      worms_png=worms_png, map_png=map_png, interactive_href="interactive.html", source=source,
+                      overlay=overlay_note(twin, measured))
         (stage / "report.html").write_text(html, encoding="utf-8")
         (stage / "interactive.html").write_text(
             run_page(result, df_times, twin, measured, per_minute, maps), encoding="utf-8")

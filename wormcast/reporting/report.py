@@ -127,12 +127,26 @@ def map_section(map_png: bytes | None, interactive_href: str | None = None) -> l
             img_from_png(map_png, "the address space at several times of the run")]
 
 
+def overlay_note(twin, measured) -> str:
+    """What the outbreak figure shows beside the simulation: the twin's model and each measured figure with
+    its source, or that there is none."""
+    parts = [f"Dashed black: the analytic twin ({twin['model'].iloc[0]}) of the scenario's parameters."
+             if twin is not None else "No analytic model twins this scenario (several worms, non-uniform "
+             "scanning, a worm lifetime, organisations or defences: docs/models.md)."]
+    if measured:
+        parts += [f"Amber: {m.describe()} ({m.source})." for m in measured]
+    else:
+        parts.append("No measured figure of this outbreak is recorded (analytic/measured.py).")
+    return " ".join(parts)
+
+
 def render(summary: dict, df, scenario, outbreak_png: bytes | None = None, *, per_minute=None,
            worms_png: bytes | None = None, map_png: bytes | None = None, interactive_href: str | None = None,
-           source: str | None = None) -> str:
+           source: str | None = None, overlay: str = "") -> str:
     """The report page; ``outbreak_png`` reuses an already rendered outbreak figure. ``worms_png``: one panel
     per worm (several worms); ``map_png``: the address map; ``interactive_href``: the interactive page, linked;
-    ``source``: the preset name or TOML path the scenario came from (its notes are shown)."""
+    ``source``: the preset name or TOML path the scenario came from (its notes are shown); ``overlay``: what
+    the figure shows beside the simulation (:func:`overlay_note`)."""
     from .htmlpage import png_bytes
     from .plots import flood_figure, outbreak_figure
     from .provenance import section as scenario_section
@@ -145,6 +159,8 @@ def render(summary: dict, df, scenario, outbreak_png: bytes | None = None, *, pe
             f"<p class=\"muted\">{esc(scenario.description)}</p>", link,
             "<h2>In words</h2>", f"<pre class=\"words\">{esc(words(summary))}</pre>",
             "<h2>Outbreak</h2>", img_from_png(outbreak_png, "hosts by state and new infections")]
+    if overlay:
+        body.append(f'<p class="muted">{esc(overlay)}</p>')
     if worms_png is not None:
         body += ["<h3>Each worm on its own</h3>", img_from_png(worms_png, "hosts running each worm")]
     body += map_section(map_png, interactive_href)
