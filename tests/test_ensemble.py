@@ -89,7 +89,12 @@ def test_run_runs_writes_ensemble_files(tmp_path, capsys):
     assert ts["ever_infected_p50"].iloc[-1] == pytest.approx(np.median(runs["ever_infected"]), rel=0.02)
     html = (out / "report.html").read_text()
     assert "<img" in html and "5-95%" in html and "<script" not in html
+    assert "Only 3 runs: with fewer than 20 runs the 5-95% band" in html  # bands from few runs are flagged
+    assert "ever_infected_fraction" not in html and "share of the vulnerable hosts ever infected" in html
     assert (out / "outbreak.png").stat().st_size > 1000
+    live = (out / "interactive.html").read_text()
+    assert 'href="interactive.html"' in html and 'href="report.html"' in live
+    assert "ever infected: 5-95% of runs" in live and "peak-aligned median" in live
 
 
 def test_failing_runs_stop_an_ensemble_and_write_nothing(tmp_path, capsys):

@@ -20,7 +20,9 @@ def test_figure_overlays_the_twin_and_the_measured_figure():
     fig = outbreak_figure(res.to_df().reset_index(), res.summary, twin=twin, measured=measured_for(res.scenario))
     labels = _labels(fig)
     assert any(label.startswith("analytic twin (aawp)") for label in labels)
-    assert any(label.startswith("measured: at least 359,000") for label in labels)
+    assert any(label.startswith("measured: more than 359,000 ever infected by 20 Jul 00:00") for label in labels)
+    rate_labels = [t.get_text() for t in fig.axes[1].get_legend().get_texts()]
+    assert "measured: more than 2,000 new infections per minute at the peak" in rate_labels
 
 
 def test_no_twin_no_line():

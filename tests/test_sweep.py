@@ -78,6 +78,8 @@ def test_sweep_writes_tables_and_resumes_to_the_same_files(tmp_path, capsys):
     assert agg.loc[1, "ever_infected_p5"] > agg.loc[0, "ever_infected_p95"]
     html = (out / "report.html").read_text()
     assert html.count("<img") == 3 and "seeding.initial_infected" in html
+    assert "Only 3 runs: with fewer than 20 runs" in html  # 3 runs per point: the bands are flagged
+    assert "share of the vulnerable hosts ever infected" in html
     manifest = json.loads((out / "sweep.json").read_text())
     assert manifest["runs"] == 3 and manifest["seed"] == 9 and len(manifest["points"]) == 2
 

@@ -107,7 +107,8 @@ def cmd_completion(args) -> int:
 def cmd_run(args) -> int:
     from .api import resolve
     from .core.loop import Simulation
-    from .reporting.output import write_run
+    from .observers.snapshots import with_snapshots
+    from .reporting.output import write_run, written_files
     from .reporting.report import words
     from .runs.whatif import audit_comparison
     from .util.timeutil import check_interval
@@ -137,7 +138,7 @@ def cmd_run(args) -> int:
     clock = time.perf_counter()
     update, close = _progress_bar() if not args.quiet else (None, lambda: None)
     try:
-        sim = Simulation(scenario, args.seed)
+        sim = Simulation(with_snapshots(scenario), args.seed)  # the address map's frames (no effect on the run)
         built = time.perf_counter()
         result = sim.run(update)
     finally:
@@ -147,13 +148,13 @@ def cmd_run(args) -> int:
         o.audit is not None and o.audit.compare for o in scenario.orgs) else {}
     for name, rows in comparison.items():
         result.summary["orgs"][name]["audit_comparison"] = rows
-    write_run(result, out, interval)
+    write_run(result, out, interval, snapshots=sim.component("snapshots").taken(), source=args.scenario)
     written = time.perf_counter()
     if args.json:
         sys.stdout.write((out / "summary.json").read_text(encoding="utf-8"))
     elif not args.quiet:
         print(words(result.summary))
-        print(f"Wrote {out}/: summary.json, timeseries.parquet, timeseries.csv, outbreak.png, report.html")
+        print(f"Wrote {out}/: {', '.join(written_files(out))}")
     if args.verbose:  # details on stderr, so that --json --verbose still gives clean JSON on stdout
         steps = int(round(scenario.duration / scenario.step))
         print(f"  scenario {scenario.name}: {result.summary['vulnerable']:,} vulnerable hosts, {steps:,} steps of "

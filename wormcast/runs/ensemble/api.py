@@ -13,7 +13,7 @@ import numpy as np
 from ...errors import PartialResult, WormcastError, api_names
 from ...results.display import Displayable
 from .seeds import check_root, run_seed
-from .stats import bands, describe, figure_names, flatten
+from .stats import PeakAligned, bands, describe, figure_names, flatten
 from .trajectories import Trajectories
 
 NOT_COLUMNS = ("seed",)  # in runs tables the seed has its own column next to the run number
@@ -61,6 +61,8 @@ class Ensemble(Displayable):
                         "interval_seconds": float(t_seconds[1] - t_seconds[0]) if len(t_seconds) > 1 else None,
                         "ensemble": self.ensemble}
         self.summary.pop("peak_infected_time", None)
+        self.new_infections = PeakAligned(stack[:, :, names.index("new_infections")]) \
+            if "new_infections" in names else None  # each run's peak, and the peak-aligned median
 
     def to_df(self, tidy: bool = False):
         """The percentile bands over time: indexed by a UTC ``DatetimeIndex`` named ``time``, one column

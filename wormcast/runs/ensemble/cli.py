@@ -30,5 +30,5 @@ def run_ensemble(scenario, args, out: Path, interval: float | None) -> int:
         return code
     print(words(ens.summary))
     print(f"Wrote {out}/: summary.json, runs.parquet, timeseries.parquet, timeseries.csv (percentile bands), "
-          "outbreak.png, report.html")
+          "outbreak.png, report.html, interactive.html")
     return 0

@@ -1,6 +1,6 @@
 """Write an ensemble's files, all or none: summary.json, runs.parquet, timeseries.parquet/.csv (percentile
-bands, ``infected_p50`` ...), outbreak.png and report.html; with the runs kept (``keep_runs=True``) also
-runs_timeseries.parquet (every run, long form: time, run, figure, value)."""
+bands, ``infected_p50`` ...), outbreak.png, report.html and interactive.html; with the runs kept
+(``keep_runs=True``) also runs_timeseries.parquet (every run, long form: time, run, figure, value)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from ...util.atomic import staged_dir
 def write_ensemble(ens, out_dir: str | Path) -> Path:
     import matplotlib.pyplot as plt
 
+    from ...reporting.run_page import ensemble_page
     from .report import bands_figure, render
 
     out_dir = Path(out_dir)
@@ -27,4 +28,5 @@ def write_ensemble(ens, out_dir: str | Path) -> Path:
         fig.savefig(stage / "outbreak.png", dpi=110)
         plt.close(fig)
         (stage / "report.html").write_text(render(ens), encoding="utf-8")
+        (stage / "interactive.html").write_text(ensemble_page(ens), encoding="utf-8")
     return out_dir
