@@ -56,8 +56,10 @@ def simulate(scenario: Scenario | str | Path, seed: int = 0, overrides=None, pro
 
     ``scenario``: a preset name, a TOML path or a :class:`Scenario`; ``overrides``: see :func:`resolve`;
     ``progress``: True draws a bar (terminal or notebook), False/None nothing, a callable gets
-    ``(steps done, steps)``."""
+    ``(steps done, steps)``. The result keeps the address map's frames (``result.snapshots``), as
+    ``wormcast run`` does, so ``result.write(dir)`` writes the same files."""
     from .core.loop import Simulation
+    from .observers.snapshots import run_with_snapshots
     from .util.progress import Progress
 
     with api_names():
@@ -65,7 +67,7 @@ def simulate(scenario: Scenario | str | Path, seed: int = 0, overrides=None, pro
         seed = check_seed(seed)
         bar = Progress(progress, desc="simulating", unit=" steps")
         try:
-            return Simulation(sc, seed).run(bar.callback)
+            return run_with_snapshots(sc, seed, bar.callback)
         finally:
             bar.close()
 

@@ -1,34 +1,18 @@
 """The interactive page in a real headless Chromium (Playwright driving the system browser): it draws, it
 reacts, it logs nothing, and no request leaves the page."""
 
-import os
-import shutil
-
 import numpy as np
 import pytest
+from browser import launch
 from interactive_helpers import COLUMNS, ROWS, build
 
 from wormcast.reporting import addressmap as am
 from wormcast.world.addresses import format_address
 
 
-def _chromium() -> str | None:
-    for c in ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser")):
-        if c and os.path.exists(c):
-            return c
-    return None
-
-
 @pytest.fixture(scope="module")
 def browser():
-    exe = _chromium()
-    if exe is None:
-        pytest.skip("Chromium not installed (/usr/bin/chromium or chromium on PATH); apt-get install chromium")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed: pip install -e '.[test]'")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=exe, args=["--no-sandbox"])
-        yield b
-        b.close()
+    yield from launch()
 
 
 class Visit:

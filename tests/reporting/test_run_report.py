@@ -135,7 +135,7 @@ def test_rates_are_drawn_on_the_bins_the_words_use(run_dir, live):
     assert max(v["v"] for v in spec["data"]["values"]) == pytest.approx(peak)
     rule = [layer for layer in spec["layer"] if layer["mark"]["type"] == "rule"]
     assert rule and rule[0]["data"]["values"][0]["v"] == 2000
-    fig = outbreak_figure(result.to_df(), result.summary, per_minute=per_minute_table(result))
+    fig = outbreak_figure(result.to_df().reset_index(), result.summary, per_minute=per_minute_table(result))
     drawn = fig.axes[1].get_lines()[0].get_ydata()
     assert np.max(drawn) == pytest.approx(peak)
     # Control: the scenario's 1-minute table has the same peak, a 5-minute one would not.

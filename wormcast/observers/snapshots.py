@@ -147,3 +147,14 @@ def with_snapshots(scenario):
     if any(o.kind == "snapshots" for o in scenario.observers):
         return scenario
     return scenario.model_copy(update={"observers": [*scenario.observers, SnapshotsConfig()]})
+
+
+def run_with_snapshots(scenario, seed: int, progress=None):
+    """Run ``scenario`` with a snapshot observer (it changes nothing in the run) and keep its frames on the
+    result (``result.snapshots``): what ``wormcast run``, ``simulate`` and the explorer draw maps from."""
+    from ..core.loop import Simulation
+
+    sim = Simulation(with_snapshots(scenario), seed)
+    result = sim.run(progress)
+    result.snapshots = sim.component("snapshots").taken()
+    return result

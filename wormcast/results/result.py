@@ -20,6 +20,7 @@ class Result(Displayable):
 
     def __init__(self, scenario, seed: int, series: StepSeries, summary: dict):
         self.scenario, self.seed, self.series, self.summary = scenario, seed, series, summary
+        self.snapshots = None  # the address map's frames (observers/snapshots.SnapshotSet), when taken
 
     def interval_seconds(self, interval=None) -> float:
         """``interval`` in seconds (the scenario's when None), checked against the step."""
@@ -74,7 +75,7 @@ class Result(Displayable):
 
         with api_names(), keep_backend():
             seconds = self.interval_seconds(interval) if interval is not None else None
-            return write_run(self, out_dir, seconds)
+            return write_run(self, out_dir, seconds, snapshots=self.snapshots)
 
     def _display(self):
         s = self.summary
