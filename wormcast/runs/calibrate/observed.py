@@ -48,7 +48,8 @@ def _counts(path, name: str, values, row_offset: int = 2) -> np.ndarray:
     bad = ~np.isfinite(v) | (v < 0) | (v != np.round(v))
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise _fail(path, f"row {i + row_offset}: {name} = {values[i]!r} is not a non-negative whole number")
+        shown = values[i].item() if hasattr(values[i], "item") else values[i]
+        raise _fail(path, f"row {i + row_offset}: {name} = {shown!r} is not a non-negative whole number")
     return v
 
 
