@@ -48,6 +48,8 @@ def document(cal) -> dict:
                             "dispersion": {n: _num(v) for n, v in cal.dispersion_.items()},
                             "quasi_deviance": _num(cal.quasi_deviance_),
                             "critical_deviance": _num(cal.critical_deviance_)},
+        "surface": None if cal.surface_ is None else {"rounds": cal.surface_.rounds,
+                                                      "positive_definite": cal.surface_.curvature_ok},
         "seed": cal.root,
         "seeds": cal.seeds,
         "backend": cal.backend,
