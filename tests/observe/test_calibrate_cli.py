@@ -151,3 +151,31 @@ def test_python_api_returns_fitted_object(observed):
     cal = wormcast.calibrate(toy(rate=3500.0), d / "tel.csv", ["worm.scan_rate.mean"], seeds=1, workers=1)
     assert sys_path_ok and cal.fitted_["worm.scan_rate.mean"].value == cal.best_["worm.scan_rate.mean"]
     assert cal.n_runs_ == len(cal.trials_) and cal.to_dict()["fitted"]["worm.scan_rate.mean"]["value"] > 0
+
+
+def test_keys_release_offset_and_integers():
+    """worm.release is fitted as seconds after the start and written back as a time; integer keys are
+    rounded per trial; offset needs no scenario value; bounds outside the schema are refused."""
+    from wormcast.api import resolve
+    from wormcast.errors import WormcastError
+    from wormcast.runs.calibrate.params import fit_keys
+
+    sc = toy()
+    rel, hosts, off = fit_keys(sc, ["worm.release", "population.vulnerable", "offset"],
+                               {"worm.release": (0.0, 600.0)})
+    assert (rel.low, rel.high, rel.start) == (0.0, 600.0, 0.0) and (off.low, off.high) == (-240.0, 240.0)
+    moved = resolve(sc, [rel.override(300.0, sc)])
+    assert (moved.worms[0].release - sc.start).total_seconds() == 300.0
+    assert hosts.integer and hosts.applied(5000.4) == 5000.0 and hosts.override(5000.6, sc).endswith("=5001")
+    with pytest.raises(WormcastError, match="seeding.initial_infected"):
+        fit_keys(sc, ["seeding.initial_infected"], {"seeding.initial_infected": (-10.0, 5.0)})
+
+
+def test_persistent_local_pool_is_kept_between_maps():
+    from wormcast.runs.backends import LocalBackend
+
+    with LocalBackend(2, persistent=True) as be:
+        assert sorted(x for _, x in be.map_unordered(abs, [-1, -2, -3])) == [1, 2, 3]
+        pids = be.worker_pids()
+        assert sorted(x for _, x in be.map_unordered(abs, [-4])) == [4] and be.worker_pids() == pids != []
+    assert be.worker_pids() == []
