@@ -20,6 +20,9 @@ Per interval ``[a, b)`` of steps, from the run's per-step columns:
     (P3) unique (active) sources: with C the hosts that started scanning before the interval,
          C (1 - (1-p)^(b-a)) + sum_{s in [a, b)} A_s (1 - (1-p)^(b-s)).
 
+(P1) and (P2) are kept per step (:class:`RunPrediction`), so that they can be summed over intervals
+shifted by any offset (calibration's ``offset``: the observations' clock against the simulation's).
+
 ``r``: the worm's mean scan rate. ASSUMPTIONS of (P2) and (P3): one scan rate for all hosts (exact for
 ``distribution = "constant"``), and a host scans from its infection to the end (no calendar phases,
 clearing or patching of infected hosts: those hosts would be counted as still scanning); (P1) needs
@@ -33,8 +36,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from .landing import ScannerDescription, landing_probability
-
-SERIES = ("packets", "unique_sources", "new_sources")
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,10 @@
 
 A trial is one set of parameter values; it runs the scenario once per common seed (the same seeds for every
 trial: common random numbers), on a backend (local process pool or Dask), and averages what the observer
-should have seen (``observers/predict.py``). ``observers/calibration.py``'s :class:`SimulationFit` does the
-rest: Poisson deviance, Nelder-Mead within the bounds, profile-likelihood intervals, goodness of fit.
+should have seen (``observers/predict.py``). ``observers/calibration.py``'s :class:`SimulationFit` minimises
+the (quasi-)Poisson deviance within the bounds (Nelder-Mead; bounded Brent for one key); each series'
+dispersion is estimated there; the intervals come from a quadratic response surface (``surface.py``).
+docs/calibration.md says why each step is what it is.
 Same scenario, observations, options and seeds: the same trials in the same order, so the same result.
 Convention: scikit-learn's (``fit`` returns ``self``; learned values end in ``_``).
 """
@@ -23,10 +25,10 @@ from .surface import response_surface
 DEFAULT_TELESCOPE = ("44.0.0.0/8",)  # CAIDA's /8 (IMW 2002)
 DEFAULT_SEEDS = 8
 # Nelder-Mead's tolerances for simulated trials (SimulationFit's defaults suit a smooth stand-in): 0.1% of a
-# bound's span, 0.05 in deviance (the interval's threshold is 2.7), interval ends to 0.2% of the value.
-XATOL, FATOL, INTERVAL_RTOL = 1e-3, 0.05, 2e-3
+# bound's span, 0.05 in deviance (the interval's threshold is 2.7).
+XATOL, FATOL = 1e-3, 0.05
 DISPERSION_ROUNDS = 1  # fit, then each series' dispersion there; the response surface uses it
-FIRST_HALF_WIDTH = 0.02  # the response surface's first grid: +-2% of the fitted values  # fit, estimate each series' dispersion, refit: twice, then the intervals
+FIRST_HALF_WIDTH = 0.02  # the response surface's first grid: +-2% of the fitted values (0.5% of the span at least)  # fit, estimate each series' dispersion, refit: twice, then the intervals
 
 
 def dispersions(y, mu, series, sizes, n_params: int) -> dict[str, float]:
@@ -244,8 +246,7 @@ class Calibration:
         with open_backend(self.backend, self.scheduler, self.workers, persistent=True) as be:
             vector = lambda p, yy, w: self._vector(be, p, yy, w)  # noqa: E731
             common = dict(bounds=[(k.low, k.high) for k in self.sim_keys], names=self.sim_names, seeds=self.seeds,
-                          level=self.level, xatol=XATOL, fatol=FATOL, interval_rtol=INTERVAL_RTOL,
-                          scalar_profiles=True)
+                          level=self.level, xatol=XATOL, fatol=FATOL, scalar_profiles=True)
             x, weights = [k.start for k in self.sim_keys], None
             for _ in range(DISPERSION_ROUNDS):  # quasi-Poisson: each series' dispersion at the last fit
                 f = _TrialFit(vector, x0=x, weights=weights, intervals=False, **common).fit(y)
@@ -255,8 +256,9 @@ class Calibration:
             crit = float(stats.chi2.ppf(self.level, 1)) * (1 + 1 / len(self.seeds))
             if self.sim_keys:
                 f.weights = weights
-                surface = response_surface(lambda t: f._dev(np.asarray(t)), x, FIRST_HALF_WIDTH * np.abs(x),
-                                           common["bounds"], crit)
+                spans = np.array([k.high - k.low for k in self.sim_keys])
+                first = np.maximum(FIRST_HALF_WIDTH * np.abs(x), 0.005 * spans)
+                surface = response_surface(lambda t: f._dev(np.asarray(t)), x, first, common["bounds"], crit)
                 self.surface_ = surface
                 values = [(v, lo, hi) for v, lo, hi in zip(surface.minimum, surface.low, surface.high)]
             else:
