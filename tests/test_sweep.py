@@ -21,7 +21,7 @@ from wormcast.runs.backends import LocalBackend
 from wormcast.runs.ensemble.seeds import run_seed
 from wormcast.runs.sweep.grid import parse_grid, split_values
 
-SHORT = ["end=2001-07-19T12:00:00Z", "population.vulnerable=50000", "worm.scan_rate.mean=100", "step=30"]
+SHORT = ["end=2001-07-19T12:00:00Z", "population.vulnerable=50000", "worm.scan_rate.mean=100", "step=30s"]
 SET = [a for o in SHORT for a in ("--set", o)]
 GRID = ["--grid", "seeding.initial_infected=5,20"]
 ROOT = Path(__file__).resolve().parents[1]

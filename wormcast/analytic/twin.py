@@ -130,13 +130,13 @@ def scenario_times(scenario: Scenario, t_seconds):
     return pd.Timestamp(scenario.start) + pd.to_timedelta(np.asarray(t_seconds, dtype=float), unit="s")
 
 
-def overlay(result, interval: Optional[float] = None, model: Optional[AnalyticModel] = None
+def overlay(result, interval=None, model: Optional[AnalyticModel] = None
             ) -> Optional["pandas.DataFrame"]:  # noqa: F821
     """The twin (or ``model``) beside ``result.to_df(interval)``: one row per row of that table (same ``time``
     labels), evaluated where the table's stocks are, at the end of each interval. None when there is no twin."""
     sc = result.scenario
     cols = result.columns(interval)
-    k = sc.interval if interval is None else interval
+    k = result.interval_seconds(interval)  # "5min", seconds or a timedelta, as Result.to_df takes
     ends = np.minimum(cols["t_seconds"] + k, sc.duration)
     df = twin_series(sc, ends, model)
     if df is not None:

@@ -132,6 +132,6 @@ def run_compare(scenario: str, monitored: int, detector, window: tuple[float, fl
     summary = dict(res.summary)
     sigs = signature_for(scenario, summary)
     times, total = detector.arrivals(sigs)
-    out = compare_arrivals(res.to_df(), int(summary["target_addresses"]), monitored, times, window, total)
+    out = compare_arrivals(res.to_df().reset_index(), int(summary["target_addresses"]), monitored, times, window, total)
     out.update(scenario=scenario, seed=seed, signatures=sigs)
     return out

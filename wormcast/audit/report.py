@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 from ..reporting import htmlpage as H
-from ..util.timeutil import iso, iso_epoch
+from ..util.timeutil import iso_epoch
 
 SOURCE_COLUMNS = ["address", "first_seen", "last_seen", "requests", "signature", "signatures",
                   "complete_scans", "partial_scans"]
@@ -49,8 +49,8 @@ def build_json(audit, tl=None, fits=None, compare=None) -> dict:
         doc["timeline"] = {
             "bin_seconds": det.bin_seconds,
             "bin_seconds_requested": det.bins.requested,
-            "rows": [{"bin_start": iso(r.bin_start.to_pydatetime()), "signature": r.signature,
-                      "probes": int(r.probes), "new_sources": int(r.new_sources)} for r in tl.itertuples()],
+            "rows": [{"bin_start": iso_epoch(t), "signature": sig, "probes": p, "new_sources": n}
+                     for t, sig, p, n in tl.rows()],
         }
     if fits is not None:
         doc["fits"] = [{k: v for k, v in f.items() if not k.startswith("_")} for f in fits]
@@ -178,25 +178,27 @@ def summary_text(doc: dict, out_dir: str | None) -> str:
 
 
 def _timeline_figure(tl, fits):
+    """Probes per bin of the busiest signatures, with the fitted curves (epoch seconds drawn as
+    datetime64: matplotlib reads them without pandas)."""
+    import numpy as np
     from matplotlib.figure import Figure
+
+    def when(epoch):
+        return np.asarray(np.rint(epoch), dtype=np.int64).astype("datetime64[s]")
 
     fig = Figure(figsize=(9, 3.6))
     ax = fig.add_subplot()
-    top = (tl[tl["signature"] != "all"].groupby("signature")["probes"].sum().sort_values(ascending=False))
-    for name in [n for n, v in top.items() if v > 0][:6]:
-        sub = tl[tl["signature"] == name]
-        ax.step(sub["bin_start"], sub["probes"], where="post", label=str(name))
+    top = sorted((s for s in tl.series if s.signature != "all" and s.probes.sum() > 0),
+                 key=lambda s: (-int(s.probes.sum()), s.signature))
+    for sub in top[:6]:
+        ax.step(when(sub.starts), sub.probes, where="post", label=str(sub.signature))
     for f in fits or []:
         est = f.get("_estimator")
         if est is None:
             continue
-        sub = tl[tl["signature"] == f["signature"]]
-        import numpy as np
-        import pandas as pd
-
+        sub = tl[f["signature"]]
         t = np.linspace(0, len(sub) * f["bin_hours"], 200)
-        when = pd.Timestamp(f["origin"]) + pd.to_timedelta(t, unit="h")
-        ax.plot(when - pd.Timedelta(hours=f["bin_hours"] / 2), est.predict(t), "--",
+        ax.plot(when(sub.starts[0] + (t - f["bin_hours"] / 2) * 3600), est.predict(t), "--",
                 label=f"{f['model']} fit ({f['signature']})")
     ax.set_ylabel("probes per bin")
     ax.set_xlabel("time (UTC)")

@@ -55,7 +55,7 @@ def write_demo(out_dir: str | Path, seed: int = 1) -> list[Path]:
     png.write_bytes(png_bytes(map_figure([snaps[1], snaps[3], snaps[-1]], org_blocks=orgs,
                                          title=f"{name}, seed {seed}: localized scanning fills the /8s and "
                                                "/16s of the first hosts before the rest")))
-    df = result.to_df()
+    df = result.to_df().reset_index()  # time as a column, as the charts read it
     page = interactive_page(f"{name}: an outbreak explorer (seed {seed})", [
         LineChart("Hosts by state", df, ["susceptible", "infected", "backdoored", "patched"]),
         LineChart("New infections and patches per interval", df, ["new_infections", "new_patched"],

@@ -75,7 +75,7 @@ def write_run(result, out_dir: str | Path, interval: float | None = None) -> Pat
     from .report import render
 
     out_dir = Path(out_dir)
-    df_times = result.to_df(interval)
+    df_times = result.to_df(interval).reset_index()  # time as a column: the files and the report hold it so
     with staged_dir(out_dir) as stage:
         (stage / "summary.json").write_text(json.dumps(result.summary, indent=2) + "\n", encoding="utf-8")
         write_timeseries(df_times, stage)

@@ -40,14 +40,31 @@ def words(summary: dict) -> str:
         if "users_exposed_fraction" in o:
             parts = ", ".join(f"{p.replace('_', '-')} {100 * v:.1f}%" for p, v in o["users_exposed_fraction"].items())
             lines.append(f"    Users with a session on a compromised front-end ({o['users']:,} users): {parts}.")
-        for row in o.get("audit_comparison", []):
-            exposed = row["users_exposed_fraction"]
-            users = f"; users exposed (round-robin) {100 * exposed['round_robin']:.1f}%" if exposed and \
-                "round_robin" in exposed else ""
-            lines.append(f"    With an audit every {row['audit_interval_h']:g} h: backdoors open "
-                         f"{row['backdoor_open_hours']:.1f} server-hours (longest {row['backdoor_open_hours_max']:.1f} h)"
-                         f", at most {row['max_infected_servers']} servers infected{users}.")
+        rows = o.get("audit_comparison", [])
+        if rows:
+            lines.append(f"    What the audit interval changes: medians of {rows[0]['runs']} runs per interval, with "
+                         "the same seeds for every interval (5-95% of runs in brackets"
+                         + ("; fewer than 20 runs, so the brackets are rough" if rows[0]["rough"] else "") + "):")
+        for row in rows:
+            lines.append(f"      audit every {row['audit_interval_h']:g} h: backdoors open "
+                         f"{_with_interval(row, 'backdoor_open_hours', '{:.1f}')} server-hours, at most "
+                         f"{_with_interval(row, 'max_infected_servers', '{:.0f}')} servers infected"
+                         + (f", users exposed (round-robin) "
+                            f"{_with_interval(row, 'users_exposed_fraction.round_robin', '{:.1%}')}"
+                            if (row.get("users_exposed_fraction") or {}).get("round_robin") is not None else "")
+                         + ".")
     return "\n".join(lines)
+
+
+def _with_interval(row: dict, figure: str, fmt: str) -> str:
+    """A compared figure's median with its 5-95% interval across runs: ``12.0 [3.1-20.5]``."""
+    value = row
+    for part in figure.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    if value is None:
+        return "n/a"
+    lo, hi = row.get("intervals", {}).get(figure, [None, None])
+    return fmt.format(value) + (f" [{fmt.format(lo)}-{fmt.format(hi)}]" if lo is not None else "")
 
 
 def render(summary: dict, df, scenario, outbreak_png: bytes | None = None) -> str:
@@ -77,14 +94,20 @@ def render(summary: dict, df, scenario, outbreak_png: bytes | None = None) -> st
             rows.append((k, round(v, 4) if isinstance(v, float) else v))
         body.append(table(["figure", "value"], rows))
         if o.get("audit_comparison"):
-            body.append("<h3>What the audit interval changes (same seed, reruns)</h3>")
+            rows = o["audit_comparison"]
+            body.append("<h3>What the audit interval changes</h3>")
+            body.append(f'<p class="muted">Medians of {rows[0]["runs"]} runs per interval with common random '
+                        "numbers (the same seeds for every interval), 5-95% of runs in brackets."
+                        + (" Fewer than 20 runs: the brackets are rough." if rows[0]["rough"] else "") + "</p>")
+            policies = list((rows[0].get("users_exposed_fraction") or {}))
             body.append(table(
-                ["audit every (h)", "backdoor server-hours", "longest backdoor (h)", "max infected servers",
-                 "users exposed (round-robin / random / sticky)"],
-                [(r["audit_interval_h"], round(r["backdoor_open_hours"], 2), round(r["backdoor_open_hours_max"], 2),
-                  r["max_infected_servers"],
-                  " / ".join(f"{100 * x:.1f}%" for x in (r["users_exposed_fraction"] or {}).values()))
-                 for r in o["audit_comparison"]]))
+                ["audit every (h)", "backdoor server-hours", "longest backdoor (h)", "max infected servers"]
+                + [f"users exposed ({p.replace('_', '-')})" for p in policies],
+                [(f"{r['audit_interval_h']:g}", _with_interval(r, "backdoor_open_hours", "{:.1f}"),
+                  _with_interval(r, "backdoor_open_hours_max", "{:.1f}"),
+                  _with_interval(r, "max_infected_servers", "{:.0f}"),
+                  *(_with_interval(r, f"users_exposed_fraction.{p}", "{:.1%}") for p in policies))
+                 for r in rows]))
     body.append("<h2>Summary</h2>")
     body.append(table(["figure", "value"], [(k, round(v, 4) if isinstance(v, float) else v)
                                             for k, v in summary.items() if not isinstance(v, dict)]))

@@ -20,7 +20,7 @@ import os
 import sys
 from typing import Any, Callable, Iterable, Iterator
 
-from ..errors import WormcastError
+from ..errors import WormcastError, flag
 from .address import parse_scheduler
 from .orphans import worker_init
 
@@ -240,7 +240,7 @@ class DaskBackend(_Backend):
                  connect_timeout: float = CONNECT_TIMEOUT):
         address = parse_scheduler(scheduler) if scheduler else None
         if not dask_installed():
-            raise WormcastError(f"{'--scheduler ' + scheduler if scheduler else '--backend dask'}: {NOT_INSTALLED}")
+            raise WormcastError(f"{flag('--scheduler', scheduler) if scheduler else flag('--backend', 'dask')}: {NOT_INSTALLED}")
         self.lost: list[tuple[Any, str]] = []
         self.scheduler, self.cluster, self.client = scheduler, None, None
         self._futures: dict = {}
@@ -262,7 +262,7 @@ class DaskBackend(_Backend):
         import gc
 
         def fail(reason: str) -> WormcastError:
-            return WormcastError(f"--scheduler {self.scheduler}: cannot connect ({reason[:200]})")
+            return WormcastError(f"{flag('--scheduler', self.scheduler)}: cannot connect ({reason[:200]})")
 
         why = None if address.port is None else _probe(str(address), timeout)
         if why is not None:
@@ -341,17 +341,17 @@ def check_options(backend: str | None, scheduler: str | None, workers: int | Non
     if backend is None:
         backend = "dask" if scheduler else "local"
     if backend not in BACKENDS:
-        raise WormcastError(f"--backend {backend}: expected one of {', '.join(BACKENDS)}")
+        raise WormcastError(f"{flag('--backend', backend)}: expected one of {', '.join(BACKENDS)}")
     if scheduler and backend != "dask":
-        raise WormcastError(f"--scheduler {scheduler}: only with --backend dask")
+        raise WormcastError(f"{flag('--scheduler', scheduler)}: only with {flag('--backend', 'dask')}")
     if scheduler is not None:
         parse_scheduler(scheduler)
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
-        raise WormcastError(f"--workers {workers}: must be at least 1")
+        raise WormcastError(f"{flag('--workers', workers)}: must be at least 1")
     if workers is not None and scheduler:
-        raise WormcastError(f"--workers {workers}: not with --scheduler (the cluster's workers decide)")
+        raise WormcastError(f"{flag('--workers', workers)}: not with {flag('--scheduler')} (the cluster's workers decide)")
     if backend == "dask" and not dask_installed():
-        raise WormcastError(f"{'--scheduler ' + scheduler if scheduler else '--backend dask'}: {NOT_INSTALLED}")
+        raise WormcastError(f"{flag('--scheduler', scheduler) if scheduler else flag('--backend', 'dask')}: {NOT_INSTALLED}")
     return backend
 
 

@@ -49,7 +49,7 @@ def bands_figure(ens):
     import matplotlib.dates as mdates
     import matplotlib.pyplot as plt
 
-    df = ens.to_df()
+    df = ens.to_df().reset_index()
     t = df["time"].dt.tz_convert("UTC").dt.tz_localize(None)
     fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(9, 6.4), sharex=True, constrained_layout=True)
     for col, label, color in BAND_LINES:
