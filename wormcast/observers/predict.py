@@ -23,10 +23,10 @@ Per interval ``[a, b)`` of steps, from the run's per-step columns:
 (P1) and (P2) are kept per step (:class:`RunPrediction`), so that they can be summed over intervals
 shifted by any offset (calibration's ``offset``: the observations' clock against the simulation's).
 
-``r``: the worm's mean scan rate. ASSUMPTIONS of (P2) and (P3): one scan rate for all hosts (exact for
-``distribution = "constant"``), and a host scans from its infection to the end (no calendar phases,
-clearing or patching of infected hosts: those hosts would be counted as still scanning); (P1) needs
-neither, since it uses the probes the run counted.
+``r``: the worm's scan rate; (P2) and (P3) are averaged over the hosts' rate law (a lognormal by
+Gauss-Hermite quadrature, :func:`rate_mixture`). ASSUMPTION of (P2) and (P3): a host scans from its
+infection to the end (no calendar phases, clearing or patching of infected hosts: those hosts would be
+counted as still scanning); (P1) needs none, since it uses the probes the run counted.
 """
 
 from __future__ import annotations
@@ -71,12 +71,9 @@ def scanning_arrivals(ever_infected, new_infections) -> np.ndarray:
 
 def first_seen(arrivals: np.ndarray, p: float) -> np.ndarray:
     """p U_s, with U_s = (1 - p) U_{s-1} + A_s: the hosts first seen in each step (P2)."""
-    unseen = np.empty_like(arrivals)
-    u = 0.0
-    for s, a in enumerate(arrivals):
-        u = (1.0 - p) * u + a
-        unseen[s] = u
-    return p * unseen
+    from scipy.signal import lfilter
+
+    return p * lfilter([1.0], [1.0, -(1.0 - p)], arrivals)
 
 
 def unique_sources(arrivals: np.ndarray, p: float, bins: np.ndarray) -> np.ndarray:
@@ -87,6 +84,20 @@ def unique_sources(arrivals: np.ndarray, p: float, bins: np.ndarray) -> np.ndarr
         stay = (1.0 - p) ** (b - np.arange(a, b))
         out[i] = cum[a] * (1.0 - (1.0 - p) ** (b - a)) + float(np.dot(arrivals[a:b], 1.0 - stay))
     return out
+
+
+RATE_NODES = 12  # Gauss-Hermite nodes over a lognormal scan rate
+
+
+def rate_mixture(scan_rate) -> tuple[np.ndarray, np.ndarray]:
+    """(rates, weights): the hosts' scan-rate law as a discrete mixture: one point for a constant rate,
+    Gauss-Hermite nodes of the lognormal (config.schema.ScanRate.draw) otherwise. A host's rate is drawn
+    once and independently of when it is infected, so the hosts starting to scan have this law too."""
+    if scan_rate.distribution == "constant" or scan_rate.cv == 0:
+        return np.array([scan_rate.mean]), np.array([1.0])
+    z, w = np.polynomial.hermite_e.hermegauss(RATE_NODES)
+    sigma = np.sqrt(np.log1p(scan_rate.cv ** 2))
+    return np.exp(np.log(scan_rate.mean) - sigma ** 2 / 2 + sigma * z), w / w.sum()
 
 
 def binned(per_step: np.ndarray, dt: float, edges: np.ndarray) -> np.ndarray:
@@ -128,7 +139,10 @@ def predict_run(result, world_addresses, watched: Watched, bins: np.ndarray) -> 
     cols = result.columns(sc.step)
     worm = sc.worms[0]
     q = watched.landing(worm, world_addresses)
-    p = -np.expm1(-worm.scan_rate.mean * q * sc.step)
     arrivals = scanning_arrivals(cols["ever_infected"], cols["new_infections"])
-    steps = {"packets": q * np.asarray(cols["probes"], dtype=float), "new_sources": first_seen(arrivals, p)}
-    return RunPrediction(sc.step, steps, unique_sources(arrivals, p, bins))
+    rates, weights = rate_mixture(worm.scan_rate)
+    ps = -np.expm1(-rates * q * sc.step)
+    new = sum(w * first_seen(arrivals, p) for p, w in zip(ps, weights))
+    active = sum(w * unique_sources(arrivals, p, bins) for p, w in zip(ps, weights))
+    steps = {"packets": q * np.asarray(cols["probes"], dtype=float), "new_sources": new}
+    return RunPrediction(sc.step, steps, active)
