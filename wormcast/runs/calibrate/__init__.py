@@ -7,9 +7,11 @@ from __future__ import annotations
 def calibrate(scenario, observed, fit, **options):
     """Fit ``fit`` (scenario keys) of ``scenario`` to ``observed``; returns the fitted
     :class:`~wormcast.runs.calibrate.fit.Calibration` (options: see that class)."""
+    from ...errors import api_names
     from .fit import calibrate as run
 
-    return run(scenario, observed, fit, **options)
+    with api_names():  # messages name the parameters (fit=..., bounds=...), not the CLI's flags
+        return run(scenario, observed, fit, **options)
 
 
 def __getattr__(name):

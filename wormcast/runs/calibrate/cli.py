@@ -6,9 +6,9 @@ import sys
 import time
 
 EXAMPLES = """examples:
-  wormcast calibrate codered-v2 --observed out/run/telescope-caida.parquet --fit worm.scan_rate.mean,population.vulnerable --out out/cal
-  wormcast calibrate codered-v2 --observed out/audit/audit.json --monitored 1 --fit worm.scan_rate.mean --out out/cal2
-  wormcast calibrate my.toml --observed counts.csv --fit worm.release --bounds worm.release=0:7200 --seeds 16 --out out/cal3"""
+  wormcast calibrate codered-v2 --observed telescope-caida.parquet --fit worm.scan_rate.mean,offset --out out/cal
+  wormcast calibrate codered-v2 --observed out/audit/audit.json --fit worm.scan_rate.mean --out out/cal2
+  wormcast calibrate my.toml --observed counts.csv --fit worm.release --bounds worm.release=0:7200 --out out/c3"""
 
 
 def register(subparsers) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import optimize, stats
 
-from ...errors import PartialResult, WormcastError
+from ...errors import PartialResult, WormcastError, flag
 from ...observers.calibration import Parameter, SimulationFit, poisson_deviance
 from ...observers.predict import Watched
 from .observed import SERVER_FIT, TELESCOPE_FIT, Observed, read_observed
@@ -28,7 +28,7 @@ DEFAULT_SEEDS = 8
 # bound's span, 0.05 in deviance (the interval's threshold is 2.7).
 XATOL, FATOL = 1e-3, 0.05
 DISPERSION_ROUNDS = 1  # fit, then each series' dispersion there; the response surface uses it
-FIRST_HALF_WIDTH = 0.02  # the response surface's first grid: +-2% of the fitted values (0.5% of the span at least)  # fit, estimate each series' dispersion, refit: twice, then the intervals
+FIRST_HALF_WIDTH = 0.02  # the response surface's first grid: +-2% of the fitted values (0.5% of the span at least)
 
 
 def dispersions(y, mu, series, sizes, n_params: int) -> dict[str, float]:
@@ -71,13 +71,14 @@ def step_bins(scenario, obs: Observed) -> tuple[np.ndarray, np.ndarray]:
     a = (obs.starts - s0) / dt
     w = obs.width / dt
     if abs(w - round(w)) > 1e-6 or (np.abs(a - np.round(a)) > 1e-6).any():
-        raise WormcastError(f"--observed {obs.path}: its intervals ({obs.width:g} s) do not fall on the scenario's "
+        raise WormcastError(f"{flag('--observed', obs.path)}: its intervals ({obs.width:g} s) do not fall on the "
+                            f"scenario's "
                             f"steps ({dt:g} s from {scenario.start.isoformat()})")
     a = np.round(a).astype(np.int64)
     b = a + int(round(w))
     keep = (a >= 0) & (b <= n_steps)
     if not keep.any():
-        raise WormcastError(f"--observed {obs.path}: no interval lies within the scenario's window "
+        raise WormcastError(f"{flag('--observed', obs.path)}: no interval lies within the scenario's window "
                             f"({scenario.start.isoformat()} to {scenario.end.isoformat()})")
     return np.column_stack([a[keep], b[keep]]), keep
 
@@ -94,18 +95,18 @@ def parse_watched(kind: str, telescope=None, monitored=None) -> Watched:
 
     if kind == "telescope":
         if monitored is not None:
-            raise WormcastError("--monitored: for an audit.json; a telescope series takes --telescope CIDR")
+            raise WormcastError(f"{flag('--monitored')}: for an audit.json; a telescope series takes --telescope CIDR")
         items = DEFAULT_TELESCOPE if telescope is None else ([telescope] if isinstance(telescope, str) else telescope)
         items = [c for t in items for c in str(t).split(",")]
         return Watched(ranges(items, "--telescope"))
     if telescope is not None:
-        raise WormcastError("--telescope: for a telescope series; an audit.json takes --monitored")
+        raise WormcastError(f"{flag('--telescope')}: for a telescope series; an audit.json takes --monitored")
     if monitored is None:
         return Watched(addresses=1)
     if isinstance(monitored, int) or str(monitored).strip().isdigit():
         n = int(monitored)
         if n < 1:
-            raise WormcastError(f"--monitored {monitored}: must be a positive number of addresses")
+            raise WormcastError(f"{flag('--monitored', monitored)}: must be a positive number of addresses")
         return Watched(addresses=n)
     items = [monitored] if isinstance(monitored, str) else list(monitored)
     return Watched(ranges([c for t in items for c in str(t).split(",")], "--monitored"))
@@ -135,7 +136,7 @@ class Calibration:
             fit = fit.split(",")
         self.keys: list[FitKey] = fit_keys(self.scenario, list(fit), bounds)
         if isinstance(seeds, bool) or not isinstance(seeds, int) or not 1 <= seeds <= 1000:
-            raise WormcastError(f"--seeds {seeds}: must be a whole number from 1 to 1000")
+            raise WormcastError(f"{flag('--seeds', seeds)}: must be a whole number from 1 to 1000")
         if not 0 < level < 1:
             raise WormcastError(f"level {level}: must be between 0 and 1")
         self.root = check_root(seed)
@@ -183,7 +184,8 @@ class Calibration:
         k = self.offset_key
         if k is None:
             return 0.0
-        r = optimize.minimize_scalar(lambda tau: poisson_deviance(y, self._stack(pred.series(self._bins, tau)), weights),
+        dev = lambda tau: poisson_deviance(y, self._stack(pred.series(self._bins, tau)), weights)  # noqa: E731
+        r = optimize.minimize_scalar(dev,
                                      bounds=(k.low, k.high), method="bounded",
                                      options={"xatol": XATOL * (k.high - k.low)})
         return float(r.x)
@@ -231,7 +233,7 @@ class Calibration:
         series = list(self.series or (TELESCOPE_FIT if obs.kind == "telescope" else SERVER_FIT))
         unknown = [s for s in series if s not in obs.series]
         if unknown or not series:
-            raise WormcastError(f"--series {','.join(series)}: the observations hold {', '.join(obs.series)}")
+            raise WormcastError(f"{flag('--series', ','.join(series))}: the observations hold {', '.join(obs.series)}")
         self._bins, keep = step_bins(self.scenario, obs)
         kept = Observed(obs.kind, obs.path, obs.starts[keep], obs.width,
                         {n: v[keep] for n, v in obs.series.items()}, obs.signature)
@@ -239,7 +241,8 @@ class Calibration:
         self.dropped_intervals_ = int((~keep).sum())
         y = kept.fitted(series)
         if self.offset_key is not None and "unique_sources" in series:
-            raise WormcastError("--series unique_sources: not with --fit offset (active sources per interval do "
+            raise WormcastError(f"{flag('--series', 'unique_sources')}: not with --fit offset (active sources per "
+                                "interval do "
                                 "not add up over shifted intervals)")
         self._cache, self._order = {}, []
         sizes = [kept.series[n].size for n in series]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ...errors import WormcastError
+from ...errors import WormcastError, flag
 
 TELESCOPE_COLUMNS = ("packets", "unique_sources", "new_sources")
 TELESCOPE_FIT = ("new_sources",)  # fitted by default (docs/calibration.md: why not packets)
@@ -40,7 +40,7 @@ class Observed:
 
 
 def _fail(path, what: str) -> WormcastError:
-    return WormcastError(f"--observed {path}: {what}")
+    return WormcastError(f"{flag('--observed', path)}: {what}")
 
 
 def _counts(path, name: str, values, row_offset: int = 2) -> np.ndarray:

@@ -37,7 +37,8 @@ def document(cal) -> dict:
                          "bounds": [k.low, k.high]}
     return {
         "scenario": cal.scenario.name,
-        "observed": {"path": obs.path, "kind": obs.kind, "signature": obs.signature, "fitted_series": cal.fitted_series_,
+        "observed": {"path": obs.path, "kind": obs.kind, "signature": obs.signature,
+                     "fitted_series": cal.fitted_series_,
                      "intervals": int(obs.starts.size), "interval_seconds": obs.width,
                      "first": _times(obs.starts[:1])[0], "last": _times(obs.starts[-1:])[0],
                      "dropped_intervals": cal.dropped_intervals_},
