@@ -232,12 +232,14 @@ def build_parser() -> argparse.ArgumentParser:
     from .analytic.cli import register as register_model
     from .audit.cli import register as register_audit
     from .explore.cli import register as register_explore
+    from .runs.calibrate.cli import register as register_calibrate
     from .runs.sweep.cli import register as register_sweep
 
     register_audit(sub)
     register_sweep(sub)
     register_model(sub)
     register_explore(sub)
+    register_calibrate(sub)
 
     p = sub.add_parser("completion", help="print a shell completion script")
     p.add_argument("shell", choices=SHELLS, help="the shell")

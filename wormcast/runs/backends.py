@@ -63,9 +63,10 @@ class LocalBackend(_Backend):
 
     name = "local"
 
-    def __init__(self, workers: int | None = None, max_restarts: int = 3):
+    def __init__(self, workers: int | None = None, max_restarts: int = 3, persistent: bool = False):
         self.workers = int(workers) if workers else _cpu_count()
         self.max_restarts = max_restarts
+        self.persistent = persistent  # keep the pool between map_unordered calls (many short maps: calibration)
         self.window = self.workers * IN_FLIGHT_PER_WORKER
         self.lost: list[tuple[Any, str]] = []
         self._pool = None
@@ -91,9 +92,11 @@ class LocalBackend(_Backend):
         retry: list = []  # items in flight when a worker died: submitted again first
         breaks = 0
         while True:
-            self._pool = pool = self._new_pool()
+            pool = self._pool if self.persistent and self._pool is not None else self._new_pool()
+            self._pool = pool
             inflight: dict = {}
             broken = False
+            kept = False
             try:
                 while True:
                     while len(inflight) < self.window:
@@ -116,11 +119,14 @@ class LocalBackend(_Backend):
                     if broken:
                         retry.extend(inflight.values())
                         break
-                if not broken:
+                if not broken and self.persistent:
+                    kept = True
+                elif not broken:
                     pool.shutdown(wait=True)
             finally:
-                self._stop(pool)
-                self._pool = None
+                if not kept:
+                    self._stop(pool)
+                    self._pool = None
             if not broken:
                 return
             breaks += 1
@@ -349,9 +355,10 @@ def check_options(backend: str | None, scheduler: str | None, workers: int | Non
     return backend
 
 
-def open_backend(backend: str | None = None, scheduler: str | None = None, workers: int | None = None):
-    """A started backend (use it as a context manager)."""
+def open_backend(backend: str | None = None, scheduler: str | None = None, workers: int | None = None,
+                 persistent: bool = False):
+    """A started backend (use it as a context manager); ``persistent``: a local pool is kept between maps."""
     backend = check_options(backend, scheduler, workers)
     if backend == "dask":
         return DaskBackend(scheduler, workers)
-    return LocalBackend(workers)
+    return LocalBackend(workers, persistent=persistent)
