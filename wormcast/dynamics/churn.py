@@ -72,8 +72,7 @@ class Churn(Component):
         if ids.size == 0:
             self.flows = [0, 0]
             return None
-        ids = np.unique(ids)
-        was_online = self.online[ids].copy()
+        was_online = self.online[ids]  # (a copy: fancy indexing; the queue holds one transition per device)
         went_off = np.zeros(ids.size, dtype=bool)
         end = (step + 1) * self.dt
         todo = np.arange(ids.size)

@@ -104,22 +104,22 @@ class MiraiRule(ProbeRule):
 @SCANNERS.register("mirai")
 class MiraiScanner(Scanner):
     """Per step and delivery class: probes ~ Poisson(rate dt), hits on devices ~ Binomial(probes,
-    targetable/space), each on a uniform device; then two independent thinnings per contact, the port
-    (``ports``) and the session with the loader (``bruteforce``), so the step stays exact. The vulnerable
-    hits are the probes that reached a device on a port it answers; the reached hosts are the devices got
-    into (so the worm's ``infection_success`` should be 1: the per-contact chance is here). Devices' pairs
-    and ports are drawn once from the ``devices`` stream."""
+    targetable/space), each on a uniform device; then two independent thinnings per contact, the port and
+    the session with the loader, both from one uniform u per contact (stream ``contacts``): u < reach
+    answers, u < reach * success gets in, so the step stays exact. The vulnerable hits are the probes that
+    reached a device on a port it answers; the reached hosts are the devices got into (so the worm's
+    ``infection_success`` should be 1: the per-contact chance is here). Devices' pairs and ports are drawn
+    once from the ``devices`` stream."""
 
     Config = MiraiConfig
     Rule = MiraiRule
-    streams_used = ("probes", "hits", "targets", "devices", "ports", "bruteforce")
+    streams_used = ("probes", "hits", "targets", "devices", "contacts")
 
     def __init__(self, *args):
         super().__init__(*args)
         self.devices = Devices(self.config, self.world.n, self.streams["devices"])
         self.reach = Listening.reach_probability(self.devices.listening)
-        self.accept = session_success(credential_classes().weight[self.devices.pair], self.config.tries) \
-            * self.config.loader_success
+        self.success = self.devices.contact_success(self.config)
         self.p_hit = self.targetable.size / self.space.denominator
 
     @classmethod
@@ -135,9 +135,9 @@ class MiraiScanner(Scanner):
         found = []
         for c, rate in self._class_rates():
             p, _, hosts = self._uniform_hits(c, rate * dt, self.p_hit)
-            hosts = hosts[s["ports"].random(hosts.size) < self.reach[hosts]]
-            probes, answered = probes + p, answered + hosts.size
-            found.append(hosts[s["bruteforce"].random(hosts.size) < self.accept[hosts]])
+            u = s["contacts"].random(hosts.size)
+            probes, answered = probes + p, answered + int(np.count_nonzero(u < self.reach[hosts]))
+            found.append(hosts[u < self.success[hosts]])
         if not found:
             return ProbeBatch(worm, 0, 0, EMPTY)
         return ProbeBatch(worm, probes, answered, found[0] if len(found) == 1 else np.concatenate(found))
