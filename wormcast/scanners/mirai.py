@@ -104,12 +104,16 @@ class MiraiRule(ProbeRule):
 @SCANNERS.register("mirai")
 class MiraiScanner(Scanner):
     """Per step and delivery class: probes ~ Poisson(rate dt), hits on devices ~ Binomial(probes,
-    targetable/space), each on a uniform device; then two independent thinnings per contact, the port and
-    the session with the loader, both from one uniform u per contact (stream ``contacts``): u < reach
-    answers, u < reach * success gets in, so the step stays exact. The vulnerable hits are the probes that
-    reached a device on a port it answers; the reached hosts are the devices got into (so the worm's
-    ``infection_success`` should be 1: the per-contact chance is here). Devices' pairs and ports are drawn
-    once from the ``devices`` stream."""
+    targetable/space), each on a uniform device. Each hit then answers on its port and gets in with the
+    device's chances (port, session, loader): the devices fall into a few classes of equal chances (pair x
+    listening), so the hits split Multinomially into got in, answered only and unanswered (stream
+    ``contacts``), and only the hits that got in are placed: a class in proportion to its devices times its
+    chance, then a uniform device of the class (stream ``targets``). That is the same law as placing every
+    hit and thinning it, exact per step, at the cost of the few hits that get in (most devices of a big
+    world are offline or have poor odds). The vulnerable hits are the probes answered on a port; the
+    reached hosts are the devices got into (so the worm's ``infection_success`` should be 1: the per-contact
+    chance is here). Delivery filters act on the placed hits (thinning commutes). Devices' pairs and ports
+    are drawn once from the ``devices`` stream."""
 
     Config = MiraiConfig
     Rule = MiraiRule
@@ -118,26 +122,39 @@ class MiraiScanner(Scanner):
     def __init__(self, *args):
         super().__init__(*args)
         self.devices = Devices(self.config, self.world.n, self.streams["devices"])
-        self.reach = Listening.reach_probability(self.devices.listening)
-        self.success = self.devices.contact_success(self.config)
         self.p_hit = self.targetable.size / self.space.denominator
-
-    @classmethod
-    def example_config(cls) -> dict:
-        # 1 probe/s in the reference's small world: 40 tries (not the source's 10) and most devices on both
-        # ports give a mean contact success of about 0.5, so the outbreak saturates within its 8 hours; the
-        # spread of pairs' chances (0.23 to 0.93 a session) is kept
-        return {"kind": cls.kind, "tries": 40, "listening": [0.1, 0.1, 0.8], "loader_success": 0.9}
+        t = self.targetable
+        klass = self.devices.pair[t] * 3 + self.devices.listening[t]
+        order = np.argsort(klass, kind="stable")
+        self.members = t[order]  # targetable devices grouped by class
+        counts = np.bincount(klass, minlength=3 * len(credential_classes().pairs))
+        self.class_start = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        self.class_size = counts
+        pair, listening = np.divmod(np.arange(counts.size), 3)
+        chance = Listening.reach_probability(listening) * session_success(
+            credential_classes().weight[pair], self.config.tries) * self.config.loader_success
+        share = counts / max(t.size, 1)
+        p_in = share * chance  # a hit lands in the class and gets in
+        self.p_in = float(p_in.sum())
+        self.p_answer = float(np.sum(share * Listening.reach_probability(listening)))
+        self.class_cdf = np.cumsum(p_in) / self.p_in if self.p_in > 0 else np.ones(counts.size)
+        if self.p_in > 0:  # no rounding may leave room for a class without devices after the last one
+            self.class_cdf[np.flatnonzero(p_in)[-1]:] = 1.0
 
     def step(self, dt: float, worm: int) -> ProbeBatch:
         s = self.streams
         probes = answered = 0
         found = []
         for c, rate in self._class_rates():
-            p, _, hosts = self._uniform_hits(c, rate * dt, self.p_hit)
-            u = s["contacts"].random(hosts.size)
-            probes, answered = probes + p, answered + int(np.count_nonzero(u < self.reach[hosts]))
-            found.append(hosts[u < self.success[hosts]])
+            p = int(s["probes"].poisson(rate * dt))
+            h = int(s["hits"].binomial(p, self.p_hit)) if p else 0
+            got, other, _ = s["contacts"].multinomial(h, [self.p_in, self.p_answer - self.p_in,
+                                                          1.0 - self.p_answer]) if h else (0, 0, 0)
+            probes, answered = probes + p, answered + int(got + other)
+            if got:
+                k = np.searchsorted(self.class_cdf, s["contacts"].random(got), side="right")
+                pick = self.class_start[k] + (s["targets"].random(got) * self.class_size[k]).astype(np.int64)
+                found.append(self._delivered(c, self.members[pick]))
         if not found:
-            return ProbeBatch(worm, 0, 0, EMPTY)
+            return ProbeBatch(worm, probes, answered, EMPTY)
         return ProbeBatch(worm, probes, answered, found[0] if len(found) == 1 else np.concatenate(found))
