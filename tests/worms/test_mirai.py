@@ -12,6 +12,7 @@ import pytest
 from probe_reference import ks_report, make_worm, mirai_reference, outside, run_aggregate, samples, target_list
 
 from wormcast.core.registry import SCANNERS
+from wormcast.dynamics.churn import ChurnConfig
 from wormcast.core.streams import Streams
 from wormcast.scanners.base import TargetSpace
 from wormcast.scanners.mirai import MiraiConfig, MiraiScanner, mean_contact_success
@@ -74,7 +75,7 @@ def test_ports_and_facts():
     assert mirai.PORTS == (23, 2323) and mirai.PORT_2323_SHARE == 0.1 and mirai.TRIES == 10
     assert np.allclose(Listening.reach_probability(np.array([0, 1, 2])), [0.9, 0.1, 1.0])
     assert mirai.PEAK_INFECTED == 600_000 and mirai.STEADY_STATE == (200_000, 300_000)
-    churn = mirai.Churn(off_rate_per_hour=0.1, on_rate_per_hour=0.3)
+    churn = ChurnConfig(off_rate_per_hour=0.1, on_rate_per_hour=0.3)
     assert abs(churn.online_share - 0.75) < 1e-12
 
 

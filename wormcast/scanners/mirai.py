@@ -106,9 +106,9 @@ class MiraiScanner(Scanner):
     """Per step and delivery class: probes ~ Poisson(rate dt), hits on devices ~ Binomial(probes,
     targetable/space), each on a uniform device. Each hit then answers on its port and gets in with the
     device's chances (port, session, loader): the devices fall into a few classes of equal chances (pair x
-    listening), so the hits split Multinomially into got in, answered only and unanswered (stream
-    ``contacts``), and only the hits that got in are placed: a class in proportion to its devices times its
-    chance, then a uniform device of the class (stream ``targets``). That is the same law as placing every
+    listening), so the hits split Multinomially into got in by class (a class's devices times its chance),
+    answered only, and unanswered (stream ``contacts``), and only the hits that got in are placed, each on a
+    uniform device of its class (stream ``targets``). That is the same law as placing every
     hit and thinning it, exact per step, at the cost of the few hits that get in (most devices of a big
     world are offline or have poor odds). The vulnerable hits are the probes answered on a port; the
     reached hosts are the devices got into (so the worm's ``infection_success`` should be 1: the per-contact
@@ -135,11 +135,10 @@ class MiraiScanner(Scanner):
             credential_classes().weight[pair], self.config.tries) * self.config.loader_success
         share = counts / max(t.size, 1)
         p_in = share * chance  # a hit lands in the class and gets in
-        self.p_in = float(p_in.sum())
-        self.p_answer = float(np.sum(share * Listening.reach_probability(listening)))
-        self.class_cdf = np.cumsum(p_in) / self.p_in if self.p_in > 0 else np.ones(counts.size)
-        if self.p_in > 0:  # no rounding may leave room for a class without devices after the last one
-            self.class_cdf[np.flatnonzero(p_in)[-1]:] = 1.0
+        answered_only = float(np.sum(share * Listening.reach_probability(listening)) - p_in.sum())
+        self.outcomes = np.concatenate([p_in, [max(answered_only, 0.0)]])
+        self.outcomes = np.concatenate([self.outcomes, [max(1.0 - self.outcomes.sum(), 0.0)]])
+        self.classes = np.arange(counts.size)
 
     def step(self, dt: float, worm: int) -> ProbeBatch:
         s = self.streams
@@ -148,12 +147,15 @@ class MiraiScanner(Scanner):
         for c, rate in self._class_rates():
             p = int(s["probes"].poisson(rate * dt))
             h = int(s["hits"].binomial(p, self.p_hit)) if p else 0
-            got, other, _ = s["contacts"].multinomial(h, [self.p_in, self.p_answer - self.p_in,
-                                                          1.0 - self.p_answer]) if h else (0, 0, 0)
-            probes, answered = probes + p, answered + int(got + other)
-            if got:
-                k = np.searchsorted(self.class_cdf, s["contacts"].random(got), side="right")
-                pick = self.class_start[k] + (s["targets"].random(got) * self.class_size[k]).astype(np.int64)
+            probes += p
+            if not h:
+                continue
+            split = s["contacts"].multinomial(h, self.outcomes)
+            got = split[:-2]
+            answered += h - int(split[-1])
+            if got.any():
+                k = np.repeat(self.classes, got)
+                pick = self.class_start[k] + (s["targets"].random(k.size) * self.class_size[k]).astype(np.int64)
                 found.append(self._delivered(c, self.members[pick]))
         if not found:
             return ProbeBatch(worm, probes, answered, EMPTY)
