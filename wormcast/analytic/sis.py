@@ -26,7 +26,8 @@ leaves goes offline (F, losing its bot) and comes back susceptible at omega; the
     dS/dt = -beta S I + rho I - mu S + omega F,   dF/dt = mu (S + I) - omega F,
 
 so V* = (V(0) + F(0)) omega / (omega + mu); with V(0) = V* the inflow omega F stays mu V* on average and
-the closed form above holds. Offline never-infected devices F_U follow dF_U/dt = mu U - omega F_U.
+the closed form above holds. Offline never-infected devices F_U follow dF_U/dt = mu U - omega F_U; ever
+infected then counts every device ever infected, online or away: V + F - U - F_U.
 """
 
 from __future__ import annotations
@@ -119,11 +120,12 @@ class SIS(AnalyticModel):
         horizon = float(t.max()) if t.size else 0.0
         sol = solve_ivp(self.rhs, (0.0, max(horizon, 1.0)), y0, method="LSODA", dense_output=True,
                         rtol=1e-9, atol=1e-9 * (N + self.offline))
-        s, i, u, _, _ = sol.sol(t)
+        s, i, u, f, fu = sol.sol(t)
         if self._constant_devices():  # the closed form where it holds; the ODE gives U
             i = self.logistic_infected(t)
-        rate = self._mu + self.return_rate / 3600.0 if self.return_rate > 0 else self._mu
-        v = self.devices_long_run + (N - self.devices_long_run) * np.exp(-rate * t)
+        if self.return_rate > 0:  # devices come back: ever infected counts them, online or away
+            return Curve(self.name, t, i, np.clip(s + i + f - u - fu, 0.0, None), N + self.offline)
+        v = self.devices_long_run + (N - self.devices_long_run) * np.exp(-self._mu * t)
         return Curve(self.name, t, i, np.clip(v - u, 0.0, None), N)
 
     def logistic_infected(self, times) -> np.ndarray:
