@@ -61,9 +61,11 @@ def test_sis_twin_follows_the_simulated_mean():
     """Every device on the same pair (root/xc3511) and both ports: the mean-field SIS with churn is exact
     for N -> infinity. 20,000 devices (13,000 online), 200 first bots (their branching-process jitter
     shifts the rise by about 1/sqrt(200) of its e-folding time), 3 seeds: the mean infected stays within
-    3% of the online devices of the twin at every 10 min, and the endemic level within 2%. Negative control:
-    a twin scanning 10% slower breaks both. With the table's weighted pairs (unequal chances) the endemic
-    level lies below the twin's (Jensen: the high-chance devices saturate), by less than 20%."""
+    3% of the online devices of the twin at every 10 min (measured: 0.8%), and the endemic level within 1%
+    (measured: 0.002%). Negative control: a twin scanning 10% slower breaks both (12%, 2.2%). With the
+    table's weighted pairs (unequal chances) the endemic level lies below the twin's (Jensen: the
+    high-chance devices saturate): by 18% here (R0 = 2.6), 12% in the `mirai` preset (R0 = 7.8); the test
+    asks for 3-30%."""
     one_pair = [1.0] + [0.0] * 60
     sc = _twin_scenario(credentials=one_pair)
     world = build_world(sc.population, Streams(0)["population"], None, [])
@@ -83,15 +85,15 @@ def test_sis_twin_follows_the_simulated_mean():
         return np.max(np.abs(sims - curve)) / V, abs(sims[late].mean() / curve[late].mean() - 1)
 
     worst, endemic = gaps(twin)
-    assert worst < 0.03 and endemic < 0.02, (worst, endemic)
+    assert worst < 0.03 and endemic < 0.01, (worst, endemic)
     slow_worst, slow_endemic = gaps(dataclasses.replace(twin, scan_rate=0.9 * twin.scan_rate))
-    assert slow_worst > 0.03 and slow_endemic > 0.02, (slow_worst, slow_endemic)
+    assert slow_worst > 0.03 and slow_endemic > 0.01, (slow_worst, slow_endemic)
     hetero = _twin_scenario(listening=[0.85, 0.05, 0.10], loader_success=0.9)
     h_twin = dataclasses.replace(twin_for(hetero), vulnerable=n_t * online, offline=n_t * (1 - online))
     assert h_twin.success == mean_contact_success(hetero.worms[0].scanning)
     h_sim = Simulation(hetero, 0, world=world).run().series.data["infected"][idx]
     ratio = h_sim[late].mean() / h_twin.curve(grid).infected[late].mean()
-    assert 0.8 < ratio < 0.99, ratio
+    assert 0.7 < ratio < 0.97, ratio
 
 
 @pytest.mark.slow
