@@ -7,8 +7,9 @@ loop alone writes the table. The stages, written down here and nowhere else:
 
 Before the first step
   0. setup: the world and the host table; each component's ``setup`` (its requests, e.g. patch times,
-     go to the event queue; those due at t = 0, e.g. devices away at the start, apply before step 0); the worms (scan rates drawn, then lowered by defences' ``scan_rates``);
-     the delivery classes of the filtering defences.
+     go to the event queue; those due at t = 0, e.g. devices away at the start, apply before step 0);
+     the worms (scan rates drawn, then lowered by defences' ``scan_rates``); the delivery classes of the
+     filtering defences.
 Each step s, covering [s dt, (s+1) dt)
   1. phases: worms whose calendar changes phase at s switch copies between scanning and dormant.
   2. releases: worms released at s infect their first copies (at random outside organisations).
