@@ -35,7 +35,27 @@ _CODERED_V2 = (
                 "Moore, Shannon and Brown, IMW 2002: at the peak, more than 2,000 new hosts infected each minute"),
 )
 
-MEASURED: dict[str, tuple[Measurement, ...]] = {"codered-v2": _CODERED_V2}
+_ANTONAKAKIS = "Antonakakis et al., 'Understanding the Mirai Botnet', USENIX Security 2017"
+_MIRAI_BOOTSTRAP = Measurement(
+    "infected", datetime(2016, 8, 1, 20, 0, tzinfo=timezone.utc), 65000, "about",
+    _ANTONAKAKIS + ": nearly 65,000 devices in the first 20 hours (as restated by Wired)")
+
+
+def _mirai_steady(day: int) -> Measurement:
+    return Measurement("infected", datetime(2016, 8, day, 0, 0, tzinfo=timezone.utc), 250000, "about",
+                       _ANTONAKAKIS + ": a steady state of 200,000-300,000 infected devices (the band's middle)")
+
+
+_MIRAI = (_MIRAI_BOOTSTRAP, _mirai_steady(3))
+_MIRAI_SCALE = (
+    Measurement("infected", datetime(2016, 8, 1, 10, 0, tzinfo=timezone.utc), 600000, "about",
+                _ANTONAKAKIS + ": a peak of about 600,000 infected devices (in Nov 2016; shown at this "
+                "scenario's peak, the instant it is calibrated to)"),
+    *(_mirai_steady(d) for d in (4, 6, 8)),
+)
+
+MEASURED: dict[str, tuple[Measurement, ...]] = {"codered-v2": _CODERED_V2, "mirai": _MIRAI,
+                                                "mirai-scale": _MIRAI_SCALE}
 
 
 def measured_for(scenario) -> tuple[Measurement, ...]:
