@@ -23,7 +23,7 @@ def test_presets_lists_one_line_each():
     assert p.returncode == 0
     lines = p.stdout.strip().splitlines()
     assert [ln.split()[0] for ln in lines] == ["codered-hotmail", "codered-ii", "codered-v1", "codered-v2",
-                                                  "codered-v2-observed"]
+                                                  "codered-v2-observed", "mirai", "mirai-scale"]
 
 
 def test_run_writes_every_output(tmp_path):

@@ -166,7 +166,7 @@ def test_bash_completion_is_valid_and_completes(tmp_path):
     assert check.returncode == 0, check.stderr
     script = p.stdout
     assert _complete(script, "wormcast", "") == ["presets", "run", "audit", "sweep", "results", "model", "explore",
-                                                  "completion"]
+                                                  "calibrate", "completion"]
     assert _complete(script, "wormcast", "r") == ["run", "results"]
     assert _complete(script, "wormcast", "presets", "show", "codered-v") == ["codered-v1", "codered-v2",
                                                                              "codered-v2-observed"]

@@ -110,6 +110,7 @@ def test_codered_hotmail_answers_the_questions_in_plain_words(tmp_path):
     assert "hotmail: 3,000 servers" in p.stdout and "first infected:" in p.stdout
     assert "round-robin" in p.stdout and "sticky" in p.stdout
     assert "audit every 0 h" in p.stdout and "audit every 72 h" in p.stdout and "medians of 3 runs" in p.stdout
+    assert "audit every 0 h (continuous monitoring)" in p.stdout
     o = json.loads((out / "summary.json").read_text())["orgs"]["hotmail"]
     for key in ("servers", "first_infection_time", "max_infected_servers", "max_backdoored_servers",
                 "backdoor_open_hours", "logins_compromised_fraction", "users_exposed_fraction"):

@@ -28,7 +28,8 @@ EXAMPLES = {
     "presets": """examples:
   wormcast presets                          one line each
   wormcast presets --json                   [{"name": ..., "description": ...}, ...]
-  wormcast presets show codered-ii > my.toml   a preset's TOML, comments and all, to edit""",
+  wormcast presets show codered-ii > my.toml   a preset's TOML, comments and all, to edit
+  wormcast presets show codered-ii --resolved  every value spelled out, defaults too""",
     "run": """examples:
   wormcast run codered-v2 --seed 1
   wormcast run my-scenario.toml --out out/mine --interval 5min
@@ -83,7 +84,8 @@ def cmd_presets(args) -> int:
     from .config.loading import load_scenario, preset_names, preset_text
 
     if getattr(args, "preset_command", None) == "show":
-        sys.stdout.write(preset_text(args.name))
+        # the file as shipped keeps each value's provenance comment; --resolved spells out every default
+        sys.stdout.write(load_scenario(args.name).to_toml() if args.resolved else preset_text(args.name))
         return 0
     rows = [(name, load_scenario(name).description) for name in preset_names()]
     if args.json:
@@ -105,21 +107,14 @@ def cmd_completion(args) -> int:
 def cmd_run(args) -> int:
     from .api import resolve
     from .core.loop import Simulation
-    from .reporting.output import write_run
+    from .observers.snapshots import with_snapshots
+    from .reporting.output import write_run, written_files
     from .reporting.report import words
     from .runs.whatif import audit_comparison
-    from .util.timeutil import parse_duration, steps_per
+    from .util.timeutil import check_interval
 
     scenario = resolve(args.scenario, args.set)
-    interval = None
-    if args.interval is not None:
-        try:
-            interval = parse_duration(args.interval)
-        except ValueError as exc:
-            raise WormcastError(f"--interval: {exc}") from None
-        if steps_per(interval, scenario.step) is None:
-            raise WormcastError(f"--interval {args.interval}: must be a positive multiple of the step "
-                                f"({scenario.step:g}s)")
+    interval = check_interval(args.interval, scenario.step)
     if args.seed < 0:
         raise WormcastError(f"--seed {args.seed}: must be a non-negative integer")
     out = Path(args.out) if args.out else Path("out") / scenario.name
@@ -143,7 +138,7 @@ def cmd_run(args) -> int:
     clock = time.perf_counter()
     update, close = _progress_bar() if not args.quiet else (None, lambda: None)
     try:
-        sim = Simulation(scenario, args.seed)
+        sim = Simulation(with_snapshots(scenario), args.seed)  # the address map's frames (no effect on the run)
         built = time.perf_counter()
         result = sim.run(update)
     finally:
@@ -153,15 +148,13 @@ def cmd_run(args) -> int:
         o.audit is not None and o.audit.compare for o in scenario.orgs) else {}
     for name, rows in comparison.items():
         result.summary["orgs"][name]["audit_comparison"] = rows
-    write_run(result, out, interval)
+    write_run(result, out, interval, snapshots=sim.component("snapshots").taken(), source=args.scenario)
     written = time.perf_counter()
     if args.json:
         sys.stdout.write((out / "summary.json").read_text(encoding="utf-8"))
     elif not args.quiet:
         print(words(result.summary))
-        print(f"Wrote {out}/: summary.json, timeseries.parquet, timeseries.csv, outbreak.png, report.html")
-        if result.observers:  # what the named observers saw (telescope series, server logs)
-            print(f"  and {', '.join(f for o in result.observers.values() for f in o.files)}")
+        print(f"Wrote {out}/: {', '.join(written_files(out))}")
     if args.verbose:  # details on stderr, so that --json --verbose still gives clean JSON on stdout
         steps = int(round(scenario.duration / scenario.step))
         print(f"  scenario {scenario.name}: {result.summary['vulnerable']:,} vulnerable hosts, {steps:,} steps of "
@@ -209,6 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
     show = p.add_subparsers(dest="preset_command", metavar="show")
     s = show.add_parser("show", help="print a preset's TOML file (with its comments)")
     s.add_argument("name", metavar="PRESET", help="a preset name (see 'wormcast presets')")
+    s.add_argument("--resolved", action="store_true",
+                   help="print the loaded scenario with every value spelled out (Scenario.to_toml) instead of "
+                        "the file with its comments")
 
     p = sub.add_parser("run", help="simulate one outbreak and write its outputs")
     p.add_argument("scenario", metavar="SCENARIO", help="a preset name (see 'wormcast presets') or a TOML file")
@@ -236,12 +232,14 @@ def build_parser() -> argparse.ArgumentParser:
     from .analytic.cli import register as register_model
     from .audit.cli import register as register_audit
     from .explore.cli import register as register_explore
+    from .runs.calibrate.cli import register as register_calibrate
     from .runs.sweep.cli import register as register_sweep
 
     register_audit(sub)
     register_sweep(sub)
     register_model(sub)
     register_explore(sub)
+    register_calibrate(sub)
 
     p = sub.add_parser("completion", help="print a shell completion script")
     p.add_argument("shell", choices=SHELLS, help="the shell")

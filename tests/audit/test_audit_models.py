@@ -95,7 +95,7 @@ def test_fit_rejects_too_little_data():
 
 
 def _sim(rate_per_min: np.ndarray, start=T0) -> pd.DataFrame:
-    """A DataFrame shaped like the engine's to_df(): one row per minute."""
+    """A DataFrame shaped like the engine's to_df().reset_index(): one row per minute."""
     n = len(rate_per_min)
     return pd.DataFrame({"time": pd.date_range(start, periods=n, freq="min", unit="us"),
                          "probes": rate_per_min.astype(np.int64), "infected": 0, "ever_infected": 0,

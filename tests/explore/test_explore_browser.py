@@ -58,8 +58,10 @@ def test_a_control_change_redraws_with_the_new_value(visit):
     assert json.loads(page.get_attribute("body", "data-overrides")) == ["worm.scan_rate.mean=1.5"]
     assert _infected_peak(page) < before
     # Moving the map's slider to the end shows infected hosts.
-    page.locator("#wc-map input[type=range]").fill("1")
-    assert page.locator("#wc-map canvas").get_attribute("data-frame") == "1"
+    slider = page.locator("#wc-map input[type=range]")
+    last = slider.get_attribute("max")
+    slider.fill(last)
+    assert page.locator("#wc-map canvas").get_attribute("data-frame") == last
 
 
 def test_an_out_of_bounds_value_is_refused_on_the_page(visit):

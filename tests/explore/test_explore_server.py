@@ -95,7 +95,8 @@ def test_a_run_follows_its_controls_and_repeats_exactly():
     assert slow["overrides"] == ["worm.scan_rate.mean=1.0"]
     assert infected(slow) < infected(base)  # a slower worm infects fewer hosts in the same window
     frames = base["sections"][1]["map"]["frames"]
-    assert [f["label"] for f in frames] == ["start", "end"] and frames[1]["totals"] != frames[0]["totals"]
+    assert frames[0]["label"] == "before the release" and len(frames) >= 3
+    assert frames[-1]["totals"] != frames[0]["totals"]  # hosts infected by the end
 
 
 def test_an_unknown_initial_preset_is_refused():

@@ -79,7 +79,8 @@ def controls_for(preset: str) -> list[Control]:
     vulnerable = data.get("population", {}).get("vulnerable")
     if isinstance(vulnerable, int):
         out.append(Control("population.vulnerable", "vulnerable hosts", "number", vulnerable,
-                           max(100, vulnerable // 10), min(4_000_000, vulnerable * 4), 1, unit="hosts"))
+                           max(100, vulnerable // 10), max(vulnerable, min(4_000_000, vulnerable * 4)), 1,
+                           unit="hosts"))
     patch = data.get("hosts", {}).get("patch")
     if isinstance(patch, list) and patch:
         r = float(patch[0].get("rate_per_hour", 0.0))

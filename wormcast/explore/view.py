@@ -76,21 +76,20 @@ def _exposure_html(rows: list[dict]) -> str:
 
 def run_view(preset: str, values: dict, seed: int = 0) -> dict:
     """The page data of one run (JSON-able)."""
-    from ..core.loop import Simulation
+    from ..observers.snapshots import run_with_snapshots
 
     controls = controls_for(preset)
     overrides = overrides_for(controls, values)
     scenario = load_scenario(preset, overrides)
     t0 = time.perf_counter()
-    sim = Simulation(scenario, seed)
-    result = sim.run()
+    result = run_with_snapshots(scenario, seed)
     seconds = time.perf_counter() - t0
-    df = result.to_df()
+    df = result.to_df().reset_index()  # time as a column, as the charts read it
     cols = [c for c in HOST_SERIES if c in df.columns and df[c].max() > 0]
     chart = _chart(LineChart("Hosts over time", df, cols, y_label="hosts", height=280), "wc-chart")
-    start = np.full(sim.world.n, am.SUSCEPTIBLE, dtype=np.int8)  # every vulnerable host, before the release
-    frames = [("start", am.address_map(sim.world.addresses, start)),
-              ("end", am.address_map(sim.world.addresses, am.map_classes(sim.hosts.state, sim.hosts.backdoor)))]
+    before = np.full(result.snapshots.addresses.size, am.SUSCEPTIBLE, dtype=np.int8)
+    frames = [("before the release", am.address_map(result.snapshots.addresses, before))]
+    frames += am.snapshot_maps(result.snapshots)
     amap = _map(MapSlider("The address space", am.map_data(frames, _org_blocks(scenario))), "wc-map")
     policy_of = {}
     for c in controls:

@@ -8,4 +8,4 @@ accounting (``telescope_counts``), Moore et al.'s estimators (``estimators``), b
 (``server_log``) and calibration of a simulator to an observed series (``calibration``); docs/observers.md.
 """
 
-from . import outbreak, server, telescope  # noqa: F401  (register themselves)
+from . import outbreak, server, snapshots, telescope  # noqa: F401  (register themselves)

@@ -155,6 +155,15 @@ def parse_compare(text: str) -> tuple[str, list[str]]:
     return key, values
 
 
+def _resolve_value(resolve, scenario, extra, key: str, value: str):
+    """The scenario with ``key=value``; an error names ``--compare``, where the value came from."""
+    item = f"{key}={value}"
+    try:
+        return resolve(scenario, [*extra, item])
+    except WormcastError as exc:
+        raise WormcastError(str(exc).replace(f"--set {item}", f"--compare {key}={value}", 1)) from None
+
+
 def compare(scenario, key: str, values: Sequence[str], runs: int = 10, seed: int = 0,
             backend: str | None = None, workers: int | None = None, scheduler: str | None = None,
             extra: Sequence[str] = (), progress: bool = False) -> Comparison:
@@ -168,7 +177,7 @@ def compare(scenario, key: str, values: Sequence[str], runs: int = 10, seed: int
     runs = check_runs(runs)
     root = check_root(seed)
     check_options(backend, scheduler, workers)
-    scenarios = tuple(resolve(scenario, [*extra, f"{key}={v}"]) for v in values)  # every value checked first
+    scenarios = tuple(_resolve_value(resolve, scenario, extra, key, v) for v in values)  # all checked first
     seeds = [run_seed(root, 0, j) for j in range(runs)]
     out = Comparison(key, [str(v) for v in values], seeds, [[None] * runs for _ in values])
     bar = runs_bar(runs, desc="compare", enabled=progress)

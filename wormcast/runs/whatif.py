@@ -13,13 +13,14 @@ def audit_comparison(scenario, seed: int, workers: int | None = None, progress: 
     """{org name: [one row per compared interval]} for the organisations whose audit asks for it. Each row:
     ``audit_interval_h``, the median of each figure (``backdoor_open_hours``, ...,
     ``users_exposed_fraction`` per policy), ``intervals`` {figure: [low, high]}, ``runs``, ``rough``."""
+    from ..util.timeutil import duration_text
     from .compare import compare
 
     out: dict[str, list[dict]] = {}
     for i, org in enumerate(scenario.orgs):
         if org.audit is None or not org.audit.compare:
             continue
-        values = [f'"{v:g}s"' for v in org.audit.compare]
+        values = [f'"{duration_text(v)}"' for v in org.audit.compare]  # exact, with a unit
         cmp = compare(scenario, f"orgs.{i}.audit.interval", values, runs=org.audit.compare_runs, seed=seed,
                       workers=workers, extra=[f"orgs.{i}.audit.compare=[]"], progress=progress)
         base = f"orgs.{org.name}."
