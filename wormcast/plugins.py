@@ -21,10 +21,11 @@ from .scanners.base import (
     Scanner,
     ScannerConfig,
     TargetSpace,
+    WatchBlock,
 )
 
 __all__ = [
     "ComponentConfig", "Component", "Context", "StepTotals", "DeliveryRule", "HostView", "DEFENCES", "DYNAMICS",
     "OBSERVERS", "SCANNERS", "Change", "Request", "HostState", "Column", "Kind", "flow", "stock", "EMPTY",
-    "Landing", "ProbeBatch", "ProbeRule", "Scanner", "ScannerConfig", "TargetSpace",
+    "Landing", "ProbeBatch", "ProbeRule", "Scanner", "ScannerConfig", "TargetSpace", "WatchBlock",
 ]
