@@ -12,8 +12,9 @@ Measured (this file's seeds): see docs/calibration.md "Closed loop".
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
-from closedloop import SERVERS, TRUTH, observed_run, server_probes, telescope_frame, toy
+from closedloop import SERVERS, TELESCOPE, TRUTH, observed_run, server_probes, telescope_frame, toy
 
 from wormcast.runs.calibrate import calibrate
 
@@ -31,11 +32,15 @@ def check_recovered(cal, truth):
 
 @pytest.mark.slow
 def test_telescope_loop_recovers_truth(tmp_path):
-    sim, _, landed = observed_run(101)
-    frame = telescope_frame(sim, landed)
+    """The scenario's own telescope observer ([[observers]] kind = "telescope") writes
+    telescope-caida.parquet with the run; calibrate reads that file."""
+    from wormcast.api import simulate
+
+    run = simulate(toy(observers=[{"kind": "telescope", "name": "caida", "blocks": [TELESCOPE]}]), seed=101)
+    run.write(tmp_path / "run")
+    path = tmp_path / "run" / "telescope-caida.parquet"
+    frame = pd.read_parquet(path)
     assert 4900 <= frame.new_sources.sum() <= 5000  # nearly every host infected and seen by the end
-    path = tmp_path / "telescope-caida.parquet"
-    frame.to_parquet(path)
     cal = calibrate(toy(**START), path, KEYS, seeds=4, workers=2)
     check_recovered(cal, TRUTH)
     assert cal.p_value_ > 1e-3  # the model fits: deviance within chi2(dof) after the seeds' noise
