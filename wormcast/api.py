@@ -14,7 +14,8 @@ def resolve(scenario: Scenario | str | Path, overrides: list[str] | None = None)
             from .config.loading import from_dict
             from .config.overrides import apply_overrides
 
-            data = scenario.model_dump(by_alias=True, exclude={"base_dir"})
+            data = scenario.model_dump(by_alias=True, exclude={"base_dir"} | (  # a step the rule chose is chosen again
+                set() if "step" in scenario.model_fields_set else {"step"}))
             if len(data["worm"]) == 1:  # so that overrides say worm.x, as in the files
                 data["worm"] = data["worm"][0]
             return from_dict(apply_overrides(data, overrides), scenario.name, scenario.base_dir, overrides)

@@ -79,9 +79,10 @@ class HostTable:
         self.worm[ids] = worm
         self.epoch[ids] += 1
         first = ~self.ever_infected[ids]
-        self.first_infected_at[ids[first]] = t
+        n_first = int(np.count_nonzero(first))
+        self.first_infected_at[ids if n_first == ids.size else ids[first]] = t
         self.ever_infected[ids] = True
-        self.n_ever += int(first.sum())
+        self.n_ever += n_first
         if backdoor:
             fresh = ~self.backdoor[ids]
             self.n_backdoored += int(fresh.sum())

@@ -51,6 +51,17 @@ PATCH, CLEAR, CLEAN, REFILTER = (int(c) for c in Change)  # plain ints: cheaper 
 from .worm import RunningWorm
 
 
+def _unique(a: np.ndarray) -> np.ndarray:
+    """``np.unique(a)`` for a 1-d integer array, without its per-call overhead (called every step)."""
+    if a.size < 2:
+        return a.copy()
+    a = np.sort(a)
+    keep = np.empty(a.size, dtype=bool)
+    keep[0] = True
+    np.not_equal(a[1:], a[:-1], out=keep[1:])
+    return a[keep]
+
+
 def _overrides(comp: Component, hook: str) -> bool:
     return getattr(type(comp), hook) is not getattr(Component, hook)
 
@@ -275,6 +286,8 @@ class Simulation:
 
     def _end_infection(self, ids: np.ndarray, new_state: int, t: float) -> None:
         """The worm stops running on ``ids`` (any of them may be idle already)."""
+        if ids.size == 0:
+            return
         h = self.hosts
         before = self._infectable_before(ids)
         for w, mine in self._by_worm(ids):
@@ -346,7 +359,7 @@ class Simulation:
                     targets = targets[w.streams["infection"].random(targets.size) < q]
             found.append(targets)
         if len(found) == 1:
-            new = np.unique(found[0])
+            new = _unique(found[0])
             return probes, hits, new.size, [new]
         hosts = np.concatenate(found)
         worm_of = np.repeat(np.arange(len(found)), [f.size for f in found])
