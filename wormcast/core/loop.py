@@ -261,7 +261,8 @@ class Simulation:
         running = ids[h.state[ids] != SUSCEPTIBLE]
         if running.size:  # hosts running a worm this one displaces
             self._end_infection(running, SUSCEPTIBLE, t)
-        before = self._infectable_before(ids)
+        only_self = self.tracking == [w]  # then ids were all infectable by w and none are once they run it
+        before = None if only_self else self._infectable_before(ids)
         if w.phase == SPREAD:
             scanning = ids
             h.set_state(ids, SCANNING, SUSCEPTIBLE)
@@ -274,7 +275,10 @@ class Simulation:
         h.mark_infected(ids, k, t, w.config.backdoor)
         w.scanner.on_infected(ids)
         w.scanner.start(scanning)
-        self._infectable_after(ids, before)
+        if only_self:
+            w.scanner.infectable_changed(ids, -1)
+        else:
+            self._infectable_after(ids, before)
         if self.on_infected:
             requests = []
             for comp in self.on_infected:
@@ -400,7 +404,7 @@ class Simulation:
                 patched + self.flows_now[1],
                 sum(w.n_dormant * w.flood_rate * dt for w in self.worms if w.phase == FLOOD),
                 [w.probes for w in self.worms] if multi else [],
-                [int(np.count_nonzero(h.worm == w.index)) for w in self.worms] if multi else [])
+                [int(h.running[w.index]) for w in self.worms] if multi else [])
             for comp in self.hooks["record"]:
                 comp.record(totals)
             if progress is not None and (s % report_every == 0 or s == n_steps - 1):

@@ -143,6 +143,7 @@ class LocalizedScanner(Scanner):
         self.open_t = np.zeros(n_chunks * CHUNK, dtype=bool)  # targetable host i is infectable now (all at first)
         self.open_t[:self.targetable.size] = True
         self.chunk_open = self.open_t.reshape(n_chunks, CHUNK).sum(axis=1).astype(np.int64)
+        self._upto: np.ndarray | None = None
         self.block_levels = [lv for lv in self.levels if lv.prefix]
 
     def infectable_changed(self, ids: np.ndarray, sign: int) -> None:
@@ -215,7 +216,9 @@ class LocalizedScanner(Scanner):
         start = lv.start[where]
         rank = (rng.random(where.size) * lv.infectable[where]).astype(np.int64)
         per_chunk = self.chunk_open
-        upto = np.cumsum(per_chunk)  # infectable hosts in chunks 0..j
+        if self._upto is None:
+            self._upto = np.cumsum(per_chunk)  # infectable hosts in chunks 0..j (nothing changes within a step)
+        upto = self._upto
         head = start // CHUNK
         row = head[:, None] * CHUNK + _COLS
         before = upto[head] - per_chunk[head] + np.count_nonzero(self.open_t[row] & (row < start[:, None]), axis=1)
@@ -230,6 +233,7 @@ class LocalizedScanner(Scanner):
         if self.n_scanning == 0:
             return ProbeBatch(worm, 0, 0, EMPTY)
         probes, vuln, found = 0, 0, []
+        self._upto = None  # infectable hosts per chunk, summed: computed once a step, when a block is hit
         for c, rate in self._class_rates():
             for lv in self.levels:
                 if lv.prefix == 0:
