@@ -57,7 +57,7 @@ class LocalizedRule(ProbeRule):
         return out
 
 
-CHUNK = 64  # targetable hosts per chunk of the infectable counts that picks search
+CHUNK = 32  # targetable hosts per chunk of the infectable counts that picks search
 _COLS = np.arange(CHUNK)
 
 
@@ -210,7 +210,7 @@ class LocalizedScanner(Scanner):
         return n_sus + n_other + n_miss, n_sus + n_other, self._delivered(c, self._pick(lv, where, rng))
 
     def _pick(self, lv: Level, where: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """One uniform infectable host of block ``where[i]`` for each i, all at once: with r uniform below the
+        """One uniform infectable host of block ``where[i]`` for each i (``where`` sorted), all at once: with r uniform below the
         block's infectable count, the (r+1)-th infectable host from the block's start, found through the
         infectable counts per chunk of CHUNK targetable hosts (a cumulative sum over chunks, then one chunk)."""
         start = lv.start[where]
@@ -219,9 +219,12 @@ class LocalizedScanner(Scanner):
         if self._upto is None:
             self._upto = np.cumsum(per_chunk)  # infectable hosts in chunks 0..j (nothing changes within a step)
         upto = self._upto
-        head = start // CHUNK
+        first = np.flatnonzero(np.concatenate([[True], where[1:] != where[:-1]]))  # where is sorted
+        lo = start[first]  # each hit block's start, once
+        head = lo // CHUNK
         row = head[:, None] * CHUNK + _COLS
-        before = upto[head] - per_chunk[head] + np.count_nonzero(self.open_t[row] & (row < start[:, None]), axis=1)
+        before = upto[head] - per_chunk[head] + np.count_nonzero(self.open_t[row] & (row < lo[:, None]), axis=1)
+        before = np.repeat(before, np.diff(np.append(first, where.size)))  # infectable hosts before the block
         target = before + rank + 1  # the target-th infectable host in targetable order lies in the block
         chunk = np.searchsorted(upto, target)
         row = chunk[:, None] * CHUNK + _COLS
