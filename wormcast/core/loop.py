@@ -211,7 +211,7 @@ class Simulation:
         t = step * self.dt
         h = self.hosts
         clear = hosts[(kinds == CLEAR) & (h.epoch[hosts] == tags)]
-        clear = clear[(h.state[clear] == SCANNING) | (h.state[clear] == DORMANT)]
+        clear = clear[h.worm[clear] >= 0]  # running a worm (scanning or dormant)
         self._end_infection(clear, SUSCEPTIBLE, t)
         patch = hosts[kinds == PATCH]
         patch = patch[h.state[patch] != PATCHED]
