@@ -12,7 +12,8 @@ class HostState(IntEnum):
     SCANNING = 1  # infected, the worm is probing
     DORMANT = 2  # infected, the worm is idle (flood or sleep phase of its calendar)
     PATCHED = 3
+    OFFLINE = 4  # a device that is away (churn): it neither scans nor can be reached; back susceptible
 
 
-SUSCEPTIBLE, SCANNING, DORMANT, PATCHED = (int(s) for s in HostState)
+SUSCEPTIBLE, SCANNING, DORMANT, PATCHED, OFFLINE = (int(s) for s in HostState)
 N_STATES = len(HostState)
