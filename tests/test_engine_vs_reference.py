@@ -4,7 +4,8 @@ For each scanning strategy and host dynamic, two-sample Kolmogorov-Smirnov tests
 the reference's distributions of the number ever infected at 1/3, 2/3 and the end of the run, and of the time
 to half infected. Seeds are fixed, so the verdicts are reproducible; the threshold p > 0.001 per test keeps
 the family-wise false alarm rate below 2% over the 16 comparisons. A negative control shows the comparison
-is sharp enough to catch a 25% error in the scan rate.
+is sharp enough to catch a 25% error in the scan rate, and one for localized scanning that the same-/24
+probes' blocks are drawn right.
 """
 
 import numpy as np
@@ -71,6 +72,12 @@ def test_engine_matches_per_probe_reference(case):
         fast = small_scenario(**{**spec["kw"], "scan_rate": {"distribution": "constant", "mean": 1.25}})
         wrong = _samples(fast, world, ref)
         assert ks_2samp(*wrong["t_half"]).pvalue < ALPHA
+    if case == "localized":
+        # Negative control for the block draw: an engine that sends the same-/24 probes to the source's /18
+        # instead (hits spread over the wrong blocks) must be told apart.
+        levels = [CRII_LEVELS[0], {"prefix": 18, "probability": 0.875}]
+        wrong = _samples(small_scenario(**{**spec["kw"], "local_preference": levels}), world, ref)
+        assert min(ks_2samp(a, b).pvalue for a, b in wrong.values()) < ALPHA
 
 
 def _kind(spec) -> str:

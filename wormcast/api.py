@@ -26,6 +26,8 @@ def resolve(scenario: Scenario | str | Path, overrides=None) -> Scenario:
             from .config.totoml import scenario_data
 
             data = scenario_data(scenario)  # durations with units, one worm as worm.x, as in the files
+            if "step" not in scenario.model_fields_set:  # the step rule chose it: it chooses again
+                data.pop("step", None)
             return from_dict(apply_overrides(data, overrides), scenario.name, scenario.base_dir, overrides)
         return scenario
     if isinstance(scenario, Path):

@@ -317,7 +317,7 @@ class Scenario(_Model):
     description: str = ""
     start: datetime
     end: datetime
-    step: float = Field(10.0, description="engine time step")
+    step: float = Field(10.0, description="engine time step (none given: the step rule's, core/stepsize.py)")
     interval: float = Field(60.0, description="reporting interval of the time series")
     population: Population
     worm: list[Worm] = Field(description="one worm (a table), or several competing for the hosts ([[worm]])")
@@ -342,6 +342,13 @@ class Scenario(_Model):
     def _check(self) -> "Scenario":
         if self.end <= self.start:
             raise ValueError(f"end ({self.end.isoformat()}) must be after start ({self.start.isoformat()})")
+        if "step" not in self.model_fields_set:  # the step rule picks it (bypassing validate_assignment)
+            from ..core.stepsize import auto_step
+
+            known = self.population.vulnerable
+            if known is not None:
+                known += sum(int(round(o.vulnerable_fraction * o.servers)) for o in self.orgs)
+            self.__dict__["step"] = auto_step(self, known, limits.MIN_STEP)
         if self.step <= 0:
             raise ValueError("step must be positive")
         for name, when in (("start", self.start), ("end", self.end)):

@@ -20,7 +20,7 @@ class EventQueue:
         self.hot: list[tuple[np.ndarray, ...]] = []
         self.cur_bucket = -1
         self.cur = (_EMPTY, _EMPTY, _EMPTY, _EMPTY)
-        self.cur_bounds = np.zeros(width + 1, dtype=np.int64)
+        self.cur_bounds = [0] * (width + 1)
 
     def push(self, steps: np.ndarray, hosts: np.ndarray, epochs: np.ndarray, kind: int) -> None:
         """Events of one kind (a :class:`~wormcast.core.requests.Change`); ``epochs`` is each event's tag."""
@@ -70,10 +70,11 @@ class EventQueue:
                 self.cur = tuple(a[order] for a in arrs)
             else:
                 self.cur = (_EMPTY, _EMPTY, _EMPTY, _EMPTY)
-            self.cur_bounds = np.searchsorted(self.cur[0], bucket * self.width + np.arange(self.width + 1))
+            self.cur_bounds = np.searchsorted(self.cur[0], bucket * self.width + np.arange(self.width + 1)).tolist()
         i = step - bucket * self.width
         lo, hi = self.cur_bounds[i], self.cur_bounds[i + 1]
-        out = tuple(a[lo:hi] for a in self.cur[1:])
+        _, hosts, epochs, kinds = self.cur
+        out = (hosts[lo:hi], epochs[lo:hi], kinds[lo:hi])
         if self.hot:
             steps, hosts, epochs, kinds = (np.concatenate(c) for c in zip(*self.hot))
             due = steps == step

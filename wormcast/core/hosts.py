@@ -54,6 +54,7 @@ class HostTable:
         self.counts[SUSCEPTIBLE] = n
         self.n_backdoored = 0
         self.n_ever = 0
+        self.running = np.zeros(128, dtype=np.int64)  # hosts running worm k (int8 worm codes)
         self._view = HostView(*(_read_only(a) for a in (
             self.state, self.worm, self.epoch, self.backdoor, self.ever_infected, self.first_infected_at,
             world.addresses, world.org, world.frontend)))
@@ -75,19 +76,25 @@ class HostTable:
         self.state[ids] = new
 
     def mark_infected(self, ids: np.ndarray, worm: int, t: float, backdoor: bool) -> None:
-        """Book-keeping of a new infection (the state itself is set by the caller)."""
+        """Book-keeping of a new infection (the state itself is set by the caller; ``ids`` run no worm now)."""
         self.worm[ids] = worm
+        self.running[worm] += ids.size
         self.epoch[ids] += 1
         first = ~self.ever_infected[ids]
-        self.first_infected_at[ids[first]] = t
+        n_first = int(np.count_nonzero(first))
+        self.first_infected_at[ids if n_first == ids.size else ids[first]] = t
         self.ever_infected[ids] = True
-        self.n_ever += int(first.sum())
+        self.n_ever += n_first
         if backdoor:
             fresh = ~self.backdoor[ids]
             self.n_backdoored += int(fresh.sum())
             self.backdoor[ids] = True
 
     def mark_ended(self, ids: np.ndarray, new_state: int) -> None:
+        old = self.worm[ids]
+        old = old[old >= 0]
+        if old.size:
+            self.running[:old.max() + 1] -= np.bincount(old)
         self.worm[ids] = -1
         self.epoch[ids] += 1
         self.set_state(ids, new_state)

@@ -52,6 +52,17 @@ PATCH, CLEAR, CLEAN, REFILTER, GO_OFFLINE, GO_ONLINE = (int(c) for c in Change) 
 from .worm import RunningWorm
 
 
+def _unique(a: np.ndarray) -> np.ndarray:
+    """``np.unique(a)`` for a 1-d integer array, without its per-call overhead (called every step)."""
+    if a.size < 2:
+        return a.copy()
+    a = np.sort(a)
+    keep = np.empty(a.size, dtype=bool)
+    keep[0] = True
+    np.not_equal(a[1:], a[:-1], out=keep[1:])
+    return a[keep]
+
+
 def _overrides(comp: Component, hook: str) -> bool:
     return getattr(type(comp), hook) is not getattr(Component, hook)
 
@@ -203,7 +214,7 @@ class Simulation:
         t = step * self.dt
         h = self.hosts
         clear = hosts[(kinds == CLEAR) & (h.epoch[hosts] == tags)]
-        clear = clear[(h.state[clear] == SCANNING) | (h.state[clear] == DORMANT)]
+        clear = clear[h.worm[clear] >= 0]  # running a worm (scanning or dormant)
         self._end_infection(clear, SUSCEPTIBLE, t)
         patch = hosts[kinds == PATCH]
         patch = patch[h.state[patch] != PATCHED]
@@ -256,7 +267,8 @@ class Simulation:
         running = ids[h.state[ids] != SUSCEPTIBLE]
         if running.size:  # hosts running a worm this one displaces
             self._end_infection(running, SUSCEPTIBLE, t)
-        before = self._infectable_before(ids)
+        only_self = self.tracking == [w]  # then ids were all infectable by w and none are once they run it
+        before = None if only_self else self._infectable_before(ids)
         if w.phase == SPREAD:
             scanning = ids
             h.set_state(ids, SCANNING, SUSCEPTIBLE)
@@ -269,7 +281,10 @@ class Simulation:
         h.mark_infected(ids, k, t, w.config.backdoor)
         w.scanner.on_infected(ids)
         w.scanner.start(scanning)
-        self._infectable_after(ids, before)
+        if only_self:
+            w.scanner.infectable_changed(ids, -1)
+        else:
+            self._infectable_after(ids, before)
         if self.on_infected:
             requests = []
             for comp in self.on_infected:
@@ -281,6 +296,8 @@ class Simulation:
 
     def _end_infection(self, ids: np.ndarray, new_state: int, t: float) -> None:
         """The worm stops running on ``ids`` (any of them may be idle already)."""
+        if ids.size == 0:
+            return
         h = self.hosts
         before = self._infectable_before(ids)
         for w, mine in self._by_worm(ids):
@@ -369,7 +386,7 @@ class Simulation:
                     targets = targets[w.streams["infection"].random(targets.size) < q]
             found.append(targets)
         if len(found) == 1:
-            new = np.unique(found[0])
+            new = _unique(found[0])
             return probes, hits, new.size, [new]
         hosts = np.concatenate(found)
         worm_of = np.repeat(np.arange(len(found)), [f.size for f in found])
@@ -410,7 +427,7 @@ class Simulation:
                 patched + self.flows_now[1],
                 sum(w.n_dormant * w.flood_rate * dt for w in self.worms if w.phase == FLOOD),
                 [w.probes for w in self.worms] if multi else [],
-                [int(np.count_nonzero(h.worm == w.index)) for w in self.worms] if multi else [])
+                [int(h.running[w.index]) for w in self.worms] if multi else [])
             for comp in self.hooks["record"]:
                 comp.record(totals)
             if progress is not None and (s % report_every == 0 or s == n_steps - 1):

@@ -39,12 +39,17 @@ class StreamSet:
 
     def __init__(self, streams: Streams, names: tuple[str, ...], suffix: str = ""):
         self._streams, self.names, self.suffix = streams, names, suffix
+        self._gens: dict[str, np.random.Generator] = {}  # the ones asked for so far (looked up every step)
 
     def declares(self, name: str) -> bool:
         """A declared name, or one under a declared family ``"family:*"`` (e.g. ``patching:webmail``)."""
         return name in self.names or any(n.endswith(":*") and name.startswith(n[:-1]) for n in self.names)
 
     def __getitem__(self, name: str) -> np.random.Generator:
+        gen = self._gens.get(name)
+        if gen is not None:
+            return gen
         if not self.declares(name):
             raise KeyError(f"random stream {name!r} was not declared (declared: {', '.join(self.names)})")
-        return self._streams[name + self.suffix]
+        gen = self._gens[name] = self._streams[name + self.suffix]
+        return gen

@@ -7,7 +7,7 @@ import numpy as np
 from ..scanners.base import TargetSpace
 from .phases import phase_steps
 from .registry import SCANNERS
-from .states import DORMANT, SCANNING, SUSCEPTIBLE
+from .states import SUSCEPTIBLE
 
 
 class RunningWorm:
@@ -37,11 +37,11 @@ class RunningWorm:
         names = [w.name for w in scenario.worms]
         # displaces[j]: this worm takes over hosts running worm j; the extra last entry stands for "none" (-1)
         self.displaces = np.array([nm in worm.displaces for nm in names] + [False])
+        self.displacing = bool(self.displaces.any())
 
     def infectable(self, ids: np.ndarray) -> np.ndarray:
         """Hosts this worm can infect: susceptible ones, and those running a worm it displaces."""
-        state = self.hosts.state[ids]
-        ok = state == SUSCEPTIBLE
-        if self.displaces.any():
-            ok |= ((state == SCANNING) | (state == DORMANT)) & self.displaces[self.hosts.worm[ids]]
+        ok = self.hosts.state[ids] == SUSCEPTIBLE
+        if self.displacing:  # a host runs a worm (code >= 0) exactly while it is scanning or dormant
+            ok |= self.displaces[self.hosts.worm[ids]]
         return ok

@@ -31,5 +31,7 @@ class Clearing(Component):
         if lifetime is not None:
             clear_at = np.minimum(clear_at, t + lifetime)
         ok = np.isfinite(clear_at)
+        if ok.all():
+            return [Request(Change.CLEAR, ids.copy(), clear_at, self.epoch[ids])]
         if ok.any():
             return [Request(Change.CLEAR, ids[ok], clear_at[ok], self.epoch[ids[ok]])]

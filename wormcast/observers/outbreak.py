@@ -10,6 +10,7 @@ import numpy as np
 from ..core.component import Component, Context, StepTotals
 from ..core.registry import OBSERVERS
 from ..core.states import DORMANT, PATCHED, SCANNING, SUSCEPTIBLE
+from ..core.stepsize import step_warning
 from ..results.columns import flow, slug, stock
 from ..util.timeutil import iso, steps_per
 
@@ -106,6 +107,9 @@ class OutbreakSeries(Component):
             "flood_packets_total": float(d["flood_packets"].sum()),
             "step_seconds": dt,
         }
+        warning = step_warning(sc, vulnerable)
+        if warning is not None:  # the step breaks the step rule (core/stepsize.py)
+            summary["step_warning"] = warning
         if self.per_worm:
             summary["worms"] = {
                 w.name: {"peak_infected": int(ci.values.max(initial=0)),

@@ -210,6 +210,13 @@ class Scanner:
         self.class_rate = np.zeros(1)
 
     @classmethod
+    def growth_rate(cls, worm, vulnerable: int, target_addresses: int) -> float | None:
+        """The outbreak's early growth rate K per second, for the step rule (core/stepsize.py): random scanning's
+        K = mean scan rate x infection success x vulnerable / target addresses; None where growth is not
+        exponential. Scanners that grow faster (local preference) still use it: check convergence there."""
+        return worm.scan_rate.mean * worm.infection_success * vulnerable / target_addresses
+
+    @classmethod
     def example_config(cls) -> dict:
         """Settings for the engine-against-reference tests (a 2^18-address world of a few hundred hosts)."""
         return {"kind": cls.kind}
@@ -241,6 +248,8 @@ class Scanner:
         s = self.streams
         p = int(s["probes"].poisson(lam))
         h = int(s["hits"].binomial(p, p_hit)) if p else 0
+        if h == 0:  # (an empty draw takes nothing from the stream)
+            return p, 0, EMPTY
         return p, h, self._delivered(c, self.targetable[s["targets"].integers(0, self.targetable.size, h)])
 
     def _class_rates(self) -> list[tuple[int, float]]:

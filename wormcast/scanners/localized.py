@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..core.registry import SCANNERS
 from ..world.addresses import overlap
-from .base import EMPTY, Landing, ProbeBatch, ProbeRule, Scanner, ScannerConfig, SourceWindows, expand, ranges
+from .base import EMPTY, Landing, ProbeBatch, ProbeRule, Scanner, ScannerConfig, SourceWindows
 
 
 class LocalPreference(BaseModel):
@@ -57,6 +57,10 @@ class LocalizedRule(ProbeRule):
         return out
 
 
+CHUNK = 32  # targetable hosts per chunk of the infectable counts that picks search
+_COLS = np.arange(CHUNK)
+
+
 @dataclass
 class Level:
     """One prefix level. Prefix 0 needs only ``p_hit``; a /k level keeps per-block structures: each host's
@@ -72,6 +76,14 @@ class Level:
     width: np.ndarray | None = None
     denom: np.ndarray | None = None
     infectable: np.ndarray | None = None
+    inv_d: np.ndarray | None = None  # 1 / denom
+    sus_d: np.ndarray | None = None  # infectable / denom: a probe's chance to hit an infectable host there
+    other_d: np.ndarray | None = None  # the same for the block's other vulnerable hosts (not the source)
+
+    def refresh(self, blocks: np.ndarray, skip: int) -> None:
+        """``sus_d`` and ``other_d`` of ``blocks`` from their infectable counts."""
+        self.sus_d[blocks] = self.infectable[blocks] * self.inv_d[blocks]
+        self.other_d[blocks] = np.maximum(self.width[blocks] - self.infectable[blocks] - skip, 0) * self.inv_d[blocks]
 
 
 @SCANNERS.register("localized")
@@ -123,15 +135,29 @@ class LocalizedScanner(Scanner):
             self.levels.append(Level(
                 k, pref.probability, host_block=inverse, block_rate=np.zeros((1, blocks.size)),
                 start=lo, width=hi - lo, denom=denom.astype(float),
-                infectable=np.bincount(inverse[self.targetable], minlength=blocks.size).astype(np.int64)))
+                infectable=np.bincount(inverse[self.targetable], minlength=blocks.size).astype(np.int64),
+                inv_d=1.0 / denom, sus_d=np.zeros(blocks.size), other_d=np.zeros(blocks.size)))
+            self.levels[-1].refresh(np.arange(blocks.size), skip)
+        self.skip = skip
+        self.position = np.full(world.n, -1, dtype=np.int64)  # a host's index in targetable
+        self.position[self.targetable] = np.arange(self.targetable.size)
+        n_chunks = -(-self.targetable.size // CHUNK)
+        self.open_t = np.zeros(n_chunks * CHUNK, dtype=bool)  # targetable host i is infectable now (all at first)
+        self.open_t[:self.targetable.size] = True
+        self.chunk_open = self.open_t.reshape(n_chunks, CHUNK).sum(axis=1).astype(np.int64)
+        self._upto: np.ndarray | None = None
         self.block_levels = [lv for lv in self.levels if lv.prefix]
 
     def infectable_changed(self, ids: np.ndarray, sign: int) -> None:
         ids = ids[self.is_target[ids]]
         if ids.size == 0:
             return
+        pos = self.position[ids]
+        self.open_t[pos] = sign > 0
+        np.add.at(self.chunk_open, pos // CHUNK, sign)
         for lv in self.block_levels:
             np.add.at(lv.infectable, lv.host_block[ids], sign)
+            lv.refresh(lv.host_block[ids], self.skip)
 
     def _classes_changed(self) -> None:
         for lv in self.block_levels:
@@ -156,36 +182,61 @@ class LocalizedScanner(Scanner):
         if self.n_scanning == 0:
             for lv in self.block_levels:
                 lv.block_rate[:] = 0.0
+        elif ids.size:  # a block whose last scanner stopped keeps a residue of rounding: zero it
+            for lv in self.block_levels:
+                rows, blocks = self.klass[ids] if self.filtered else 0, lv.host_block[ids]
+                left = lv.block_rate[rows, blocks]
+                lv.block_rate[rows, blocks] = np.where(left > 1e-12, left, 0.0)
 
     def _block_hits(self, lv: Level, dt: float, c: int) -> tuple[int, int, np.ndarray]:
-        """Poisson thinning: per block, probes on infectable hosts, on other vulnerable hosts and misses are
-        independent Poisson counts; only the first needs a per-block draw. ``c``: the sources' class."""
+        """Poisson thinning: the level's probes on infectable hosts, on other vulnerable hosts and misses are
+        independent Poisson counts with the summed means over blocks (``lam_b S_b / d_b``, ``lam_b O_b / d_b``
+        and the rest); the hits on infectable hosts are then spread over the blocks in proportion to
+        ``lam_b S_b / d_b`` (one multinomial split, as sorted uniforms against the cumulative weights), and
+        uniformly over each hit block's infectable hosts. The per-step work over blocks is a few whole-array
+        products; only hit blocks are enumerated. ``c``: the sources' class."""
         s = self.streams
-        rates = lv.block_rate[c]
-        active = np.flatnonzero(rates > 1e-12)
-        lam = rates[active] * (lv.prob * dt)
-        d = lv.denom[active]
-        sus = lv.infectable[active]
-        other = np.maximum(lv.width[active] - sus - (1 if self.space.skip_self else 0), 0)
-        lam_sus = lam * sus / d
-        lam_other = float((lam * other / d).sum())
-        lam_miss = float(lam.sum()) - float(lam_sus.sum()) - lam_other
+        rates = lv.block_rate[c]  # residues of rounding are zeroed when scanners stop
+        k = lv.prob * dt
+        w = rates * lv.sus_d
+        lam_sus = k * float(w.sum())
+        lam_other = k * float(rates @ lv.other_d)
+        n_sus = int(s["hits"].poisson(lam_sus))
         n_other = int(s["hits"].poisson(lam_other))
-        n_miss = int(s["probes"].poisson(max(lam_miss, 0.0)))
-        cand = np.flatnonzero(lam_sus > 0)
-        k = s["hits"].poisson(lam_sus[cand])
-        hit = np.flatnonzero(k)
-        n_sus = int(k.sum())
-        if hit.size == 0:
+        n_miss = int(s["probes"].poisson(max(k * float(rates.sum()) - lam_sus - lam_other, 0.0)))
+        if n_sus == 0:
             return n_sus + n_other + n_miss, n_sus + n_other, EMPTY
-        blocks, k = active[cand[hit]], k[hit]
-        start, width = lv.start[blocks], lv.width[blocks]
-        members = self.targetable[ranges(start, start + width)]
-        members = members[self.infectable(members)]
-        count = lv.infectable[blocks]
-        first = np.cumsum(count) - count
-        picks = expand(first, k, count, s["targets"])
-        return n_sus + n_other + n_miss, n_sus + n_other, self._delivered(c, members[picks])
+        rng = s["targets"]
+        cum = np.cumsum(w)
+        u = rng.random(n_sus)
+        u.sort()
+        where = np.searchsorted(cum, u * cum[-1], side="right")  # sorted: hits of one block are adjacent
+        if where[-1] >= cum.size:  # a uniform within rounding of 1
+            where = np.minimum(where, np.flatnonzero(w)[-1])
+        return n_sus + n_other + n_miss, n_sus + n_other, self._delivered(c, self._pick(lv, where, rng))
+
+    def _pick(self, lv: Level, where: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """One uniform infectable host of block ``where[i]`` for each i (``where`` sorted), all at once: with r uniform below the
+        block's infectable count, the (r+1)-th infectable host from the block's start, found through the
+        infectable counts per chunk of CHUNK targetable hosts (a cumulative sum over chunks, then one chunk)."""
+        start = lv.start[where]
+        rank = (rng.random(where.size) * lv.infectable[where]).astype(np.int64)
+        per_chunk = self.chunk_open
+        if self._upto is None:
+            self._upto = np.cumsum(per_chunk)  # infectable hosts in chunks 0..j (nothing changes within a step)
+        upto = self._upto
+        first = np.flatnonzero(np.concatenate([[True], where[1:] != where[:-1]]))  # where is sorted
+        lo = start[first]  # each hit block's start, once
+        head = lo // CHUNK
+        row = head[:, None] * CHUNK + _COLS
+        before = upto[head] - per_chunk[head] + np.count_nonzero(self.open_t[row] & (row < lo[:, None]), axis=1)
+        before = np.repeat(before, np.diff(np.append(first, where.size)))  # infectable hosts before the block
+        target = before + rank + 1  # the target-th infectable host in targetable order lies in the block
+        chunk = np.searchsorted(upto, target)
+        row = chunk[:, None] * CHUNK + _COLS
+        need = target - (upto[chunk] - per_chunk[chunk])
+        within = (np.cumsum(self.open_t[row], axis=1) >= need[:, None]).argmax(axis=1)
+        return self.targetable[chunk * CHUNK + within]
 
     # ------------------------------------------------------------ where probes land (observers)
 
@@ -252,6 +303,7 @@ class LocalizedScanner(Scanner):
         if self.n_scanning == 0:
             return ProbeBatch(worm, 0, 0, EMPTY, self._landings(dt) if self.watched else [])
         probes, vuln, found = 0, 0, []
+        self._upto = None  # infectable hosts per chunk, summed: computed once a step, when a block is hit
         for c, rate in self._class_rates():
             for lv in self.levels:
                 if lv.prefix == 0:

@@ -50,6 +50,10 @@ class SharedSequenceScanner(CopyScanner):
     streams_used = ("probes", "sequence", "watch")
     landing = None  # where the watched blocks sit in the sequence (set by watch())
 
+    @classmethod
+    def growth_rate(cls, worm, vulnerable: int, target_addresses: int) -> None:
+        return None  # copies re-probe the addresses the first one probed: growth is linear, no K for the step rule
+
     def __init__(self, *args):
         super().__init__(*args)
         length = self.target_addresses
