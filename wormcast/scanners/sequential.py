@@ -10,12 +10,14 @@ work growing with the hosts reached. See docs/worms/blaster.md.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
 import numpy as np
+from pydantic import Field, model_validator
 
+from ..core.registry import SCANNERS
 from ..world.addresses import SPACE
-from .base import CopyScanner, TargetSpace
+from .base import CopyScanner, ProbeBatch, ProbeRule, ScannerConfig
 from .base import ranges as _ranges
 
 
@@ -26,6 +28,9 @@ class Walk(Protocol):
 
     def positions(self, addresses: np.ndarray) -> np.ndarray:
         """Cycle position of each address; -1 for an address the cycle never visits."""
+
+    def address_at(self, pos: np.ndarray) -> np.ndarray:
+        """The address at each cycle position (the inverse of :meth:`positions` on the cycle)."""
 
     def entry(self, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For copies whose address counter starts at ``starts`` (the first probe goes to the next address):
@@ -112,21 +117,112 @@ class Variants:
     host_variant: np.ndarray
 
 
-class SequentialScanner(CopyScanner):
-    """Each copy walks ``walk`` from a start given by ``start_rule``; per step it advances by a Poisson count.
+class SequentialConfig(ScannerConfig):
+    """``walk``: ``blaster`` (Blaster's counter, no exclusion: it probes every address its counter reaches) or
+    ``contiguous`` (every address outside the worm's excluded ranges, upwards). A copy's counter starts, with
+    probability ``local_probability``, at its own A.B, C minus a uniform 0..local_back-1 when C > local_back,
+    D = 0; otherwise at random (Blaster's walk: A 1..254, B and C 0..253, D = 0; a contiguous walk: uniform
+    over its cycle). ``offset_probabilities``: a per-copy choice among exploit variants (Blaster: Windows XP
+    0.8, Windows 2000 0.2); ``host_variant_share``: the share of vulnerable hosts each variant infects, drawn
+    per host once; a copy reaches hosts of another variant without infecting them. Both empty: no variants."""
 
-    The engine calls :meth:`restart` when a host is infected (a new copy draws a new start) and
-    :meth:`start`/:meth:`stop` when it starts or stops scanning (a copy resumes where it stopped). Delivery
-    classes are honoured per copy (a probe is delivered when its copy's class may deliver there).
+    kind: str = "sequential"
+    walk: Literal["blaster", "contiguous"] = "blaster"
+    local_probability: float = Field(0.4, ge=0, le=1)
+    local_back: int = Field(20, ge=1, le=255)
+    offset_probabilities: list[float] = Field(default_factory=list)
+    host_variant_share: list[float] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _check(self) -> "SequentialConfig":
+        if len(self.offset_probabilities) != len(self.host_variant_share):
+            raise ValueError("offset_probabilities and host_variant_share must list the same variants")
+        for name in ("offset_probabilities", "host_variant_share"):
+            values = getattr(self, name)
+            if values and (min(values) < 0 or abs(sum(values) - 1.0) > 1e-9):
+                raise ValueError(f"{name} must be non-negative and sum to 1")
+        return self
+
+
+def _walk(config: SequentialConfig, excluded: list[tuple[int, int]]):
+    if config.walk == "blaster":
+        from ..worms.blaster import BlasterWalk
+
+        return BlasterWalk()
+    return ContiguousWalk(excluded)
+
+
+def _start_rule(config: SequentialConfig, walk) -> StartRule:
+    from ..worms.blaster import BlasterStart
+
+    return BlasterStart(config.local_probability, config.local_back,
+                        None if config.walk == "blaster" else RandomStart(walk))
+
+
+class SequentialRule(ProbeRule):
+    """The reference's copies: each keeps its counter's start and the probes it has sent since; its j-th probe
+    goes to the j-th address of its lead-in, then to the walk's cycle addresses in order (the walk's address
+    order itself is checked against the literal counter in tests/worms/test_blaster.py)."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.walk = _walk(self.config, self.space.excluded)
+        self.start_rule = _start_rule(self.config, self.walk)
+        n = self.addresses.size
+        self.lead_lo, self.lead_len, self.first = (np.zeros(n, dtype=np.int64) for _ in range(3))
+        self.done = np.zeros(n, dtype=np.int64)
+
+    def targets_for(self, src: np.ndarray) -> np.ndarray:
+        order = np.argsort(src, kind="stable")
+        s_sorted = src[order]
+        starts = np.flatnonzero(np.r_[True, s_sorted[1:] != s_sorted[:-1]])
+        rank = np.empty(src.size, dtype=np.int64)
+        rank[order] = np.arange(src.size) - np.repeat(starts, np.diff(np.r_[starts, src.size]))
+        j = self.done[src] + rank
+        lead = j < self.lead_len[src]
+        out = self.walk.address_at(self.first[src] + j - self.lead_len[src])
+        return np.where(lead, self.lead_lo[src] + j, out)
+
+    def sent(self, src: np.ndarray) -> None:
+        np.add.at(self.done, src, 1)
+
+    def infected(self, host: int) -> None:
+        start = self.start_rule(self.addresses[[host]], self.rng)
+        lo, n, first = self.walk.entry(start)
+        self.lead_lo[host], self.lead_len[host], self.first[host] = int(lo[0]), int(n[0]), int(first[0])
+        self.done[host] = 0
+
+
+@SCANNERS.register("sequential")
+class SequentialScanner(CopyScanner):
+    """Each copy walks its walk from a start given by its start rule; per step it advances by a Poisson count.
+
+    A new infection (:meth:`on_infected`) is a new copy with a new start (and variant); :meth:`start` and
+    :meth:`stop` resume and pause it where it stands. Delivery classes are honoured per copy (a probe is
+    delivered when its copy's class may deliver there). Every reached host is returned; the loop checks which
+    of them the worm can infect.
     """
 
-    def __init__(self, world, worm, rates, streams, walk: Walk, start_rule: StartRule,
-                 variants: Variants | None = None):
-        # Not registered yet (issue 10): built directly by its tests with the worm's config; every reached host
-        # is offered to the caller, which checks the states itself.
-        super().__init__(worm.scanning, TargetSpace.of(worm, world), world, rates, streams,
-                         lambda ids: np.ones(ids.size, dtype=bool))
-        self.walk, self.start_rule, self.variants = walk, start_rule, variants
+    Config = SequentialConfig
+    Rule = SequentialRule
+    streams_used = ("probes", "start", "variant", "host-variant")
+
+    @classmethod
+    def example_config(cls) -> dict:
+        return {"kind": cls.kind, "walk": "contiguous", "local_probability": 0.4}
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        config, world = self.config, self.world
+        self.walk = walk = _walk(config, self.space.excluded)
+        self.start_rule = _start_rule(config, walk)
+        self.variants = None
+        if config.offset_probabilities:
+            share = np.asarray(config.host_variant_share)
+            host_variant = np.full(world.n, -1, dtype=np.int64)
+            host_variant[self.targetable] = self.streams["host-variant"].choice(share.size, self.targetable.size,
+                                                                                p=share)
+            self.variants = Variants(tuple(config.offset_probabilities), host_variant)
         tgt_addr = world.addresses[self.targetable]
         pos = walk.positions(tgt_addr)
         on = pos >= 0
@@ -140,8 +236,6 @@ class SequentialScanner(CopyScanner):
         self.cyc = np.zeros(n, dtype=np.int64)
         self.has_start = np.zeros(n, dtype=bool)
         self.variant = np.full(n, -1, dtype=np.int64)
-        if variants is not None and abs(sum(variants.probabilities) - 1.0) > 1e-9:
-            raise ValueError("variant probabilities must sum to 1")
 
     def restart(self, ids: np.ndarray) -> None:
         """New copies on ``ids``: a fresh start (and variant) for each."""
@@ -153,6 +247,9 @@ class SequentialScanner(CopyScanner):
         if self.variants is not None:
             p = np.asarray(self.variants.probabilities)
             self.variant[ids] = self.streams["variant"].choice(p.size, size=ids.size, p=p)
+
+    def on_infected(self, ids: np.ndarray) -> None:
+        self.restart(ids)
 
     def start(self, ids: np.ndarray) -> None:
         if ids.size:
@@ -180,9 +277,9 @@ class SequentialScanner(CopyScanner):
         self.cyc[ids] = b % L
         return np.concatenate(found), np.concatenate(owners)
 
-    def step(self, dt: float) -> tuple[int, int, np.ndarray]:
+    def step(self, dt: float, worm: int) -> ProbeBatch:
         if self.copies.size == 0:
-            return 0, 0, np.empty(0, dtype=np.int64)
+            return ProbeBatch(worm, 0, 0, np.empty(0, dtype=np.int64))
         ids = self.copies
         adv = self.streams["probes"].poisson(self.rates[ids] * dt).astype(np.int64)
         n1 = np.minimum(adv, self.lead_len[ids])
@@ -206,4 +303,4 @@ class SequentialScanner(CopyScanner):
         if self.variants is not None:
             need = self.variants.host_variant[targets]
             keep &= (need < 0) | (need == self.variant[owners])
-        return int(adv.sum()), reached, targets[keep]
+        return ProbeBatch(worm, int(adv.sum()), reached, targets[keep])
