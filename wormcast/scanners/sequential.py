@@ -195,17 +195,26 @@ class SequentialRule(ProbeRule):
 
 @SCANNERS.register("sequential")
 class SequentialScanner(CopyScanner):
-    """Each copy walks its walk from a start given by its start rule; per step it advances by a Poisson count.
+    """Each copy walks its walk from a start given by its start rule, sending probes as a Poisson process.
+
+    Event-driven within the loop's steps: a copy keeps the probes it has sent (``u``, at time ``t_at``), the
+    probe number of the next host ahead on its walk and when it gets there (the gap's Gamma time). A step
+    touches only the copies whose next host falls inside it: from that instant the copy sends Poisson(rate x
+    the rest of the step) more probes, every host on those addresses is reached (two ``searchsorted`` ranges),
+    and the next host ahead is scheduled from the step's end (memoryless). Exact in continuous time; the cost
+    grows with the copies that reach a host, not with all copies. A copy stopped inside a gap keeps the probes
+    it had sent by then (Binomial: given the gap's end time, the earlier probes are uniform order statistics).
+    The step's probe count is a Poisson draw at the summed rate (its distribution, not the walks' own count).
 
     A new infection (:meth:`on_infected`) is a new copy with a new start (and variant); :meth:`start` and
-    :meth:`stop` resume and pause it where it stands. Delivery classes are honoured per copy (a probe is
-    delivered when its copy's class may deliver there). Every reached host is returned; the loop checks which
-    of them the worm can infect.
+    :meth:`stop` resume and pause it where it stands. Stops and starts happen at step boundaries (the loop's
+    order). Delivery classes are honoured per copy. Every reached host is returned; the loop checks which of
+    them the worm can infect.
     """
 
     Config = SequentialConfig
     Rule = SequentialRule
-    streams_used = ("probes", "start", "variant", "host-variant")
+    streams_used = ("probes", "gaps", "start", "variant", "host-variant")
 
     @classmethod
     def example_config(cls) -> dict:
@@ -231,18 +240,94 @@ class SequentialScanner(CopyScanner):
         self.cyc_host = self.targetable[on][order]
         self.tgt_addr = tgt_addr  # sorted, since host ids follow sorted addresses
         n = world.n
-        self.lead_lo = np.zeros(n, dtype=np.int64)
-        self.lead_len = np.zeros(n, dtype=np.int64)
-        self.cyc = np.zeros(n, dtype=np.int64)
+        self.lead_lo, self.lead_len, self.first = (np.zeros(n, dtype=np.int64) for _ in range(3))
+        self.u = np.zeros(n, dtype=np.int64)  # probes sent since the copy's start, as of t_at
+        self.t_at = np.zeros(n)
+        self.next_u = np.zeros(n, dtype=np.int64)  # probe number that reaches the next host ahead
+        self.next_host = np.full(n, -1, dtype=np.int64)
+        self.t_next = np.full(n, np.inf)  # when that probe is sent (inf: not scanning, or no host ahead)
         self.has_start = np.zeros(n, dtype=bool)
         self.variant = np.full(n, -1, dtype=np.int64)
+        self.now = 0.0  # the loop's clock: the end of the last step
+
+    # ------------------------------------------------------------ the walk in probe numbers
+
+    def _ahead(self, ids: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(probe number, host) of the first host after probe ``u`` of each copy (number inf-like: -1 host)."""
+        lead_lo, lead_len, L = self.lead_lo[ids], self.lead_len[ids], self.walk.length
+        j = np.full(ids.size, np.iinfo(np.int64).max, dtype=np.int64)
+        host = np.full(ids.size, -1, dtype=np.int64)
+        in_lead = u < lead_len
+        if in_lead.any():
+            k = np.flatnonzero(in_lead)
+            i = np.searchsorted(self.tgt_addr, lead_lo[k] + u[k])
+            ok = i < self.tgt_addr.size
+            ok[ok] = self.tgt_addr[i[ok]] < lead_lo[k[ok]] + lead_len[k[ok]]
+            j[k[ok]] = self.tgt_addr[i[ok]] - lead_lo[k[ok]] + 1
+            host[k[ok]] = self.targetable[i[ok]]
+        rest = host < 0
+        if rest.any() and self.cyc_pos.size:
+            k = np.flatnonzero(rest)
+            c0 = np.maximum(u[k], lead_len[k]) - lead_len[k]
+            a = (self.first[ids[k]] + c0) % L
+            i = np.searchsorted(self.cyc_pos, a)
+            wrap = i == self.cyc_pos.size
+            i[wrap] = 0
+            dist = self.cyc_pos[i] - a + np.where(wrap, L, 0)
+            j[k] = lead_len[k] + c0 + dist + 1
+            host[k] = self.cyc_host[i]
+        return j, host
+
+    def _hits(self, ids: np.ndarray, u: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(hosts, owners) reached by probes u+1 .. u+n of copies ``ids``."""
+        lead_lo, lead_len, L = self.lead_lo[ids], self.lead_len[ids], self.walk.length
+        found, owners = [], []
+        lo = np.minimum(u, lead_len)
+        hi = np.minimum(u + n, lead_len)
+        lo_i = np.searchsorted(self.tgt_addr, lead_lo + lo)
+        hi_i = np.searchsorted(self.tgt_addr, lead_lo + hi)
+        found.append(self.targetable[_ranges(lo_i, hi_i)])
+        owners.append(np.repeat(ids, hi_i - lo_i))
+        c0 = np.maximum(u, lead_len) - lead_len
+        m = np.maximum(u + n, lead_len) - lead_len - c0
+        laps = m // L
+        if laps.any():
+            found.append(np.tile(self.cyc_host, int(laps.sum())))
+            owners.append(np.repeat(ids, laps * self.cyc_host.size))
+        a = (self.first[ids] + c0) % L
+        b = a + m - laps * L
+        lo_i, hi_i = np.searchsorted(self.cyc_pos, a), np.searchsorted(self.cyc_pos, np.minimum(b, L))
+        found.append(self.cyc_host[_ranges(lo_i, hi_i)])
+        owners.append(np.repeat(ids, hi_i - lo_i))
+        wrap = b > L
+        if wrap.any():
+            hi_w = np.searchsorted(self.cyc_pos, b[wrap] - L)
+            found.append(self.cyc_host[_ranges(np.zeros(hi_w.size, dtype=np.int64), hi_w)])
+            owners.append(np.repeat(ids[wrap], hi_w))
+        return np.concatenate(found), np.concatenate(owners)
+
+    def _schedule(self, ids: np.ndarray, t: float) -> None:
+        """Copies ``ids`` stand at probe ``u`` at time t: find the next host ahead and when they reach it."""
+        self.t_at[ids] = t
+        j, host = self._ahead(ids, self.u[ids])
+        self.next_u[ids], self.next_host[ids] = j, host
+        ok = host >= 0
+        t_next = np.full(ids.size, np.inf)
+        if ok.any():
+            gap = (j[ok] - self.u[ids[ok]]).astype(float)
+            t_next[ok] = t + self.streams["gaps"].gamma(gap, 1.0 / self.rates[ids[ok]])
+        self.t_next[ids] = t_next
+
+    # ------------------------------------------------------------ the loop's calls
 
     def restart(self, ids: np.ndarray) -> None:
         """New copies on ``ids``: a fresh start (and variant) for each."""
         if ids.size == 0:
             return
         starts = np.asarray(self.start_rule(self.world.addresses[ids], self.streams["start"]), dtype=np.int64)
-        self.lead_lo[ids], self.lead_len[ids], self.cyc[ids] = self.walk.entry(starts)
+        self.lead_lo[ids], self.lead_len[ids], self.first[ids] = self.walk.entry(starts)
+        self.u[ids] = 0
+        self.t_next[ids] = np.inf
         self.has_start[ids] = True
         if self.variants is not None:
             p = np.asarray(self.variants.probabilities)
@@ -254,44 +339,36 @@ class SequentialScanner(CopyScanner):
     def start(self, ids: np.ndarray) -> None:
         if ids.size:
             self.restart(ids[~self.has_start[ids]])
+            self._schedule(ids, self.now)
         super().start(ids)
 
-    def _cycle_hits(self, ids: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(hosts, owners) for copies ``ids`` walking ``n`` cycle positions from their counters."""
-        L = self.walk.length
-        found, owners = [], []
-        laps = n // L
-        if laps.any():
-            found.append(np.tile(self.cyc_host, int(laps.sum())))
-            owners.append(np.repeat(ids, laps * self.cyc_host.size))
-        a = self.cyc[ids] % L
-        b = a + n - laps * L
-        lo_i, hi_i = np.searchsorted(self.cyc_pos, a), np.searchsorted(self.cyc_pos, np.minimum(b, L))
-        found.append(self.cyc_host[_ranges(lo_i, hi_i)])
-        owners.append(np.repeat(ids, hi_i - lo_i))
-        wrap = b > L
-        if wrap.any():
-            hi_w = np.searchsorted(self.cyc_pos, b[wrap] - L)
-            found.append(self.cyc_host[_ranges(np.zeros(hi_w.size, dtype=np.int64), hi_w)])
-            owners.append(np.repeat(ids[wrap], hi_w))
-        self.cyc[ids] = b % L
-        return np.concatenate(found), np.concatenate(owners)
+    def stop(self, ids: np.ndarray) -> None:
+        if ids.size:
+            going = ids[np.isfinite(self.t_next[ids])]
+            if going.size:  # probes sent inside the gap by now: the first gap-1 arrivals are uniform before t_next
+                t0, t1 = self.t_at[going], self.t_next[going]
+                frac = np.clip((self.now - t0) / np.maximum(t1 - t0, 1e-300), 0.0, 1.0)
+                gap = self.next_u[going] - self.u[going]
+                self.u[going] += self.streams["gaps"].binomial(gap - 1, frac)
+            self.t_at[ids] = self.now
+            self.t_next[ids] = np.inf
+        super().stop(ids)
 
     def step(self, dt: float, worm: int) -> ProbeBatch:
+        t1 = self.now + dt
+        self.now = t1
         if self.copies.size == 0:
             return ProbeBatch(worm, 0, 0, np.empty(0, dtype=np.int64))
-        ids = self.copies
-        adv = self.streams["probes"].poisson(self.rates[ids] * dt).astype(np.int64)
-        n1 = np.minimum(adv, self.lead_len[ids])
-        lo = self.lead_lo[ids]
-        lo_i, hi_i = np.searchsorted(self.tgt_addr, lo), np.searchsorted(self.tgt_addr, lo + n1)
-        lead_hosts = self.targetable[_ranges(lo_i, hi_i)]
-        lead_owners = np.repeat(ids, hi_i - lo_i)
-        self.lead_lo[ids] = lo + n1
-        self.lead_len[ids] -= n1
-        cyc_hosts, cyc_owners = self._cycle_hits(ids, adv - n1)
-        targets = np.concatenate([lead_hosts, cyc_hosts])
-        owners = np.concatenate([lead_owners, cyc_owners])
+        probes = int(self.streams["probes"].poisson(self.total_rate * dt))
+        ids = self.copies[self.t_next[self.copies] < t1]
+        if ids.size == 0:
+            return ProbeBatch(worm, probes, 0, np.empty(0, dtype=np.int64))
+        more = self.streams["probes"].poisson(self.rates[ids] * (t1 - self.t_next[ids])).astype(np.int64)
+        hosts, owners = self._hits(ids, self.next_u[ids], more)
+        targets = np.concatenate([self.next_host[ids], hosts])
+        owners = np.concatenate([ids, owners])
+        self.u[ids] = self.next_u[ids] + more
+        self._schedule(ids, t1)
         reached = int(targets.size)
         keep = np.ones(targets.size, dtype=bool)
         if self.filtered:
@@ -303,4 +380,4 @@ class SequentialScanner(CopyScanner):
         if self.variants is not None:
             need = self.variants.host_variant[targets]
             keep &= (need < 0) | (need == self.variant[owners])
-        return ProbeBatch(worm, int(adv.sum()), reached, targets[keep])
+        return ProbeBatch(worm, max(probes, reached), reached, targets[keep])
