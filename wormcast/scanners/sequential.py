@@ -17,7 +17,7 @@ from pydantic import Field, model_validator
 
 from ..core.registry import SCANNERS
 from ..world.addresses import SPACE
-from .base import CopyScanner, ProbeBatch, ProbeRule, ScannerConfig
+from .base import ProbeBatch, ProbeRule, Scanner, ScannerConfig
 from .base import ranges as _ranges
 
 
@@ -194,7 +194,7 @@ class SequentialRule(ProbeRule):
 
 
 @SCANNERS.register("sequential")
-class SequentialScanner(CopyScanner):
+class SequentialScanner(Scanner):
     """Each copy walks its walk from a start given by its start rule, sending probes as a Poisson process.
 
     Event-driven within the loop's steps: a copy keeps the probes it has sent (``u``, at time ``t_at``), the
@@ -209,7 +209,7 @@ class SequentialScanner(CopyScanner):
     A new infection (:meth:`on_infected`) is a new copy with a new start (and variant); :meth:`start` and
     :meth:`stop` resume and pause it where it stands. Stops and starts happen at step boundaries (the loop's
     order). Delivery classes are honoured per copy. Every reached host is returned; the loop checks which of
-    them the worm can infect.
+    them the worm can infect (already-infected ones are dropped here, the loop checks again).
     """
 
     Config = SequentialConfig
@@ -282,12 +282,12 @@ class SequentialScanner(CopyScanner):
         """(hosts, owners) reached by probes u+1 .. u+n of copies ``ids``."""
         lead_lo, lead_len, L = self.lead_lo[ids], self.lead_len[ids], self.walk.length
         found, owners = [], []
-        lo = np.minimum(u, lead_len)
-        hi = np.minimum(u + n, lead_len)
-        lo_i = np.searchsorted(self.tgt_addr, lead_lo + lo)
-        hi_i = np.searchsorted(self.tgt_addr, lead_lo + hi)
-        found.append(self.targetable[_ranges(lo_i, hi_i)])
-        owners.append(np.repeat(ids, hi_i - lo_i))
+        k = np.flatnonzero(u < lead_len)  # copies still in their lead-in
+        if k.size:
+            lo_i = np.searchsorted(self.tgt_addr, lead_lo[k] + u[k])
+            hi_i = np.searchsorted(self.tgt_addr, lead_lo[k] + np.minimum(u[k] + n[k], lead_len[k]))
+            found.append(self.targetable[_ranges(lo_i, hi_i)])
+            owners.append(np.repeat(ids[k], hi_i - lo_i))
         c0 = np.maximum(u, lead_len) - lead_len
         m = np.maximum(u + n, lead_len) - lead_len - c0
         laps = m // L
@@ -357,10 +357,10 @@ class SequentialScanner(CopyScanner):
     def step(self, dt: float, worm: int) -> ProbeBatch:
         t1 = self.now + dt
         self.now = t1
-        if self.copies.size == 0:
+        if self.n_scanning == 0:
             return ProbeBatch(worm, 0, 0, np.empty(0, dtype=np.int64))
         probes = int(self.streams["probes"].poisson(self.total_rate * dt))
-        ids = self.copies[self.t_next[self.copies] < t1]
+        ids = np.flatnonzero(self.t_next < t1)  # scanning copies whose next host falls in this step
         if ids.size == 0:
             return ProbeBatch(worm, probes, 0, np.empty(0, dtype=np.int64))
         more = self.streams["probes"].poisson(self.rates[ids] * (t1 - self.t_next[ids])).astype(np.int64)
@@ -380,4 +380,5 @@ class SequentialScanner(CopyScanner):
         if self.variants is not None:
             need = self.variants.host_variant[targets]
             keep &= (need < 0) | (need == self.variant[owners])
-        return ProbeBatch(worm, max(probes, reached), reached, targets[keep])
+        targets = targets[keep]
+        return ProbeBatch(worm, max(probes, reached), reached, targets[self.infectable(targets)])
