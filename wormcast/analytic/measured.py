@@ -26,7 +26,14 @@ _CODERED_V2 = (
                 "worm', IMW 2002: more than 359,000 hosts infected in under 14 hours on 19 Jul 2001"),
 )
 
-MEASURED: dict[str, tuple[Measurement, ...]] = {"codered-v2": _CODERED_V2}
+_BLASTER = (
+    Measurement("ever_infected", datetime(2003, 8, 12, 8, 0, tzinfo=timezone.utc), 100000, "at_least",
+                "Bailey, Cooke, Jahanian, Watson and Nazario, 'The Blaster worm: then and now', IEEE S&P 2005: "
+                "at least 100,000 hosts infected (a floor for the whole outbreak, shown at the preset's end, "
+                "which the preset is calibrated to exceed)"),
+)
+
+MEASURED: dict[str, tuple[Measurement, ...]] = {"codered-v2": _CODERED_V2, "blaster": _BLASTER}
 
 
 def measured_for(scenario) -> tuple[Measurement, ...]:
