@@ -71,3 +71,15 @@ def test_flood_starts_with_copies_started_on_a_flood_day():
     # negative control: without reboots only copies infected from midnight flood, far fewer per step
     _, no_reboot = _flood("2003-09-15T22:00:00Z", "2003-09-16T02:00:00Z", 0.0)
     assert no_reboot[:midnight].sum() == 0 and no_reboot[-1] < across[-1]
+
+
+def test_bad_worm_settings_are_refused_in_one_line():
+    from wormcast.errors import WormcastError
+
+    with pytest.raises(WormcastError, match="reboot"):
+        load_scenario("blaster", ["worm.lifetime='1h'"])  # a worm restarting at boot does not end itself
+    with pytest.raises(WormcastError, match="flood_target"):
+        load_scenario("blaster", ["worm.flood_target='-bad..name'"])
+    with pytest.raises(WormcastError, match="host_variant_share"):
+        load_scenario("blaster", ["worm.scanning.host_variant_share=[0.5]"])
+    assert load_scenario("blaster").worms[0].flood_target == "windowsupdate.com"
