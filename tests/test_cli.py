@@ -22,8 +22,9 @@ def test_presets_lists_one_line_each():
     p = wormcast("presets")
     assert p.returncode == 0
     lines = p.stdout.strip().splitlines()
-    assert [ln.split()[0] for ln in lines] == ["codered-hotmail", "codered-ii", "codered-v1", "codered-v2",
-                                                  "codered-v2-observed", "mirai", "mirai-scale"]
+    names = [ln.split()[0] for ln in lines]
+    assert names == sorted(set(names))  # one line each, in order
+    assert {"blaster", "codered-hotmail", "codered-ii", "codered-v1", "codered-v2", "nimda"} <= set(names)
 
 
 def test_run_writes_every_output(tmp_path):

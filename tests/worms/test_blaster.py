@@ -16,7 +16,8 @@ from probe_reference import (blaster_reference, contiguous_reference, ks_report,
                              run_aggregate, samples, target_list)
 
 from wormcast.core.streams import Streams
-from wormcast.scanners.sequential import ContiguousWalk, RandomStart, SequentialScanner, Variants
+from wormcast.scanners.base import TargetSpace
+from wormcast.scanners.sequential import SequentialScanner, Variants
 from wormcast.world.addresses import parse_address, parse_cidr
 from wormcast.world.population import World, target_ranges
 from wormcast.worms import blaster
@@ -104,14 +105,14 @@ def test_sequential_scanner_matches_reference_plain_walk():
     n, rate, t_end, dt = 60, 1.0, 6000.0, 5.0
     targets = target_list(SPACE)
     world = World(np.sort(np.random.default_rng(3).choice(targets, n, replace=False)))
-    worm = make_worm(outside(SPACE), rate)
-    walk = ContiguousWalk(target_ranges(worm.exclude))
+    worm = make_worm(outside(SPACE), rate, scanning={"kind": "sequential", "walk": "contiguous",
+                                                     "local_probability": 0.0})
 
     def aggregate(r):
         firsts = []
         for seed in range(RUNS):
             seeds = np.random.default_rng(seed).choice(n, 2, replace=False)
-            sc = SequentialScanner(world, worm, np.full(n, r), Streams(100 + seed), walk, RandomStart(walk))
+            sc = _scanner(worm, world, r, Streams(100 + seed))
             firsts.append(run_aggregate(sc, n, seeds, dt, t_end))
         return samples(firsts, t_end)
 
@@ -124,6 +125,12 @@ def test_sequential_scanner_matches_reference_plain_walk():
     assert 0.2 * n < np.mean(ref["ever@end"]) < n  # an outbreak, still incomplete: not a saturated comparison
     fast = ks_report(ref, aggregate(1.25 * rate))
     assert min(fast.values()) < ALPHA, fast
+
+
+def _scanner(worm, world, rate, streams):
+    """The registered scanner, built as the loop builds it (every reached host offered to the caller)."""
+    return SequentialScanner(worm.scanning, TargetSpace.of(worm, world), world, np.full(world.n, rate), streams,
+                             lambda ids: np.ones(ids.size, dtype=bool))
 
 
 def _blaster_world():
@@ -141,15 +148,16 @@ def _blaster_world():
 def test_sequential_scanner_matches_reference_blaster():
     world, variant = _blaster_world()
     n, rate, t_end, dt = world.n, blaster.ATTEMPTS_PER_S, 12000.0, 5.0
-    worm = make_worm([], rate)
     p = (blaster.XP_PROBABILITY, 1 - blaster.XP_PROBABILITY)
 
     def aggregate(local, r=rate):
+        worm = make_worm([], rate, scanning={"kind": "sequential", "walk": "blaster", "local_probability": local,
+                                             "offset_probabilities": list(p), "host_variant_share": [0.8, 0.2]})
         firsts = []
         for seed in range(RUNS):
             seeds = np.random.default_rng(seed).choice(n, 4, replace=False)
-            sc = SequentialScanner(world, worm, np.full(n, r), Streams(200 + seed), BlasterWalk(),
-                                   BlasterStart(local_probability=local), Variants(p, variant))
+            sc = _scanner(worm, world, r, Streams(200 + seed))
+            sc.variants = Variants(p, variant)  # the reference's own host variants
             firsts.append(run_aggregate(sc, n, seeds, dt, t_end))
         return samples(firsts, t_end)
 

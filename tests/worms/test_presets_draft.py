@@ -10,7 +10,7 @@ import pytest
 from wormcast.config.loading import from_dict
 
 DRAFTS = Path(__file__).resolve().parents[2] / "wormcast" / "worms" / "presets_draft"
-OWN = {"blaster", "nimda", "warhol", "flash"}  # slammer and witty: test_*_generator; mirai: config/presets
+OWN = {"warhol", "flash"}  # slammer and witty: test_*_generator; blaster, nimda, mirai: config/presets
 FILES = sorted(f for f in DRAFTS.glob("*.toml") if f.stem in OWN)
 UNTAGGED_OK = {"name", "description", "interval", "kind", "prefix", "probability", "distribution"}
 TAG = ("[P", "[S", "[D]", "CALIBRATED", "ASSUMPTION", "[P]")

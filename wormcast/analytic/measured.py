@@ -54,8 +54,16 @@ _MIRAI_SCALE = (
     *(_mirai_steady(d) for d in (4, 6, 8)),
 )
 
+
+_BLASTER = (
+    Measurement("ever_infected", datetime(2003, 8, 12, 8, 0, tzinfo=timezone.utc), 100000, "at_least",
+                "Bailey, Cooke, Jahanian, Watson and Nazario, 'The Blaster worm: then and now', IEEE S&P 2005: "
+                "at least 100,000 hosts infected (a floor for the whole outbreak, shown at the preset's end, "
+                "which the preset is calibrated to exceed)"),
+)
+
 MEASURED: dict[str, tuple[Measurement, ...]] = {"codered-v2": _CODERED_V2, "mirai": _MIRAI,
-                                                "mirai-scale": _MIRAI_SCALE}
+                                                "mirai-scale": _MIRAI_SCALE, "blaster": _BLASTER}
 
 
 def measured_for(scenario) -> tuple[Measurement, ...]:

@@ -14,6 +14,11 @@ Rules (docs/models.md, "Which model twins which scenario"):
   shares as the success (exact for the early growth; with pairs of unequal chances the endemic level lies
   somewhat below the twin's); churn (``[[dynamics]] kind = "churn"``) without patching: SIS with devices
   that leave at the off rate and come back at the on rate;
+- sequential scanning (Blaster): the same models with the walk's length as Omega and the infection
+  success times the chance that a copy's exploit variant matches the host's; this is random constant spread
+  for copies that start at random (each sweeps addresses it has not probed), an approximation that ignores
+  local starts (they speed the spread in a clustered population); a reboot that restarts the worm is no cure
+  (death rate 0);
 - anything else (several worms, localized or shared-sequence scanning, a lifetime, a patch campaign that
   changes rate, a calendar that leaves the spreading phase, organisations, defences, other ``[[dynamics]]``,
   churn with patching): no twin (None).
@@ -79,7 +84,10 @@ def twin_for(scenario: Scenario) -> Optional[AnalyticModel]:
     if len(scenario.worms) != 1 or scenario.orgs or scenario.defences.throttle or scenario.defences.containment:
         return None
     worm, hosts = scenario.worms[0], scenario.hosts
-    if worm.scanning.kind not in ("uniform", "mirai") or worm.lifetime is not None or worm.infection_success <= 0:
+    if worm.scanning.kind not in ("uniform", "mirai", "sequential") or worm.lifetime is not None \
+            or worm.infection_success <= 0:
+        return None
+    if worm.extra_hazard is not None or worm.infectable.exploit_share < 1 or worm.infectable.through_backdoors:
         return None
     churn = [c for c in scenario.dynamics if c.kind == "churn"]
     if len(churn) != len(scenario.dynamics) or len(churn) > 1:
@@ -91,6 +99,15 @@ def twin_for(scenario: Scenario) -> Optional[AnalyticModel]:
     if not N or N <= 0:
         return None
     omega = float(target_size(excluded))
+    success = worm.infection_success
+    if worm.scanning.kind == "sequential":
+        sc = worm.scanning
+        if sc.walk == "blaster":
+            from ..worms.blaster import CYCLE_LENGTH
+
+            omega = float(CYCLE_LENGTH)
+        if sc.offset_probabilities:
+            success *= float(np.dot(sc.offset_probabilities, sc.host_variant_share))
     seeded = scenario.seeding.initial_infected if worm.initial_infected is None else worm.initial_infected
     i0 = float(min(seeded, N))
     if i0 < 1:
@@ -99,8 +116,7 @@ def twin_for(scenario: Scenario) -> Optional[AnalyticModel]:
     if hosts.patch and (len(rates) > 1 or hosts.patch[0].start > scenario.start):
         return None  # a campaign that starts late or changes rate: no constant-rate twin
     patch = rates.pop() if rates else 0.0
-    reboot = hosts.reboot_rate_per_hour
-    success = worm.infection_success
+    reboot = 0.0 if worm.reboot == "restart" else hosts.reboot_rate_per_hour
     if worm.scanning.kind == "mirai":
         from ..scanners.mirai import mean_contact_success
 

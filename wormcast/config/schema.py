@@ -6,6 +6,7 @@ code can load one, change it and run it. Every rule a value must satisfy is chec
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any, ClassVar, Literal, Optional
 
@@ -59,6 +60,10 @@ class ScanRate(_Model):
         return rng.lognormal(np.log(self.mean) - sigma2 / 2, np.sqrt(sigma2), n)
 
 
+_HOSTNAME = re.compile(r"(?=.{1,253}$)(?!\d+(\.\d+)*$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*"
+                       r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+
+
 def _signature_names() -> set[str]:
     """The names of the packaged audit rules (a worm's ``signature`` must be one of them)."""
     from ..audit.rules import RuleSet
@@ -72,6 +77,24 @@ def _scanner(value: Any) -> ComponentConfig:
     return resolve_component(SCANNERS, value)
 
 
+class Infectability(_Model):
+    """Which hosts a worm can infect (core/infectability.py): those open to it (susceptible, or running a worm
+    it displaces) on which its exploit works, and, with ``through_backdoors``, any host with an open backdoor
+    (left by another worm), patched or not."""
+
+    exploit_share: float = Field(1.0, ge=0, le=1, description="share of the vulnerable hosts its exploit "
+                                 "works on, drawn once per host (Nimda: IIS open to the Unicode traversal)")
+    through_backdoors: bool = Field(False, description="hosts with an open backdoor are infectable through it")
+
+
+class ExtraHazardConfig(_Model):
+    """Infection by other vectors than scanning (core/extra_hazard.py), per host the worm can infect."""
+
+    kind: Literal["constant", "per-infected"] = "per-infected"
+    rate_per_hour: float = Field(ge=0, le=1e6, description="per infectable host (per-infected: times the share "
+                                 "of hosts running the worm)")
+
+
 class Worm(_Model):
     name: str
     signature: Optional[str] = Field(None, description="audit rule whose log probes this worm makes (e.g. codered1)")
@@ -83,10 +106,18 @@ class Worm(_Model):
     skip_self: bool = False
     scan_rate: ScanRate
     infection_success: float = Field(1.0, ge=0, le=1)
-    calendar: Literal["none", "codered1"] = "none"
+    calendar: Literal["none", "codered1", "blaster", "blaster-comment"] = Field(
+        "none", description="what it does by date (core/phases.py): codered1 spreads, floods and sleeps by day of "
+        "the month; blaster (the decompiled code's test) and blaster-comment (its comment's dates) flood beside "
+        "scanning from copies started on a flood day")
     wrong_clock_fraction: float = Field(0.0, ge=0, le=1)
     lifetime: Optional[float] = Field(None, description="the worm ends itself this long after infection")
     backdoor: bool = False
+    reboot: Literal["clear", "restart"] = Field(
+        "clear", description="what the end of an infection by reboot does: clear the worm (memory-resident), "
+        "or restart it at once with a new copy (it runs from the disk at boot, as Blaster from its Run key)")
+    infectable: Infectability = Field(default_factory=Infectability)
+    extra_hazard: Optional[ExtraHazardConfig] = None
     flood_target: Optional[str] = None
     flood_rate: float = Field(0.0, ge=0, le=limits.MAX_FLOOD_RATE, description="packets per second per flooding host")
     initial_infected: Optional[int] = Field(
@@ -125,7 +156,7 @@ class Worm(_Model):
     @field_validator("flood_target")
     @classmethod
     def _addr(cls, v: Optional[str]) -> Optional[str]:
-        if v is not None:
+        if v is not None and not _HOSTNAME.fullmatch(v):  # a host name (windowsupdate.com) or an address
             parse_address(v)
         return v
 
@@ -133,6 +164,9 @@ class Worm(_Model):
     def _check(self) -> "Worm":
         if self.lifetime is not None and self.lifetime <= 0:
             raise ValueError("lifetime must be positive")
+        if self.reboot == "restart" and self.lifetime is not None:
+            raise ValueError("reboot = 'restart' and a lifetime contradict each other (a worm that restarts at "
+                             "boot does not end itself)")
         if target_size(target_ranges(self.exclude)) == 0:
             raise ValueError("exclude leaves no address to probe")
         if self.signature is not None:

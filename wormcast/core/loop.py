@@ -15,11 +15,12 @@ Each step s, covering [s dt, (s+1) dt)
   2. releases: worms released at s infect their first copies (at random outside organisations).
   3. begin_step: components' hooks at t = s dt (content filters deploy, periodic audits); their requests
      due now are applied at once, later ones queued.
-  4. events: the queued changes due at s, in the order CLEAR (reboot, lifetime), PATCH, CLEAN (audits),
-     REFILTER (a filter starts acting on a host), OFFLINE, ONLINE (churn: a device goes away, comes back).
+  4. events: the queued changes due at s, in the order CLEAR (reboot, lifetime; a worm with
+     ``reboot = "restart"`` starts a new copy at once), PATCH, CLEAN (audits), REFILTER (a filter starts
+     acting on a host), OFFLINE, ONLINE (churn: a device goes away, comes back).
   5. scanning: each worm's scanner draws the step's probes (a ProbeBatch); observers' ``on_probes``.
-  6. infection: reached hosts the worm can infect, thinned by ``infection_success``; a host reached by
-     several worms goes to one of them at random; infections take effect at t = (s+1) dt (hosts infected
+  6. infection: reached hosts the worm can infect, thinned by ``infection_success``, plus those its extra
+     hazard infects (core/extra_hazard.py); a host reached by several worms goes to one of them at random; infections take effect at t = (s+1) dt (hosts infected
      during a step start scanning at the next one: the one-step delay, docs/engine.md). After each worm's
      infections: components' ``on_infected`` (their requests), ``on_changed``, then those requests.
   7. record: components' ``record`` with the step's totals.
@@ -138,6 +139,14 @@ class Simulation:
             for w in self.worms:
                 w.scanner.watch(self.watched)
         self.tracking = [w for w in self.worms if w.scanner.tracks_infectable]
+        for w in self.tracking:  # hosts its exploit never reaches are not infectable from the start
+            if w.exploitable is not None:
+                every = np.arange(self.world.n)
+                w.scanner.infectable_changed(every[~w.infectable(every)], -1)
+        # a patched host infected through a backdoor is patched again when that worm ends (not susceptible)
+        self.through_backdoors = any(w.through_backdoors for w in self.worms)
+        self.patched_under = np.zeros(self.world.n, dtype=bool) if self.through_backdoors else None
+        self.restarting = any(w.restarts for w in self.worms)
         self.flows_now = [0, 0]
         self.filtering = any(_overrides(c, "refilter") for c in self.components)
         self.hooks = {h: [c for c in self.components if _overrides(c, h)] for h in (
@@ -192,7 +201,7 @@ class Simulation:
         h = self.hosts
         if change == Change.CLEAR:
             ids = ids[(h.epoch[ids] == tag) & (h.worm[ids] >= 0)]
-            self._end_infection(ids, SUSCEPTIBLE, t)
+            self._clear(ids, t)
             self.flows_now[0] += ids.size
         elif change == Change.PATCH:
             ids = ids[h.state[ids] != PATCHED]
@@ -215,7 +224,7 @@ class Simulation:
         h = self.hosts
         clear = hosts[(kinds == CLEAR) & (h.epoch[hosts] == tags)]
         clear = clear[h.worm[clear] >= 0]  # running a worm (scanning or dormant)
-        self._end_infection(clear, SUSCEPTIBLE, t)
+        self._clear(clear, t)
         patch = hosts[kinds == PATCH]
         patch = patch[h.state[patch] != PATCHED]
         self._end_infection(patch, PATCHED, t)
@@ -259,14 +268,25 @@ class Simulation:
         for comp in self.on_changed:
             comp.on_changed(ids, t)
 
+    def _clear(self, ids: np.ndarray, t: float) -> None:
+        """Reboots and lifetimes end the infections on ``ids``; a worm that restarts at boot runs a new copy."""
+        again = [(w, mine) for w, mine in self._by_worm(ids) if w.restarts] if self.restarting else []
+        self._end_infection(ids, SUSCEPTIBLE, t)
+        for w, mine in again:
+            self.infect(mine, t, w.index)
+
     def infect(self, ids: np.ndarray, t: float, k: int = 0) -> None:
         """Infect hosts ``ids`` (unique, each infectable by worm ``k``) with worm ``k`` at time t (seconds)."""
         if ids.size == 0:
             return
         h, w = self.hosts, self.worms[k]
+        if self.through_backdoors:
+            under = (h.state[ids] == PATCHED) | self.patched_under[ids]
         running = ids[h.state[ids] != SUSCEPTIBLE]
-        if running.size:  # hosts running a worm this one displaces
-            self._end_infection(running, SUSCEPTIBLE, t)
+        if running.size:  # hosts running a worm this one displaces (or patched ones entered by a backdoor)
+            self._end_infection(running, SUSCEPTIBLE, t, restore=False)
+        if self.through_backdoors:
+            self.patched_under[ids] = under
         only_self = self.tracking == [w]  # then ids were all infectable by w and none are once they run it
         before = None if only_self else self._infectable_before(ids)
         if w.phase == SPREAD:
@@ -279,6 +299,7 @@ class Simulation:
             h.set_state(ids[~scan], DORMANT, SUSCEPTIBLE)
             w.n_dormant += int(ids.size - scanning.size)
         h.mark_infected(ids, k, t, w.config.backdoor)
+        w.copies_started(ids, t)
         w.scanner.on_infected(ids)
         w.scanner.start(scanning)
         if only_self:
@@ -294,8 +315,9 @@ class Simulation:
         else:
             self._changed(ids, t)
 
-    def _end_infection(self, ids: np.ndarray, new_state: int, t: float) -> None:
-        """The worm stops running on ``ids`` (any of them may be idle already)."""
+    def _end_infection(self, ids: np.ndarray, new_state: int, t: float, restore: bool = True) -> None:
+        """The worm stops running on ``ids`` (any of them may be idle already). ``restore``: a patched host a
+        worm entered through a backdoor goes back to patched rather than susceptible."""
         if ids.size == 0:
             return
         h = self.hosts
@@ -304,7 +326,12 @@ class Simulation:
             state = h.state[mine]
             w.scanner.stop(mine[state == SCANNING])
             w.n_dormant -= int(np.count_nonzero(state == DORMANT))
+            w.copies_ended(mine)
         h.mark_ended(ids, new_state)
+        if self.through_backdoors:
+            back = ids[self.patched_under[ids]] if restore and new_state == SUSCEPTIBLE else ids[:0]
+            h.set_state(back, PATCHED, SUSCEPTIBLE)
+            self.patched_under[ids] = False
         self._infectable_after(ids, before)
         self._changed(ids, t)
 
@@ -329,7 +356,9 @@ class Simulation:
         """An audit's clean-up: worm and backdoor removed, host patched."""
         ids = np.unique(ids)
         self._end_infection(ids[self.hosts.state[ids] != PATCHED], PATCHED, t)
+        before = self._infectable_before(ids)  # a worm entering through backdoors loses these hosts
         closed = self.hosts.close_backdoors(ids)
+        self._infectable_after(ids, before)
         for comp in self.hooks["on_cleaned"]:
             comp.on_cleaned(ids, closed, t)
         self._changed(ids, t)
@@ -384,6 +413,8 @@ class Simulation:
                 q = w.config.infection_success
                 if q < 1.0 and targets.size:
                     targets = targets[w.streams["infection"].random(targets.size) < q]
+            if w.extra is not None:
+                targets = np.concatenate([targets, w.extra_infections(dt)])
             found.append(targets)
         if len(found) == 1:
             new = _unique(found[0])
@@ -425,7 +456,8 @@ class Simulation:
             totals = StepTotals(  # 7. record
                 s, h.counts, h.n_backdoored, h.n_ever, n_new, probes, hit_vuln, cleared + self.flows_now[0],
                 patched + self.flows_now[1],
-                sum(w.n_dormant * w.flood_rate * dt for w in self.worms if w.phase == FLOOD),
+                sum(w.n_dormant * w.flood_rate * dt for w in self.worms if w.phase == FLOOD)
+                + sum(w.n_flooding * w.flood_rate * dt for w in self.worms if w.flooding is not None),
                 [w.probes for w in self.worms] if multi else [],
                 [int(h.running[w.index]) for w in self.worms] if multi else [])
             for comp in self.hooks["record"]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
+from typing import Callable, Optional
 
 import numpy as np
 
@@ -71,6 +72,18 @@ class BlasterWalk:
         off = (a == 255) | (b == 255) | (c == 255) | ((a >= 1) & (b == 0) & (c == 0) & (d == 0))
         return np.where(off, -1, _raw(a, b, c, d) - a)
 
+    def address_at(self, pos: np.ndarray) -> np.ndarray:
+        """The address at each cycle position: position = raw - A (A.0.0.0 skipped for A >= 1), so A is the
+        digit with raw = position + A; the mixed-radix digits of raw are the octets."""
+        p = np.asarray(pos, dtype=np.int64) % CYCLE_LENGTH
+        per_a = RADIX * RADIX * 256
+        a = (p + p // per_a) // per_a
+        raw = p + a
+        d, rest = raw % 256, raw // 256
+        c, rest = rest % RADIX, rest // RADIX
+        b, a = rest % RADIX, rest // RADIX
+        return (a << 24) | (b << 16) | (c << 8) | d
+
     def entry(self, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         s = np.asarray(starts, dtype=np.int64)
         a, b, c, d = octets(s)
@@ -115,19 +128,25 @@ class BlasterWalk:
 class BlasterStart:
     """The counter's start: with probability 0.4 the host's own A.B, its C minus rand()%20 when C > 20, D = 0;
     otherwise A = rand()%254 + 1, B = rand()%254, C = rand()%254, D = 0 (uniform draws: rand()'s small bias
-    is ignored). The first probe goes to the address after the start."""
+    is ignored). The first probe goes to the address after the start. ``random``: another rule for the random
+    start (a walk over a smaller space draws it over that walk), None for Blaster's own."""
 
     local_probability: float = LOCAL_PROBABILITY
     back: int = LOCAL_BACK
+    random: Optional[Callable[[np.ndarray, np.random.Generator], np.ndarray]] = None
 
     def __call__(self, sources: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         a, b, c, _ = octets(sources)
         n = a.size
         local = rng.random(n) < self.local_probability
         back = rng.integers(0, self.back, n)
-        lc = np.where(c > 20, c - back, c)
-        ra, rb, rc = rng.integers(1, 255, n), rng.integers(0, 254, n), rng.integers(0, 254, n)
-        return np.where(local, (a << 24) | (b << 16) | (lc << 8), (ra << 24) | (rb << 16) | (rc << 8))
+        lc = np.where(c > self.back, c - back, c)
+        if self.random is None:
+            ra, rb, rc = rng.integers(1, 255, n), rng.integers(0, 254, n), rng.integers(0, 254, n)
+            far = (ra << 24) | (rb << 16) | (rc << 8)
+        else:
+            far = np.asarray(self.random(sources, rng), dtype=np.int64)
+        return np.where(local, (a << 24) | (b << 16) | (lc << 8), far)
 
 
 class FloodCondition(Enum):

@@ -5,19 +5,24 @@ traversal, Code Red II's and sadmind/IIS's backdoors, e-mail, open network share
 clients) and the target choice (50% same /16, 25% same /8, 25% random, as also given in background.md).
 Design notes for the engine: docs/worms/nimda.md.
 
-Nimda's web scanning is the existing ``localized`` scanner with :data:`LOCAL_PREFERENCE`. What is new is its
-target set: a host is infectable when it is open to the Unicode traversal OR carries a Code Red II backdoor
-(``root.exe`` in the scripts directories), which patching against Code Red does not remove. So Code Red II's
-backdoors feed Nimda. Its e-mail and share vectors are an extra infection hazard, not scanning.
+Nimda's web scanning is the existing ``localized`` scanner with :data:`LOCAL_PREFERENCE`. Its target set is a
+rule any worm may declare (core/infectability.py): a host is infectable when it is open to the Unicode
+traversal (the worm's ``exploit_share``) OR carries a Code Red II backdoor (``root.exe`` in the scripts
+directories; ``through_backdoors``), which patching against Code Red does not remove. So Code Red II's
+backdoors feed Nimda. Its e-mail and share vectors are an extra infection hazard (core/extra_hazard.py),
+not scanning. ASSUMPTION: patching closes the Unicode hole too (the cumulative IIS patch MS01-044 of Aug
+2001 fixed both).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timezone
-from enum import Enum
 
-import numpy as np
+from ..core.extra_hazard import ExtraHazard, HazardKind
+from ..core.infectability import infectable
+
+__all__ = ["ExtraHazard", "HazardKind", "infectable", "local_preference_table", "LOCAL_PREFERENCE", "PORT",
+           "RELEASE", "WEB_PROBES_PER_SEQUENCE"]
 
 RELEASE = datetime(2001, 9, 18, 12, 0, tzinfo=timezone.utc)  # first reports on the morning of 18 Sep (US
                                                              # Eastern); the hour is an ASSUMPTION
@@ -29,46 +34,3 @@ WEB_PROBES_PER_SEQUENCE = 16  # the fixed request sequence per target (../data/r
 def local_preference_table() -> list[dict]:
     """The ``[[worm.local_preference]]`` entries of the scenario schema."""
     return [{"prefix": k, "probability": p} for k, p in LOCAL_PREFERENCE]
-
-
-def infectable(open_state: np.ndarray, patched: np.ndarray, unicode_open: np.ndarray,
-               backdoor: np.ndarray) -> np.ndarray:
-    """Which hosts Nimda can infect now.
-
-    ``open_state``: the host runs no Nimda and is in a state a new infection may take (susceptible, or running
-    a worm Nimda displaces); ``patched``: patched (PATCHED state); ``unicode_open``: its IIS answers the
-    Unicode traversal; ``backdoor``: a Code Red II backdoor is present. A patched host with a backdoor stays
-    infectable through it (the backdoor outlives the patch); the Unicode hole is closed by the patch
-    (ASSUMPTION: the cumulative IIS patch of August 2001, MS01-044, fixed both)."""
-    return (open_state & unicode_open) | ((open_state | patched) & backdoor)
-
-
-class HazardKind(Enum):
-    """CONSTANT: each infectable host is infected at ``rate`` per hour by other vectors whatever the outbreak's
-    size; PER_INFECTED: at ``rate * infected / hosts`` per hour (mass action: e-mail and shares come from
-    infected machines)."""
-
-    CONSTANT = "constant"
-    PER_INFECTED = "per-infected"
-
-
-@dataclass(frozen=True)
-class ExtraHazard:
-    """Nimda's non-scanning vectors (e-mail, open shares, browsed pages) as a per-host infection hazard.
-    ASSUMPTION: the rate is not established; the preset documents how it is to be calibrated."""
-
-    kind: HazardKind
-    rate_per_hour: float
-
-    def probability(self, dt: float, infected: int, hosts: int) -> float:
-        """Chance that one infectable host is infected by these vectors within a step of ``dt`` seconds."""
-        lam = self.rate_per_hour / 3600.0
-        if self.kind is HazardKind.PER_INFECTED:
-            lam *= infected / max(hosts, 1)
-        return float(-np.expm1(-lam * dt))
-
-    def draw(self, candidates: np.ndarray, dt: float, infected: int, hosts: int,
-             rng: np.random.Generator) -> np.ndarray:
-        """The candidates (infectable host ids) these vectors infect in the step."""
-        p = self.probability(dt, infected, hosts)
-        return candidates[rng.random(candidates.size) < p] if p > 0 else candidates[:0]
