@@ -1,7 +1,7 @@
 """Requests: how components ask for a change of the host table without touching it.
 
 A component never writes host state. It returns requests (clear these hosts' worm, patch them, clean
-them, re-evaluate their delivery filters) for a time; the loop applies each at a defined stage (see
+them, re-evaluate their delivery filters, kill them) for a time; the loop applies each at a defined stage (see
 :mod:`wormcast.core.loop`): at once when the time is the current one, otherwise through the event queue
 at the step that holds that time.
 """
@@ -22,6 +22,7 @@ class Change(IntEnum):
     CLEAR = 1  # the worm stops (reboot, end of its lifetime); the host is susceptible again
     CLEAN = 2  # an audit found the host: worm and backdoor removed, host patched
     REFILTER = 3  # a delivery filter starts acting on the host (its owner says how)
+    KILL = 4  # the worm destroyed the host (it crashed for good): the worm stops, the host is DEAD
 
 
 @dataclass

@@ -12,7 +12,8 @@ class HostState(IntEnum):
     SCANNING = 1  # infected, the worm is probing
     DORMANT = 2  # infected, the worm is idle (flood or sleep phase of its calendar)
     PATCHED = 3
+    DEAD = 4  # the worm destroyed its host (Witty's disk writes): never infected again, not patched
 
 
-SUSCEPTIBLE, SCANNING, DORMANT, PATCHED = (int(s) for s in HostState)
+SUSCEPTIBLE, SCANNING, DORMANT, PATCHED, DEAD = (int(s) for s in HostState)
 N_STATES = len(HostState)

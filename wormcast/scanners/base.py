@@ -71,6 +71,7 @@ class ProbeBatch:
     vulnerable_hits: int
     reached: np.ndarray  # hosts reached that may be infectable, with repeats
     landed: list[Landing] = field(default_factory=list)
+    ended: np.ndarray = field(default_factory=lambda: EMPTY)  # copies that destroyed their host (killed)
 
 
 def expand(starts: np.ndarray, counts: np.ndarray, widths: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -214,6 +215,10 @@ class Scanner:
 
         raise WormcastError(f"scanner {self.kind!r} cannot yet say where its probes land, which an observer "
                             "of this scenario needs")
+
+    def seeded(self, ids: np.ndarray) -> None:
+        """Hosts ``ids`` are about to be infected at release or from the worm's hit-list, not by scanning
+        (before :meth:`on_infected`); permutation scanning starts those copies after their own point."""
 
     def on_infected(self, ids: np.ndarray) -> None:
         """Hosts ``ids`` were just infected by this worm (before those scanning start)."""
