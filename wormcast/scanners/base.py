@@ -175,6 +175,16 @@ class Scanner:
         mask = self.deliver[c]
         return targets if mask is None else targets[mask[targets]]
 
+    def _delivered_by_owner(self, targets: np.ndarray, owners: np.ndarray) -> np.ndarray:
+        """Each hit kept only if the copy that made it (``owners``, one per target) may deliver there."""
+        klass = self.klass[owners]
+        keep = np.ones(targets.size, dtype=bool)
+        for c, mask in enumerate(self.deliver):
+            if mask is not None:
+                mine = klass == c
+                keep[mine] = mask[targets[mine]]
+        return targets[keep]
+
     def _uniform_hits(self, c: int, lam: float, p_hit: float) -> tuple[int, int, np.ndarray]:
         """Probes ~ Poisson(lam) to uniform target addresses from sources of class ``c``: (probes, hits on
         vulnerable hosts ~ Binomial(probes, p_hit), the hit hosts uniform among the targetable ones)."""
@@ -237,14 +247,23 @@ class CopyScanner(Scanner):
 
     def __init__(self, *args):
         super().__init__(*args)
-        self.copies = EMPTY
+        self._is_copy = np.zeros(self.world.n, dtype=bool)
+        self._copies: np.ndarray | None = EMPTY
+
+    @property
+    def copies(self) -> np.ndarray:
+        if self._copies is None:  # rebuilt once after changes (a mask: cheaper than set unions per change)
+            self._copies = np.flatnonzero(self._is_copy)
+        return self._copies
 
     def start(self, ids: np.ndarray) -> None:
         super().start(ids)
         if ids.size:
-            self.copies = np.union1d(self.copies, ids)
+            self._is_copy[ids] = True
+            self._copies = None
 
     def stop(self, ids: np.ndarray) -> None:
         super().stop(ids)
         if ids.size:
-            self.copies = np.setdiff1d(self.copies, ids, assume_unique=True)
+            self._is_copy[ids] = False
+            self._copies = None
