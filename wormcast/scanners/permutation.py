@@ -2,11 +2,14 @@
 of the target space; a copy that probes an infected host jumps to a fresh random point.
 
 The permutation puts the vulnerable hosts at uniform distinct positions (as for a shared sequence), so only
-those positions are drawn. Per step each copy has a Poisson budget of probes; it walks from its pointer up
-to the first infected host's position within the budget (found by ``searchsorted`` over the sorted positions
-of the infected hosts), jumps, and walks on with what is left, until the budget is spent. Infected means
-running a copy at the step's start (hosts infected during a step start at the next one, as elsewhere), the
-copy's own host included. Exact for the step; work grows with jumps and hosts reached, not with probes.
+those positions are drawn. A copy walks one position per probe, and its probes are a Poisson process, so the
+time it takes to reach the next host along the permutation (``gap`` positions on) is Gamma(gap, 1/rate):
+the scanner is event-driven, and only copies that reach a host within the step do any work. A copy that
+reaches a host running a copy at the step's start (its own included) jumps to a uniform position; otherwise
+it walks on to the next host. Infected means running a copy at the step's start (hosts infected during a
+step start at the next one, as elsewhere). Exact for the step; the step's probe count is Poisson(summed rate
+x dt), drawn apart from which hosts are reached (each exact on its own; the outbreak depends only on the
+hosts reached). Work grows with hosts reached and jumps, not with probes or copies.
 
 Scenario: ``scanning = {kind = "permutation", seeded_start = "after-self", infected_start = "random"}``;
 copies infected at release or from the hit-list (``seeding.hitlist``) are the seeded ones.
@@ -135,7 +138,12 @@ class PermutationScanner(CopyScanner):
         self.host_pos[self.targetable] = pos
         order = np.argsort(pos)
         self.pos_sorted, self.pos_host = pos[order], self.targetable[order]
-        self.pointer = np.zeros(world.n, dtype=np.int64)
+        M = pos.size
+        self.succ_gap = np.diff(np.r_[self.pos_sorted, self.pos_sorted[:1] + L]) if M else EMPTY  # to the next host
+        self.nxt = np.zeros(world.n, dtype=np.int64)  # index (in position order) of the next host a copy reaches
+        self.t_next = np.full(world.n, np.inf)  # when it reaches it (inf: not scanning)
+        self.t_left = np.full(world.n, np.inf)  # scanning time it still needs to reach it
+        self.t = 0.0  # the scanner's clock: the start of the next step
         self.has_start = np.zeros(world.n, dtype=bool)
         self.just_seeded = np.zeros(world.n, dtype=bool)
         self.start_point = StartPoint(self.config.infected_start)
@@ -160,8 +168,26 @@ class PermutationScanner(CopyScanner):
         own = self.host_pos[ids]
         rnd = self.streams["jumps"].integers(0, self.length, ids.size)
         after = (own >= 0) & (sp is StartPoint.AFTER_SELF)
-        self.pointer[ids] = np.where(after, (own + 1) % self.length, rnd)
+        self.t_left[ids] = self._aim(ids, np.where(after, (own + 1) % self.length, rnd))
         self.has_start[ids] = True
+
+    def _aim(self, ids: np.ndarray, pointer: np.ndarray) -> np.ndarray:
+        """Copies whose next probe goes to position ``pointer``: their next host, and the scanning time to it."""
+        M = self.pos_sorted.size
+        if M == 0:
+            return np.full(ids.size, np.inf)
+        k = np.searchsorted(self.pos_sorted, pointer)  # a host at the pointer itself is the next probe's
+        wrap = k == M
+        k[wrap] = 0
+        self.nxt[ids] = k
+        return self._gamma(self.pos_sorted[k] - pointer + 1 + np.where(wrap, self.length, 0), self.rates[ids])
+
+    def _gamma(self, gap: np.ndarray, rate: np.ndarray) -> np.ndarray:
+        """Time to send ``gap`` more probes at ``rate`` per second (a Poisson process); inf at rate 0."""
+        out = np.full(gap.size, np.inf)
+        ok = rate > 0
+        out[ok] = self.streams["probes"].gamma(gap[ok].astype(float), 1.0 / rate[ok])
+        return out
 
     def seeded(self, ids: np.ndarray) -> None:
         """Copies from release or the hit-list start at ``seeded_start`` (the paper: after their own point)."""
@@ -175,41 +201,38 @@ class PermutationScanner(CopyScanner):
         self.just_seeded[ids] = False
 
     def start(self, ids: np.ndarray) -> None:
+        """Copies (re)start: each reaches its next host ``t_left`` after now (a paused copy's probes resume)."""
         if ids.size:
             self.restart(ids[~self.has_start[ids]])
         super().start(ids)
+        self.t_next[ids] = self.t + self.t_left[ids]
 
-    def _walked(self, a: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(hosts, index of the walker) for walkers at positions ``a`` taking ``n`` positions each (cyclic)."""
-        L = self.length
-        laps = n // L
-        found, who = [], []
-        if laps.any():
-            found.append(np.tile(self.pos_host, int(laps.sum())))
-            who.append(np.repeat(np.arange(a.size), laps * self.pos_host.size))
-        b = a + n - laps * L
-        lo, hi = np.searchsorted(self.pos_sorted, a), np.searchsorted(self.pos_sorted, np.minimum(b, L))
-        found.append(self.pos_host[_ranges(lo, hi)])
-        who.append(np.repeat(np.arange(a.size), hi - lo))
-        wrap = b > L
-        if wrap.any():
-            hw = np.searchsorted(self.pos_sorted, b[wrap] - L)
-            found.append(self.pos_host[_ranges(np.zeros(hw.size, dtype=np.int64), hw)])
-            who.append(np.repeat(np.flatnonzero(wrap), hw))
-        return np.concatenate(found), np.concatenate(who)
+    def stop(self, ids: np.ndarray) -> None:
+        super().stop(ids)
+        self.t_left[ids] = self.t_next[ids] - self.t
+        self.t_next[ids] = np.inf
 
     def step(self, dt: float, worm: int) -> ProbeBatch:
+        t_end = self.t + dt
+        self.t = t_end
         if self.copies.size == 0:
             return ProbeBatch(worm, 0, 0, EMPTY)
-        ids = self.copies
-        budget = self.streams["probes"].poisson(self.rates[ids] * dt).astype(np.int64)
-        infected = self.host_pos[ids]
-        infected = np.sort(infected[infected >= 0])
-        p = self.pointer[ids].copy()
+        probes = int(self.streams["probes"].poisson(self.total_rate * dt))
+        due = np.flatnonzero(self.t_next < t_end)  # inf for hosts that are not scanning
         found = []
-        for _, start, walk, jump, _ in walk_rounds(p, budget, infected, self.length, self.streams["jumps"]):
-            found.append(self._walked(start, walk)[0])
-            self.jumps += int(jump.sum())
-        self.pointer[ids] = p
+        while due.size:
+            k = self.nxt[due]
+            hosts = self.pos_host[k]
+            found.append(hosts)
+            jump = self._is_copy[hosts]  # running a copy since the step's start (the copy's own host too)
+            walk = due[~jump]
+            gap = np.empty(due.size)
+            self.nxt[walk] = (k[~jump] + 1) % self.pos_sorted.size
+            gap[~jump] = self._gamma(self.succ_gap[k[~jump]], self.rates[walk])
+            jumpers = due[jump]
+            self.jumps += int(jumpers.size)
+            gap[jump] = self._aim(jumpers, self.streams["jumps"].integers(0, self.length, jumpers.size))
+            self.t_next[due] += gap
+            due = due[self.t_next[due] < t_end]
         targets = np.concatenate(found) if found else EMPTY
-        return ProbeBatch(worm, int(budget.sum()), int(targets.size), targets)
+        return ProbeBatch(worm, probes, int(targets.size), targets)
