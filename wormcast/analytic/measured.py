@@ -26,7 +26,18 @@ _CODERED_V2 = (
                 "worm', IMW 2002: more than 359,000 hosts infected in under 14 hours on 19 Jul 2001"),
 )
 
-MEASURED: dict[str, tuple[Measurement, ...]] = {"codered-v2": _CODERED_V2}
+_SLAMMER = (
+    Measurement("ever_infected", datetime(2003, 1, 25, 5, 44, tzinfo=timezone.utc), 75000, "at_least",
+                "Moore, Paxson, Savage, Shannon, Staniford and Weaver, 'Inside the Slammer Worm', IEEE S&P 1(4) "
+                "2003: at least 75,000 hosts infected, 90% of the vulnerable ones within 10 minutes"),
+)
+_WITTY = (
+    Measurement("ever_infected", datetime(2004, 3, 20, 6, 0, tzinfo=timezone.utc), 12000, "about",
+                "Shannon and Moore, 'The Spread of the Witty Worm', IEEE S&P 2(4) 2004, and Kumar, Paxson and "
+                "Weaver, IMC 2005: about 12,000 hosts infected within 75 minutes"),
+)
+
+MEASURED: dict[str, tuple[Measurement, ...]] = {"codered-v2": _CODERED_V2, "slammer": _SLAMMER, "witty": _WITTY}
 
 
 def measured_for(scenario) -> tuple[Measurement, ...]:
