@@ -20,7 +20,7 @@ $(VENV)/.installed-test: $(VENV)/.installed
 
 demo: $(VENV)/.installed
 	$(BIN)/wormcast run codered-v2 --seed 1 --out out/codered-v2
-	@echo "Report: out/codered-v2/report.html"
+	@echo "Reports: out/codered-v2/report.html (static) and out/codered-v2/interactive.html (hover, zoom, the map over time)"
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -n 2 -q

@@ -17,7 +17,7 @@ from wormcast.errors import WormcastError
 from wormcast.runs.address import SchedulerAddress, parse_scheduler
 
 ROOT = Path(__file__).resolve().parents[1]
-SHORT = ["end=2001-07-19T11:00:00Z", "population.vulnerable=20000", "worm.scan_rate.mean=100", "step=30"]
+SHORT = ["end=2001-07-19T11:00:00Z", "population.vulnerable=20000", "worm.scan_rate.mean=100", "step=30s"]
 SET = [a for o in SHORT for a in ("--set", o)]
 SWEEP = ["sweep", "codered-v2", "--grid", "seeding.initial_infected=5,20", "--runs", "2", *SET]
 

@@ -165,7 +165,8 @@ def test_bash_completion_is_valid_and_completes(tmp_path):
     check = subprocess.run(["bash", "-n", str(path)], capture_output=True, text=True)
     assert check.returncode == 0, check.stderr
     script = p.stdout
-    assert _complete(script, "wormcast", "") == ["presets", "run", "audit", "sweep", "results", "model", "completion"]
+    assert _complete(script, "wormcast", "") == ["presets", "run", "audit", "sweep", "results", "model", "explore",
+                                                  "calibrate", "completion"]
     assert _complete(script, "wormcast", "r") == ["run", "results"]
     assert _complete(script, "wormcast", "presets", "show", "codered-v") == ["codered-v1", "codered-v2"]
     assert _complete(script, "wormcast", "run", "--backend", "") == ["local", "dask"]

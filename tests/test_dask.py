@@ -18,7 +18,7 @@ from wormcast.cli import main
 
 pytest.importorskip("distributed", reason="the dask backend needs dask[distributed]")
 
-SHORT = ["end=2001-07-19T12:00:00Z", "population.vulnerable=50000", "worm.scan_rate.mean=100", "step=30"]
+SHORT = ["end=2001-07-19T12:00:00Z", "population.vulnerable=50000", "worm.scan_rate.mean=100", "step=30s"]
 SWEEP = ["sweep", "codered-v2", "--grid", "seeding.initial_infected=5,20", "--grid", "worm.infection_success=0.5,1",
          "--runs", "2", "--seed", "3", *[a for o in SHORT for a in ("--set", o)]]
 BIN = Path(sys.executable).parent

@@ -54,8 +54,8 @@ def test_codered_calendar_floods_on_day_20_and_wrong_clocks_keep_scanning():
     sim = Simulation(load_scenario("codered-v2", over), 3)
     r = sim.run()
     df = r.to_df()
-    before = df[df.time < "2001-07-20T00:00:00Z"]
-    after = df[df.time >= "2001-07-20T00:00:00Z"]
+    before = df[df.index < "2001-07-20T00:00:00Z"]
+    after = df[df.index >= "2001-07-20T00:00:00Z"]
     assert before.dormant.max() == 0 and before.flood_packets.sum() == 0
     # after midnight the correct-clock hosts flood; only wrong-clock hosts scan
     infected = after.infected.iloc[-1]
@@ -72,8 +72,8 @@ def test_codered_resumes_on_the_first_of_the_month():
             "hosts.reboot_rate_per_hour=0", "hosts.patch=[]"]
     r = simulate("codered-v2", seed=2, overrides=over)
     df = r.to_df()
-    sleeping = df[df.time < "2001-08-01T00:00:00Z"]
-    awake = df[df.time >= "2001-08-01T00:00:00Z"]
+    sleeping = df[df.index < "2001-08-01T00:00:00Z"]
+    awake = df[df.index >= "2001-08-01T00:00:00Z"]
     assert sleeping.probes.sum() == 0 and sleeping.ever_infected.iloc[-1] == 50
     assert awake.probes.sum() > 0 and awake.ever_infected.iloc[-1] > 50
 

@@ -17,7 +17,7 @@ from wormcast.runs.ensemble.stats import FIGURES, PERCENTILES, STATS
 
 # Two simulated hours of a fast worm among 50,000 hosts: ~0.1 s a run, and runs differ visibly.
 SHORT = ["end=2001-07-19T12:00:00Z", "population.vulnerable=50000", "seeding.initial_infected=20",
-         "worm.scan_rate.mean=100", "step=30"]
+         "worm.scan_rate.mean=100", "step=30s"]
 SET = [a for o in SHORT for a in ("--set", o)]
 
 
@@ -89,7 +89,12 @@ def test_run_runs_writes_ensemble_files(tmp_path, capsys):
     assert ts["ever_infected_p50"].iloc[-1] == pytest.approx(np.median(runs["ever_infected"]), rel=0.02)
     html = (out / "report.html").read_text()
     assert "<img" in html and "5-95%" in html and "<script" not in html
+    assert "Only 3 runs: with fewer than 20 runs the 5-95% band" in html  # bands from few runs are flagged
+    assert "ever_infected_fraction" not in html and "share of the vulnerable hosts ever infected" in html
     assert (out / "outbreak.png").stat().st_size > 1000
+    live = (out / "interactive.html").read_text()
+    assert 'href="interactive.html"' in html and 'href="report.html"' in live
+    assert "ever infected: 5-95% of runs" in live and "peak-aligned median" in live
 
 
 def test_failing_runs_stop_an_ensemble_and_write_nothing(tmp_path, capsys):
@@ -105,16 +110,17 @@ def test_failing_runs_stop_an_ensemble_and_write_nothing(tmp_path, capsys):
     assert not out.exists()
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"runs": 0}, "--runs 0"),
-    ({"seed": -1}, "--seed -1"),
-    ({"interval": "45s"}, "--interval 45s"),
-    ({"workers": 0}, "--workers 0"),
-    ({"backend": "spark"}, "--backend spark"),
+@pytest.mark.parametrize("kwargs, message", [  # the API names its parameters, not the CLI's flags
+    ({"runs": 0}, "runs=0: "),
+    ({"seed": -1}, "seed=-1: "),
+    ({"interval": "45s"}, "interval='45s': "),
+    ({"workers": 0}, "workers=0: "),
+    ({"backend": "spark"}, "backend='spark': "),
 ])
 def test_simulate_many_bad_input(kwargs, message):
-    with pytest.raises(WormcastError, match=message):
+    with pytest.raises(WormcastError, match=message) as info:
         simulate_many("codered-v2", **{"runs": 2, "overrides": SHORT, **kwargs})
+    assert "--" not in str(info.value)
 
 
 def test_huge_ensembles_are_refused_at_once(tmp_path, capsys):

@@ -34,6 +34,11 @@ def test_the_cli_writes_the_recorded_bytes(tmp_path):
     assert digest == RECORDED["codered-v2/0"]["timeseries_sha256"]
     summary = {k: v for k, v in json.loads((out / "summary.json").read_text()).items() if k not in VOLATILE}
     assert summary == RECORDED["codered-v2/0"]["summary"]
+    # make demo's command also writes the interactive report (data overlay, map) and the map's picture,
+    # without changing a byte above (the snapshot observer it adds only reads the hosts).
+    live = (out / "interactive.html").read_text(encoding="utf-8")
+    assert "analytic twin (aawp)" in live and "more than 359,000" in live and '"kind":"map"' in live
+    assert (out / "addressmap.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def test_a_different_seed_is_caught():

@@ -21,7 +21,7 @@ if not sys.platform.startswith("linux"):
 
 ROOT = Path(__file__).resolve().parents[1]
 # About half a second a run: a kill lands while runs are in flight.
-SLOW = ["end=2001-07-19T14:00:00Z", "population.vulnerable=200000", "worm.scan_rate.mean=100", "step=30"]
+SLOW = ["end=2001-07-19T14:00:00Z", "population.vulnerable=200000", "worm.scan_rate.mean=100", "step=30s"]
 SET = [a for o in SLOW for a in ("--set", o)]
 SWEEP = ["sweep", "codered-v2", "--grid", "seeding.initial_infected=5,20,40", "--runs", "4", "--seed", "9", *SET]
 TOTAL = 12

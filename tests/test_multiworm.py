@@ -55,7 +55,7 @@ def test_code_red_v2_and_ii_share_the_hosts():
     sim = Simulation(from_dict(data, "august"), 4)
     r = sim.run()
     df = r.to_df()
-    before = df[df.time < "2001-08-04T00:00:00Z"]
+    before = df[df.index < "2001-08-04T00:00:00Z"]
     assert before.infected_code_red_ii.max() == 0 and before.probes_code_red_ii.sum() == 0
     assert before.infected_code_red_i_v2.iloc[-1] > 1000
     assert df.infected_code_red_ii.iloc[-1] > 100 and r.summary["backdoored_at_end"] >= df.infected_code_red_ii.iloc[-1]

@@ -104,19 +104,22 @@ def test_codered_hotmail_answers_the_questions_in_plain_words(tmp_path):
     out = tmp_path / "hm"
     p = subprocess.run([sys.executable, "-m", "wormcast", "run", "codered-hotmail", "--seed", "2", "--out", str(out),
                         "--set", "start=2001-08-03T18:00:00Z", "--set", "end=2001-08-04T12:00:00Z", "--set", "step=60s", "--set", "interval=10min",
-                        "--set", "population.vulnerable=40000", "--set", 'orgs.0.audit.compare=["0s", "72h"]'],
+                        "--set", "population.vulnerable=40000", "--set", 'orgs.0.audit.compare=["0s", "72h"]', "--set", "orgs.0.audit.compare_runs=3"],
                        capture_output=True, text=True, timeout=600)
     assert p.returncode == 0, p.stderr
     assert "hotmail: 3,000 servers" in p.stdout and "first infected:" in p.stdout
     assert "round-robin" in p.stdout and "sticky" in p.stdout
-    assert "With an audit every 0 h" in p.stdout and "With an audit every 72 h" in p.stdout
+    assert "audit every 0 h" in p.stdout and "audit every 72 h" in p.stdout and "medians of 3 runs" in p.stdout
+    assert "audit every 0 h (continuous monitoring)" in p.stdout
     o = json.loads((out / "summary.json").read_text())["orgs"]["hotmail"]
     for key in ("servers", "first_infection_time", "max_infected_servers", "max_backdoored_servers",
                 "backdoor_open_hours", "logins_compromised_fraction", "users_exposed_fraction"):
         assert key in o
     assert set(o["users_exposed_fraction"]) == {"round_robin", "random", "sticky"}
     rows = {r["audit_interval_h"]: r for r in o["audit_comparison"]}
-    assert set(rows) == {0.0, 72.0}
+    assert set(rows) == {0.0, 72.0} and all(r["runs"] == 3 and r["rough"] for r in rows.values())
+    lo, hi = rows[72.0]["intervals"]["backdoor_open_hours"]
+    assert lo <= rows[72.0]["backdoor_open_hours"] <= hi
     # auditing continuously can only shorten the time infected front-ends serve users
     assert rows[0.0]["users_exposed_fraction"]["random"] <= rows[72.0]["users_exposed_fraction"]["random"]
     html = (out / "report.html").read_text()

@@ -14,7 +14,7 @@ from wormcast.cli import main
 from wormcast.reporting.output import is_time_name, write_parquet
 
 SHORT = ["end=2001-07-19T12:00:00Z", "population.vulnerable=50000", "seeding.initial_infected=20",
-         "worm.scan_rate.mean=100", "step=30"]
+         "worm.scan_rate.mean=100", "step=30s"]
 SET = [a for o in SHORT for a in ("--set", o)]
 FARM = 'orgs=[{name="farm", blocks=["64.4.0.0/18"], servers=400, vulnerable_fraction=0.5}]'
 UTC_US = pa.timestamp("us", tz="UTC")

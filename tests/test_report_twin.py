@@ -17,10 +17,12 @@ def test_figure_overlays_the_twin_and_the_measured_figure():
     res = wormcast.simulate("codered-v2", seed=1, overrides=FAST[:2])  # to 00:00 UTC, where the measure is
     twin = overlay(res)
     assert twin is not None and len(twin) == len(res.to_df())
-    fig = outbreak_figure(res.to_df(), res.summary, twin=twin, measured=measured_for(res.scenario))
+    fig = outbreak_figure(res.to_df().reset_index(), res.summary, twin=twin, measured=measured_for(res.scenario))
     labels = _labels(fig)
     assert any(label.startswith("analytic twin (aawp)") for label in labels)
-    assert any(label.startswith("measured: at least 359,000") for label in labels)
+    assert any(label.startswith("measured: more than 359,000 ever infected by 20 Jul 00:00") for label in labels)
+    rate_labels = [t.get_text() for t in fig.axes[1].get_legend().get_texts()]
+    assert "measured: more than 2,000 new infections per minute at the peak" in rate_labels
 
 
 def test_no_twin_no_line():
@@ -28,5 +30,5 @@ def test_no_twin_no_line():
     res = wormcast.simulate("codered-ii", seed=1, overrides=["population.vulnerable=5000",
                                                              "end=2001-08-04T02:00:00Z"])
     assert overlay(res) is None
-    fig = outbreak_figure(res.to_df(), res.summary, twin=None, measured=measured_for(res.scenario))
+    fig = outbreak_figure(res.to_df().reset_index(), res.summary, twin=None, measured=measured_for(res.scenario))
     assert not any("twin" in label for label in _labels(fig))

@@ -18,7 +18,7 @@ ORG = 'orgs=[{name="farm", blocks=["64.4.0.0/18"], servers=100}]'
 
 BAD = [  # (--set overrides on codered-v2, words the one-line message must contain)
     (["interval=inf"], "interval"),
-    (["step=0.000001"], "step"),
+    (["step=0.000001s"], "step"),
     (["end=2101-07-19T00:00:00Z"], "end"),
     (["end=2091-07-19T10:00:00Z"], "steps"),
     (["start=9999-12-31T20:00:00Z", "end=9999-12-31T23:00:00Z"], "start"),
@@ -30,7 +30,7 @@ BAD = [  # (--set overrides on codered-v2, words the one-line message must conta
     (['worm.exclude=["0.0.0.0/0"]'], "exclude"),
     (["worm.lifetime=nan"], "worm.lifetime"),
     (['defences.containment={strategy="content", coverage=0.5, reaction_time="nan"}'], "reaction_time"),
-    ([ORG.replace('servers=100', 'servers=100, audit={interval=1e-9}')], "audit"),
+    ([ORG.replace('servers=100', 'servers=100, audit={interval=\"1e-9s\"}')], "audit"),
     ([ORG.replace('servers=100', 'servers=100, audit={interval="nan"}')], "audit"),
     ([ORG.replace('servers=100', 'servers=100, users={count=1e15, logins_per_day=1e308}')], "users"),
     ([ORG.replace('servers=100', 'servers=100, users={count=1000000, logins_per_day=5000}')], "logins"),

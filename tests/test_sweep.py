@@ -21,7 +21,7 @@ from wormcast.runs.backends import LocalBackend
 from wormcast.runs.ensemble.seeds import run_seed
 from wormcast.runs.sweep.grid import parse_grid, split_values
 
-SHORT = ["end=2001-07-19T12:00:00Z", "population.vulnerable=50000", "worm.scan_rate.mean=100", "step=30"]
+SHORT = ["end=2001-07-19T12:00:00Z", "population.vulnerable=50000", "worm.scan_rate.mean=100", "step=30s"]
 SET = [a for o in SHORT for a in ("--set", o)]
 GRID = ["--grid", "seeding.initial_infected=5,20"]
 ROOT = Path(__file__).resolve().parents[1]
@@ -78,6 +78,8 @@ def test_sweep_writes_tables_and_resumes_to_the_same_files(tmp_path, capsys):
     assert agg.loc[1, "ever_infected_p5"] > agg.loc[0, "ever_infected_p95"]
     html = (out / "report.html").read_text()
     assert html.count("<img") == 3 and "seeding.initial_infected" in html
+    assert "Only 3 runs: with fewer than 20 runs" in html  # 3 runs per point: the bands are flagged
+    assert "share of the vulnerable hosts ever infected" in html
     manifest = json.loads((out / "sweep.json").read_text())
     assert manifest["runs"] == 3 and manifest["seed"] == 9 and len(manifest["points"]) == 2
 

@@ -1,33 +1,75 @@
-"""The Python API: load a scenario (preset name, TOML path or object), run it, get a Result."""
+"""The Python API: load a scenario (preset name, TOML path or object), run it, get a Result.
+
+Errors raised here name the parameters (``seed``, ``overrides['worm.lifetime']``), not the CLI's flags.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from .config.loading import load_scenario, preset_names
+from .config import loading
+from .config.loading import preset_names
 from .config.schema import Scenario
+from .errors import WormcastError, api_names
 
 
-def resolve(scenario: Scenario | str | Path, overrides: list[str] | None = None) -> Scenario:
+def resolve(scenario: Scenario | str | Path, overrides=None) -> Scenario:
+    """A validated Scenario from a preset name, a TOML path or a Scenario, with ``overrides`` applied:
+    ``key=value`` strings (a list, or one string for one setting) or a dict ``{"worm.scan_rate.mean": 10}``."""
+    from .config.overrides import as_overrides
+
+    overrides = as_overrides(overrides)
     if isinstance(scenario, Scenario):
         if overrides:
             from .config.loading import from_dict
             from .config.overrides import apply_overrides
+            from .config.totoml import scenario_data
 
-            data = scenario.model_dump(by_alias=True, exclude={"base_dir"})
-            if len(data["worm"]) == 1:  # so that overrides say worm.x, as in the files
-                data["worm"] = data["worm"][0]
+            data = scenario_data(scenario)  # durations with units, one worm as worm.x, as in the files
             return from_dict(apply_overrides(data, overrides), scenario.name, scenario.base_dir, overrides)
         return scenario
-    return load_scenario(str(scenario), overrides)
+    if isinstance(scenario, Path):
+        scenario = str(scenario)
+    if not isinstance(scenario, str):
+        raise WormcastError(f"scenario: expected a preset name, a TOML path or a Scenario, not "
+                            f"{type(scenario).__name__}")
+    return loading.load_scenario(scenario, overrides)
 
 
-def simulate(scenario: Scenario | str | Path, seed: int = 0, overrides: list[str] | None = None,
-             progress=None):
-    """Run one outbreak. ``scenario`` is a preset name, a TOML path or a :class:`Scenario`."""
+def load_scenario(name_or_path: str | Path, overrides=None) -> Scenario:
+    """A preset name or TOML path, with optional overrides (``key=value`` strings, one string, or a dict),
+    validated into a :class:`Scenario`; messages name ``overrides['key']``."""
+    with api_names():
+        return resolve(name_or_path, overrides)
+
+
+def check_seed(seed) -> int:
+    from .errors import flag
+
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise WormcastError(f"{flag('--seed', seed)}: must be a non-negative integer")
+    return int(seed)
+
+
+def simulate(scenario: Scenario | str | Path, seed: int = 0, overrides=None, progress=None):
+    """Run one outbreak and return its :class:`~wormcast.results.result.Result`.
+
+    ``scenario``: a preset name, a TOML path or a :class:`Scenario`; ``overrides``: see :func:`resolve`;
+    ``progress``: True draws a bar (terminal or notebook), False/None nothing, a callable gets
+    ``(steps done, steps)``. The result keeps the address map's frames (``result.snapshots``), as
+    ``wormcast run`` does, so ``result.write(dir)`` writes the same files."""
     from .core.loop import Simulation
+    from .observers.snapshots import run_with_snapshots
+    from .util.progress import Progress
 
-    return Simulation(resolve(scenario, overrides), seed).run(progress)
+    with api_names():
+        sc = resolve(scenario, overrides)
+        seed = check_seed(seed)
+        bar = Progress(progress, desc="simulating", unit=" steps")
+        try:
+            return run_with_snapshots(sc, seed, bar.callback)
+        finally:
+            bar.close()
 
 
 __all__ = ["simulate", "load_scenario", "preset_names", "resolve"]

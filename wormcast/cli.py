@@ -28,13 +28,15 @@ EXAMPLES = {
     "presets": """examples:
   wormcast presets                          one line each
   wormcast presets --json                   [{"name": ..., "description": ...}, ...]
-  wormcast presets show codered-ii > my.toml   a preset's TOML, comments and all, to edit""",
+  wormcast presets show codered-ii > my.toml   a preset's TOML, comments and all, to edit
+  wormcast presets show codered-ii --resolved  every value spelled out, defaults too""",
     "run": """examples:
   wormcast run codered-v2 --seed 1
   wormcast run my-scenario.toml --out out/mine --interval 5min
   wormcast run codered-v2 --set worm.scan_rate.mean=6 --set population.vulnerable=200000
   wormcast run codered-v2 --json | jq .ever_infected   summary.json on stdout
-  wormcast run codered-ii --runs 20 --workers 2         an ensemble of 20 seeds""",
+  wormcast run codered-ii --runs 20 --workers 2         an ensemble of 20 seeds
+  wormcast run codered-v2 --compare worm.scan_rate.mean=4,8,16   what if: 20 seeds per value, the same seeds""",
     "audit": """examples:
   wormcast audit access.log error.log.gz
   wormcast audit 'logs/*.log' --fit --out out/audit
@@ -50,6 +52,9 @@ EXAMPLES = {
   wormcast model --list                            the analytic models, one line each
   wormcast model rcs --set scan_rate=6 --until 24h  the logistic curve, as a table
   wormcast model aawp --set scan_rate=6 --out aawp.csv""",
+    "explore": """examples:
+  wormcast explore                                 http://127.0.0.1:8765/ (this machine only)
+  wormcast explore codered-hotmail --port 0 --open  any free port, and open the browser""",
     "completion": """examples:
   eval "$(wormcast completion bash)"                 in ~/.bashrc
   wormcast completion bash > ~/.local/share/bash-completion/completions/wormcast
@@ -79,7 +84,8 @@ def cmd_presets(args) -> int:
     from .config.loading import load_scenario, preset_names, preset_text
 
     if getattr(args, "preset_command", None) == "show":
-        sys.stdout.write(preset_text(args.name))
+        # the file as shipped keeps each value's provenance comment; --resolved spells out every default
+        sys.stdout.write(load_scenario(args.name).to_toml() if args.resolved else preset_text(args.name))
         return 0
     rows = [(name, load_scenario(name).description) for name in preset_names()]
     if args.json:
@@ -101,25 +107,21 @@ def cmd_completion(args) -> int:
 def cmd_run(args) -> int:
     from .api import resolve
     from .core.loop import Simulation
-    from .reporting.output import write_run
+    from .observers.snapshots import with_snapshots
+    from .reporting.output import write_run, written_files
     from .reporting.report import words
     from .runs.whatif import audit_comparison
-    from .util.timeutil import parse_duration, steps_per
+    from .util.timeutil import check_interval
 
     scenario = resolve(args.scenario, args.set)
-    interval = None
-    if args.interval is not None:
-        try:
-            interval = parse_duration(args.interval)
-        except ValueError as exc:
-            raise WormcastError(f"--interval: {exc}") from None
-        if steps_per(interval, scenario.step) is None:
-            raise WormcastError(f"--interval {args.interval}: must be a positive multiple of the step "
-                                f"({scenario.step:g}s)")
+    interval = check_interval(args.interval, scenario.step)
     if args.seed < 0:
         raise WormcastError(f"--seed {args.seed}: must be a non-negative integer")
     out = Path(args.out) if args.out else Path("out") / scenario.name
     check_out_dir(out)
+    if args.compare is not None:
+        return _run_compare(scenario, args, out)
+    args.runs = 1 if args.runs is None else args.runs
     if args.runs != 1:
         if args.runs < 1:
             raise WormcastError(f"--runs {args.runs}: must be at least 1")
@@ -136,7 +138,7 @@ def cmd_run(args) -> int:
     clock = time.perf_counter()
     update, close = _progress_bar() if not args.quiet else (None, lambda: None)
     try:
-        sim = Simulation(scenario, args.seed)
+        sim = Simulation(with_snapshots(scenario), args.seed)  # the address map's frames (no effect on the run)
         built = time.perf_counter()
         result = sim.run(update)
     finally:
@@ -146,19 +148,39 @@ def cmd_run(args) -> int:
         o.audit is not None and o.audit.compare for o in scenario.orgs) else {}
     for name, rows in comparison.items():
         result.summary["orgs"][name]["audit_comparison"] = rows
-    write_run(result, out, interval)
+    write_run(result, out, interval, snapshots=sim.component("snapshots").taken(), source=args.scenario)
     written = time.perf_counter()
     if args.json:
         sys.stdout.write((out / "summary.json").read_text(encoding="utf-8"))
     elif not args.quiet:
         print(words(result.summary))
-        print(f"Wrote {out}/: summary.json, timeseries.parquet, timeseries.csv, outbreak.png, report.html")
+        print(f"Wrote {out}/: {', '.join(written_files(out))}")
     if args.verbose:  # details on stderr, so that --json --verbose still gives clean JSON on stdout
         steps = int(round(scenario.duration / scenario.step))
         print(f"  scenario {scenario.name}: {result.summary['vulnerable']:,} vulnerable hosts, {steps:,} steps of "
               f"{scenario.step:g} s, seed {args.seed}\n"
               f"  timings: world {built - clock:.2f} s, simulation {simulated - built:.2f} s, "
               f"outputs {written - simulated:.2f} s, total {written - clock:.2f} s", file=sys.stderr)
+    return 0
+
+
+def _run_compare(scenario, args, out: Path) -> int:
+    from .reporting.comparison import figures_of, words, write_comparison
+    from .runs.compare import compare, parse_compare
+
+    key, values = parse_compare(args.compare)
+    runs = 20 if args.runs is None else args.runs
+    if runs < 2:
+        raise WormcastError(f"--runs {runs}: a comparison needs at least 2 runs per value (one seed is an "
+                            "anecdote, not an answer)")
+    cmp = compare(scenario, key, values, runs=runs, seed=args.seed, backend=args.backend, workers=args.workers,
+                  scheduler=args.scheduler, progress=not (args.quiet or args.json))
+    write_comparison(cmp, scenario, out)
+    if args.json:
+        sys.stdout.write((out / "compare.json").read_text(encoding="utf-8"))
+    elif not args.quiet:
+        print(words(cmp, figures_of(cmp)))
+        print(f"Wrote {out}/: compare.json, compare.csv, report.html")
     return 0
 
 
@@ -180,6 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
     show = p.add_subparsers(dest="preset_command", metavar="show")
     s = show.add_parser("show", help="print a preset's TOML file (with its comments)")
     s.add_argument("name", metavar="PRESET", help="a preset name (see 'wormcast presets')")
+    s.add_argument("--resolved", action="store_true",
+                   help="print the loaded scenario with every value spelled out (Scenario.to_toml) instead of "
+                        "the file with its comments")
 
     p = sub.add_parser("run", help="simulate one outbreak and write its outputs")
     p.add_argument("scenario", metavar="SCENARIO", help="a preset name (see 'wormcast presets') or a TOML file")
@@ -188,8 +213,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--set", metavar="KEY=VALUE", action="append", default=[],
                    help="override a scenario value, e.g. --set worm.scan_rate.mean=6 (repeatable)")
     p.add_argument("--interval", metavar="DURATION", help="reporting interval, e.g. 1min (default: scenario's)")
-    p.add_argument("--runs", type=int, default=1, metavar="K",
+    p.add_argument("--runs", type=int, default=None, metavar="K",
                    help="run an ensemble of K outbreaks (seeds derived from --seed) and report percentile bands")
+    p.add_argument("--compare", metavar="KEY=V1,V2,...",
+                   help="what if KEY took each of these values: an ensemble per value (--runs, default 20) with the "
+                        "same seeds for every value; medians and 5-95%% intervals")
     p.add_argument("--backend", choices=["local", "dask"], default="local",
                    help="where ensemble runs execute (default: a local process pool)")
     p.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="a running Dask scheduler (with --backend dask)")
@@ -203,11 +231,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .analytic.cli import register as register_model
     from .audit.cli import register as register_audit
+    from .explore.cli import register as register_explore
+    from .runs.calibrate.cli import register as register_calibrate
     from .runs.sweep.cli import register as register_sweep
 
     register_audit(sub)
     register_sweep(sub)
     register_model(sub)
+    register_explore(sub)
+    register_calibrate(sub)
 
     p = sub.add_parser("completion", help="print a shell completion script")
     p.add_argument("shell", choices=SHELLS, help="the shell")

@@ -42,7 +42,7 @@ def test_simulated_mean_follows_the_twin(extra, kind):
     assert isinstance(model, kind)
     result, ever, now = _mean_fractions(scenario)
     tw = overlay(result)
-    assert len(tw) == len(ever) == 60 and list(tw["time"]) == list(result.to_df()["time"])
+    assert len(tw) == len(ever) == 60 and list(tw["time"]) == list(result.to_df().index)
     assert np.max(np.abs(ever - tw["ever_infected"].to_numpy() / 20000)) < TOLERANCE
     assert np.max(np.abs(now - tw["infected"].to_numpy() / 20000)) < TOLERANCE
     assert ever[-1] > 0.99  # the run covers the whole outbreak

@@ -56,3 +56,30 @@ def test_below_threshold_the_worm_dies_out():
 def test_arrivals_need_departures():
     with pytest.raises(ValueError, match="departure_rate"):
         SIS(arrival_rate=10.0)
+
+
+def test_devices_that_come_back():
+    """Churn with return (devices leave at mu, come back at omega): V* = total omega / (omega + mu); from the
+    stationary split the closed form is the ODE's path; from another split the ODE settles at the same
+    equilibrium; ever infected counts devices away too and never exceeds the total. Negative control: the
+    closed form with the departures forgotten (rho only) misses the ODE."""
+    kw = dict(MIRAI, vulnerable=4e5, offline=2e5, return_rate=0.1, departure_rate=0.05)
+    m = SIS(**kw)
+    assert m.devices_long_run == pytest.approx(4e5)
+    t = np.linspace(0, 4 * 86400, 97)
+    c = m.curve(t)
+    beta, rho, mu, om = m.beta, m.reboot_rate / 3600, 0.05 / 3600, 0.1 / 3600
+
+    def rhs(_t, y):
+        S, I, F = y
+        return [-beta * S * I + rho * I - mu * S + om * F, beta * S * I - (rho + mu) * I, mu * (S + I) - om * F]
+
+    ode = solve_ivp(rhs, (0, t[-1]), [4e5 - 100, 100, 2e5], t_eval=t, method="LSODA", rtol=1e-10, atol=1e-6).y
+    assert np.max(np.abs(c.infected - ode[1])) < 1e-4 * 4e5
+    assert np.all(c.ever_infected <= 6e5 + 1) and c.ever_infected[-1] > c.infected[-1]
+    wrong = SIS(**{**kw, "departure_rate": 0.0, "return_rate": 0.0, "offline": 0.0}).logistic_infected(t)
+    assert np.max(np.abs(wrong - ode[1])) > 1e-2 * 4e5
+    away = SIS(**{**kw, "vulnerable": 5.5e5, "offline": 0.5e5}).curve([2e7]).infected[0]
+    assert away == pytest.approx(m.equilibrium()[1], rel=1e-4)
+    with pytest.raises(Exception):
+        SIS(**kw, arrival_rate=10.0)

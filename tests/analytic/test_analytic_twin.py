@@ -64,9 +64,10 @@ def test_measured_figures_of_a_preset_and_the_twin_meets_them():
     from wormcast.analytic.measured import measured_for
 
     sc = wormcast.load_scenario("codered-v2")
-    (m,) = measured_for(sc)
+    m, peak = measured_for(sc)
     assert m.column == "ever_infected" and m.relation == "at_least" and m.value == 359000
+    assert (peak.column, peak.at, peak.relation, peak.value) == ("new_infections_per_min", None, "peak_at_least", 2000)
     at = (m.at - sc.start).total_seconds()
     assert twin_series(sc, [at])["ever_infected"].iloc[0] >= m.value  # the calibrated preset's twin agrees
-    assert measured_for(wormcast.load_scenario("codered-v2", ["end=2001-07-19T20:00:00Z"])) == ()
+    assert measured_for(wormcast.load_scenario("codered-v2", ["end=2001-07-19T20:00:00Z"])) == (peak,)  # no instant
     assert measured_for(wormcast.load_scenario("codered-ii")) == ()

@@ -58,11 +58,11 @@ def test_count_reaches_json_summary_and_report(tmp_path, capsys):
     out = tmp_path / "o"
     assert cli([str(p), "--out", str(out)]) == 0
     text = capsys.readouterr().out
-    assert "1 request(s) matched a worm's path but not its whole fingerprint" in text and "codered1 1" in text
+    assert "1 request matched a worm's path but not its whole fingerprint" in text and "codered1 1" in text
     doc = json.loads((out / "audit.json").read_text())
     assert doc["fingerprint_mismatches"] == 1 and doc["signatures"]["codered1"]["fingerprint_mismatches"] == 1
     html = (out / "report.html").read_text()
-    assert "path matched, fingerprint not" in html and "1 request(s) matched a worm's path" in html
+    assert "path matched, fingerprint not" in html and "1 request matched a worm's path" in html
 
 
 def test_real_logs_have_no_false_mismatches():

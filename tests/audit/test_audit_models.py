@@ -23,12 +23,17 @@ def test_timeline_counts():
         "source": ["a", "b", "a", "c"],
     })
     tl = timeline(ev, 3600)
-    cr = tl[tl.signature == "codered1"]
+    cr = tl["codered1"]
     assert list(cr.probes) == [2, 0, 1] and list(cr.new_sources) == [2, 0, 0]
-    assert list(cr.bin_start) == list(pd.date_range("2001-07-19T10:00Z", periods=3, freq="h"))
-    allsig = tl[tl.signature == "all"]
+    assert list(pd.to_datetime(cr.starts, unit="s", utc=True)) == list(
+        pd.date_range("2001-07-19T10:00Z", periods=3, freq="h"))
+    allsig = tl["all"]
     assert list(allsig.probes) == [2, 0, 2] and list(allsig.new_sources) == [2, 0, 1]
-    assert list(tl[tl.signature == "nimda"].probes) == [1]
+    assert list(tl["nimda"].probes) == [1]
+    # The API's long table holds the same rows, bin starts as UTC timestamps.
+    df = tl.to_df()
+    assert list(df.columns) == ["bin_start", "signature", "probes", "new_sources"] and len(df) == len(tl) == 7
+    assert str(df["bin_start"].dt.tz) == "UTC" and df[df.signature == "codered1"].probes.tolist() == [2, 0, 1]
 
 
 def test_two_factor_model_conserves_hosts_and_matches_paper_shape():
@@ -90,7 +95,7 @@ def test_fit_rejects_too_little_data():
 
 
 def _sim(rate_per_min: np.ndarray, start=T0) -> pd.DataFrame:
-    """A DataFrame shaped like the engine's to_df(): one row per minute."""
+    """A DataFrame shaped like the engine's to_df().reset_index(): one row per minute."""
     n = len(rate_per_min)
     return pd.DataFrame({"time": pd.date_range(start, periods=n, freq="min", unit="us"),
                          "probes": rate_per_min.astype(np.int64), "infected": 0, "ever_infected": 0,

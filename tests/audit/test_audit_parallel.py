@@ -21,7 +21,7 @@ GOOD = b'1.2.3.4 - - [19/Jul/2001:10:00:00 +0000] "GET /index.html HTTP/1.0" 200
 def _state(det):
     """Everything the detector found, in comparable form (arrival times per signature included)."""
     return (det.signatures(), det.source_rows(), [list(det.arrivals([n])[0]) for n in det.names],
-            det.timeline().to_dict("list"), det.evidence)
+            list(det.timeline().rows()), det.evidence)
 
 
 def _worm(i: int) -> bytes:

@@ -38,7 +38,7 @@ def test_timeouts_are_reported(tmp_path, capsys):
     log = tmp_path / "a.log"
     log.write_text(LINE.format(uri="a" * 40 + "b") + "\n")
     assert cli([str(log), "--rules", str(_rules(tmp_path, "(a|aa)+$")), "--out", str(tmp_path / "o")]) == 0
-    assert "Rule slow: its pattern ran out of time on 1 request(s)" in capsys.readouterr().out
+    assert "Rule slow: its pattern ran out of time on 1 request," in capsys.readouterr().out
 
 
 def test_a_fast_pattern_still_matches(tmp_path):

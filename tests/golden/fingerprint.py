@@ -16,7 +16,7 @@ VOLATILE = ("wall_seconds", "version")
 
 def csv_bytes(result) -> bytes:
     """timeseries.csv as `wormcast run` writes it (times as ISO 8601 UTC text)."""
-    df = result.to_df()
+    df = result.to_df().reset_index()
     df["time"] = df["time"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
     return df.to_csv(index=False).encode()
 

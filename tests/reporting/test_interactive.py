@@ -67,7 +67,7 @@ def test_line_spec_defaults_to_numeric_columns_and_utc_times():
     values = spec["data"]["values"]
     assert {v["s"] for v in values} == set(COLUMNS)  # the text column is left out
     assert values[0]["t"] == 995536800000  # 2001-07-19T10:00:00Z in ms
-    assert spec["encoding"]["x"]["scale"]["type"] == "utc"
+    assert all(layer["encoding"]["x"]["scale"]["type"] == "utc" for layer in spec["layer"])
 
 
 def test_bad_sections_name_what_is_wrong():

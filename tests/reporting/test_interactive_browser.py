@@ -1,34 +1,18 @@
 """The interactive page in a real headless Chromium (Playwright driving the system browser): it draws, it
 reacts, it logs nothing, and no request leaves the page."""
 
-import os
-import shutil
-
 import numpy as np
 import pytest
+from browser import launch
 from interactive_helpers import COLUMNS, ROWS, build
 
 from wormcast.reporting import addressmap as am
 from wormcast.world.addresses import format_address
 
 
-def _chromium() -> str | None:
-    for c in ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser")):
-        if c and os.path.exists(c):
-            return c
-    return None
-
-
 @pytest.fixture(scope="module")
 def browser():
-    exe = _chromium()
-    if exe is None:
-        pytest.skip("Chromium not installed (/usr/bin/chromium or chromium on PATH); apt-get install chromium")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed: pip install -e '.[test]'")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=exe, args=["--no-sandbox"])
-        yield b
-        b.close()
+    yield from launch()
 
 
 class Visit:
@@ -190,3 +174,55 @@ def test_csp_blocks_a_script_added_to_the_page(browser, built, tmp_path):
     assert v.page.evaluate("document.body.dataset.pwned") is None
     assert any("Content Security Policy" in line for line in v.console)
     v.page.close()
+
+
+@pytest.fixture(scope="module")
+def run_visit(browser, tmp_path_factory):
+    """The interactive.html that a run writes (codered-v2, small and short: the twin, the measured peak rate,
+    the map's frames), opened in the browser."""
+    from wormcast.api import resolve
+    from wormcast.core.loop import Simulation
+    from wormcast.observers.snapshots import with_snapshots
+    from wormcast.reporting.output import write_run
+
+    sc = resolve("codered-v2", ["population.vulnerable=20000", "worm.scan_rate.mean=120",
+                                "end=2001-07-19T14:00:00Z", "seeding.initial_infected=5"])
+    sim = Simulation(with_snapshots(sc), 1)
+    result = sim.run()
+    out = tmp_path_factory.mktemp("run") / "o"
+    write_run(result, out, snapshots=sim.component("snapshots").taken(), source="codered-v2")
+    v = Visit(browser, out / "interactive.html")
+    v.page.wait_for_selector("body[data-ready]", timeout=30000)
+    yield v, result, sim.component("snapshots").taken()
+    v.page.close()
+
+
+@pytest.mark.slow
+def test_the_runs_page_loads_quietly_offline_with_its_overlay(run_visit):
+    v, result, _ = run_visit
+    pg = v.page
+    assert pg.get_attribute("body", "data-ready") == "1"
+    assert v.requests == [v.url] and v.console == []
+    legend = pg.evaluate("Array.from(document.querySelectorAll('#wc-0 .role-legend-label text'))"
+                         ".map(t => t.textContent)")
+    assert "ever infected" in legend and any(s.startswith("analytic twin (aawp)") for s in legend)
+    assert pg.locator("#wc-1 g.mark-rule path, #wc-1 g.mark-rule line").count() >= 1  # measured: > 2,000 / min
+    peak = pg.evaluate("Math.max(...wormcast.views['wc-1'].data('data_0').map(d => d.v))")
+    assert peak == pytest.approx(result.summary["peak_new_infections_per_min"])
+    assert pg.locator("a[href='report.html']").count() == 1
+
+
+@pytest.mark.slow
+def test_the_runs_map_slider_steps_through_the_snapshots(run_visit):
+    v, _, snaps = run_visit
+    pg = v.page
+    sec = pg.locator("section.wc-mapsec")
+    slider = sec.locator("input[type=range]")
+    assert slider.get_attribute("max") == str(len(snaps.frames) - 1)
+    canvas = sec.locator("canvas")
+    first = canvas.evaluate("c => c.toDataURL()")
+    slider.fill(str(len(snaps.frames) - 1))
+    assert canvas.get_attribute("data-frame") == str(len(snaps.frames) - 1)
+    assert "(end)" in sec.locator(".wc-frame").inner_text()
+    assert canvas.evaluate("c => c.toDataURL()") != first
+    assert v.console == []

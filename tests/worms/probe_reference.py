@@ -286,3 +286,90 @@ def ks_report(a: dict, b: dict) -> dict[str, float]:
     from scipy.stats import ks_2samp
 
     return {k: float(ks_2samp(a[k], b[k]).pvalue) for k in a}
+
+
+def mirai_sis_reference(targets: np.ndarray, host_addr: np.ndarray, rate: float, n_seeds: int, t_end: float,
+                        rng: np.random.Generator, device_class, listening, reboot_per_h: float,
+                        off_per_h: float, on_per_h: float, grid: np.ndarray, tries: int = 10,
+                        loader: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Mirai with reboots and churn, in continuous time, every probe drawn (as :func:`mirai_reference`).
+
+    A device is online at t = 0 with the long-run share on / (on + off) and then alternates (exponential
+    holding times); going offline loses its bot; an offline device is never reached and never scans. A bot is
+    cleared by a reboot at ``reboot_per_h`` and the device is susceptible again. The first bots: ``n_seeds``
+    uniform among the devices online at t = 0. Returns (first infection time per device, nan: never; the
+    number infected at each time of ``grid``)."""
+    n, L = host_addr.size, targets.size
+    lo = int(targets[0])
+    table = np.full(int(targets[-1]) - lo + 1, -1, dtype=np.int64)
+    inside = (host_addr >= lo) & (host_addr <= targets[-1])
+    table[host_addr[inside] - lo] = np.flatnonzero(inside)
+    listen = np.stack([np.isin(listening, [Listening.PORT_23, Listening.BOTH]),
+                       np.isin(listening, [Listening.PORT_2323, Listening.BOTH])])
+    on_r, off_r, rho = on_per_h / 3600, off_per_h / 3600, reboot_per_h / 3600
+    online = rng.random(n) < on_r / (on_r + off_r)
+    toggle_at = rng.exponential(1.0, n) / np.where(online, off_r, on_r)
+    infected = np.zeros(n, dtype=bool)
+    clear_at = np.full(n, np.inf)
+    first = np.full(n, np.nan)
+    counts = np.zeros(grid.size, dtype=np.int64)
+    g = 0
+
+    def infect(h, t):
+        infected[h] = True
+        if np.isnan(first[h]):
+            first[h] = t
+        clear_at[h] = t + rng.exponential(1.0 / rho) if rho > 0 else np.inf
+
+    for h in rng.choice(np.flatnonzero(online), size=n_seeds, replace=False):
+        infect(int(h), 0.0)
+    t = 0.0
+    while t < t_end:
+        t_ev = min(float(toggle_at.min()), float(clear_at.min()))
+        k = int(infected.sum())
+        t_next = min(t_ev, t_end)
+        if k:
+            batch = 4096
+            times = t + np.cumsum(rng.exponential(1.0 / (rate * k), batch))
+            dest = table[targets[rng.integers(0, L, batch)] - lo]
+            port = (rng.random(batch) < PORT_2323_SHARE).astype(np.int64)
+            cand = np.flatnonzero(dest >= 0)
+            d = dest[cand]
+            cand = cand[listen[port[cand], d] & online[d] & ~infected[d]]
+            if cand.size:
+                ok = draw_session(device_class[dest[cand]], rng, tries)
+                if loader < 1:
+                    ok &= rng.random(cand.size) < loader
+                cand = cand[ok]
+            first_hit = float(times[cand[0]]) if cand.size else np.inf
+            if first_hit < t_next:
+                t_next = first_hit
+            elif times[-1] < t_next:  # no event within the batch: go on from its end (memoryless)
+                t_next, first_hit = float(times[-1]), np.inf
+            while g < grid.size and grid[g] < t_next:
+                counts[g] = infected.sum()
+                g += 1
+            t = t_next
+            if first_hit == t_next:
+                infect(int(dest[cand[0]]), t)
+                continue
+            if t < t_ev:
+                continue
+        else:  # no bot left: none ever again
+            break
+        if t >= t_end:
+            break
+        h = int(np.argmin(toggle_at))
+        if toggle_at[h] <= clear_at.min():
+            if online[h]:
+                online[h] = False
+                infected[h], clear_at[h] = False, np.inf
+                toggle_at[h] = t + rng.exponential(1.0 / on_r)
+            else:
+                online[h] = True
+                toggle_at[h] = t + rng.exponential(1.0 / off_r)
+        else:
+            h = int(np.argmin(clear_at))
+            infected[h], clear_at[h] = False, np.inf
+    counts[g:] = infected.sum()
+    return first, counts

@@ -2,16 +2,20 @@
 gets in, and the Mirai scanner against a per-probe reference.
 
 The reference draws every probe (uniform target, port 2323 one time in ten) and plays each session out
-try by try as scanner.c does; the scanner uses the derived per-contact probability. KS over 40 seeds,
-p > 0.001 per statistic; negative control: a scanner that allows 5 tries instead of 10 must be told apart.
+try by try as scanner.c does; the registered scanner uses the derived per-contact probability. KS over 40
+seeds, p > 0.001 per statistic; negative control: a scanner that allows 5 tries instead of 10 must be told
+apart. Reboots and churn in the whole engine: test_mirai_sis.py.
 """
 
 import numpy as np
 import pytest
 from probe_reference import ks_report, make_worm, mirai_reference, outside, run_aggregate, samples, target_list
 
+from wormcast.core.registry import SCANNERS
+from wormcast.dynamics.churn import ChurnConfig
 from wormcast.core.streams import Streams
-from wormcast.scanners.mirai import MiraiScanner
+from wormcast.scanners.base import TargetSpace
+from wormcast.scanners.mirai import MiraiConfig, MiraiScanner, mean_contact_success
 from wormcast.world.addresses import in_ranges, parse_cidr
 from wormcast.world.population import World, target_ranges
 from wormcast.worms import mirai
@@ -71,7 +75,7 @@ def test_ports_and_facts():
     assert mirai.PORTS == (23, 2323) and mirai.PORT_2323_SHARE == 0.1 and mirai.TRIES == 10
     assert np.allclose(Listening.reach_probability(np.array([0, 1, 2])), [0.9, 0.1, 1.0])
     assert mirai.PEAK_INFECTED == 600_000 and mirai.STEADY_STATE == (200_000, 300_000)
-    churn = mirai.Churn(off_rate_per_hour=0.1, on_rate_per_hour=0.3)
+    churn = ChurnConfig(off_rate_per_hour=0.1, on_rate_per_hour=0.3)
     assert abs(churn.online_share - 0.75) < 1e-12
 
 
@@ -79,38 +83,57 @@ def test_ports_and_facts():
 
 SPACE = "198.16.0.0/14"  # half of it (198.18/15) is a range Mirai never scans
 RUNS, N, RATE, T, DT = 40, 80, 1.0, 80000.0, 50.0
+CONFIG = {"kind": "mirai", "listening": [0.8, 0.1, 0.1]}
 
 
 def _setup():
     rng = np.random.default_rng(21)
     lo, hi = parse_cidr(SPACE)
     addrs = np.sort(lo + rng.choice(hi - lo, N, replace=False)).astype(np.int64)
-    cls = mirai.draw_device_classes(N, rng)
-    listening = rng.choice(3, size=N, p=[0.8, 0.1, 0.1])
-    worm = make_worm(outside(SPACE) + mirai.excluded_cidrs(), RATE)
+    worm = make_worm(outside(SPACE) + mirai.excluded_cidrs(), RATE, scanning=CONFIG)
     targets = target_list(SPACE, target_ranges(worm.exclude))
     reachable = np.flatnonzero(~in_ranges(addrs, mirai.excluded_ranges()))
-    return World(addrs), cls, listening, worm, targets, reachable
+    return World(addrs), worm, targets, reachable
+
+
+def _scanner(world, worm, seed, **config):
+    scanning = MiraiConfig(**{**CONFIG, **config})
+    return SCANNERS.get("mirai")(scanning, TargetSpace.of(worm, world), world, np.full(N, RATE), Streams(300 + seed)
+                                 .subset(MiraiScanner.streams_used), lambda ids: np.ones(ids.size, dtype=bool))
+
+
+def test_registered_with_a_validated_config():
+    assert SCANNERS.get("mirai") is MiraiScanner and MiraiScanner.Config is MiraiConfig
+    assert MiraiConfig().tries == mirai.TRIES and MiraiConfig().credentials == "weights"
+    for bad in ({"listening": [0.5, 0.5, 0.5]}, {"credentials": [1.0, 2.0]}, {"tries": 0}):
+        with pytest.raises(ValueError):
+            MiraiConfig(**bad)
+    # the mean contact success: port (9 probes in 10 to 23), session, loader
+    c = MiraiConfig(listening=[1.0, 0.0, 0.0], loader_success=0.5)
+    assert abs(mean_contact_success(c) - 0.9 * mirai.mean_session_success() * 0.5) < 1e-12
 
 
 @pytest.mark.slow
 def test_mirai_scanner_matches_per_probe_reference():
-    world, cls, listening, worm, targets, reachable = _setup()
+    """The registered scanner (devices drawn from its own stream) against every probe drawn and every session
+    played try by try for the same devices; 5 tries instead of 10 is told apart."""
+    world, worm, targets, reachable = _setup()
     assert targets.size == 1 << 17 and 20 < reachable.size < 60
 
     def seeds_of(seed):
         return np.random.default_rng(seed).choice(reachable, 2, replace=False)
 
-    def aggregate(tries=None):
-        firsts = []
-        for seed in range(RUNS):
-            sc = MiraiScanner(world, worm, np.full(N, RATE), Streams(300 + seed), cls, listening, tries=tries)
-            firsts.append(run_aggregate(sc, N, seeds_of(seed), DT, T))
+    def aggregate(tries=10):
+        firsts = [run_aggregate(_scanner(world, worm, seed, tries=tries), N, seeds_of(seed), DT, T)
+                  for seed in range(RUNS)]
         return samples(firsts, T, of=reachable.size)
 
-    ref = samples([mirai_reference(targets, world.addresses, RATE, seeds_of(seed), T,
-                                   np.random.default_rng(800 + seed), cls, listening) for seed in range(RUNS)],
-                  T, of=reachable.size)
+    refs = []
+    for seed in range(RUNS):
+        dev = _scanner(world, worm, seed).devices  # the same devices as the engine's run of this seed
+        refs.append(mirai_reference(targets, world.addresses, RATE, seeds_of(seed), T,
+                                    np.random.default_rng(800 + seed), dev.pair, dev.listening))
+    ref = samples(refs, T, of=reachable.size)
     report = ks_report(ref, aggregate())
     assert min(report.values()) > ALPHA, report
     assert np.mean(ref["ever@end"]) > 0.5 * reachable.size  # the outbreak happened

@@ -122,6 +122,7 @@ def run_reference(scenario: Scenario, world: World, seed: int) -> ReferenceRun:
             hit = dest >= 0
             eff = np.zeros(batch, dtype=bool)
             eff[hit] = state[dest[hit]] == S
+            eff[eff] = rule.gets_in(dest[eff])
             if p_ok < 1:
                 eff &= rng.random(batch) < p_ok
             first_eff = int(np.argmax(eff)) if eff.any() else batch

@@ -18,6 +18,16 @@ and when V(0) = V* (or without churn) I(t) is logistic with rate beta V* - rho -
 I(t) = I* / (1 + (I*/I0 - 1) e^{-(beta V* - rho - mu) t}). Otherwise the curve is the ODE's solution
 (scipy's solve_ivp). Ever infected here counts the devices present that were ever infected: V - U, with
 dU/dt = Lambda - beta U I - mu U the never-infected ones.
+
+Devices that come back (churn, wormcast.dynamics.churn): with ``return_rate`` omega > 0 a device that
+leaves goes offline (F, losing its bot) and comes back susceptible at omega; then there are no arrivals
+(Lambda = 0) and
+
+    dS/dt = -beta S I + rho I - mu S + omega F,   dF/dt = mu (S + I) - omega F,
+
+so V* = (V(0) + F(0)) omega / (omega + mu); with V(0) = V* the inflow omega F stays mu V* on average and
+the closed form above holds. Offline never-infected devices F_U follow dF_U/dt = mu U - omega F_U; ever
+infected then counts every device ever infected, online or away: V + F - U - F_U.
 """
 
 from __future__ import annotations
@@ -43,12 +53,17 @@ class SIS(AnalyticModel):
     arrival_rate: float = param(0.0, "devices/hour", "new vulnerable devices per hour (Lambda)")
     departure_rate: float = param(0.0, "1/hour", "hazard mu that a device leaves (any state)")
     success: float = param(1.0, "probability", "chance that a probe reaching a susceptible device infects it")
+    return_rate: float = param(0.0, "1/hour", "hazard omega that a device that left comes back (churn)")
+    offline: float = param(0.0, "hosts", "devices offline at t = 0 (they come back at return_rate)", kind="count")
 
     def __post_init__(self):
         self._check_common()
         if self.arrival_rate > 0:
             self._require(self.departure_rate > 0, "departure_rate",
                           "must be positive when devices arrive (else their number grows without bound)")
+        if self.return_rate > 0:
+            self._require(self.arrival_rate == 0, "arrival_rate",
+                          "must be 0 when devices come back (return_rate > 0): they are the inflow")
 
     # rates per second
     @property
@@ -65,7 +80,9 @@ class SIS(AnalyticModel):
 
     @property
     def devices_long_run(self) -> float:
-        """V*: the long-run number of devices."""
+        """V*: the long-run number of devices (online ones, with churn)."""
+        if self.return_rate > 0:
+            return (self.vulnerable + self.offline) * self.return_rate / (self.return_rate + self.departure_rate)
         return self.arrival_rate / self.departure_rate if self.departure_rate > 0 else self.vulnerable
 
     @property
@@ -85,25 +102,29 @@ class SIS(AnalyticModel):
             np.isclose(self.vulnerable, self.devices_long_run, rtol=1e-12)
 
     def rhs(self, _t, y):
-        """d(S, I, U)/dt, per second (U: devices never infected)."""
-        s, i, u = y
-        lam = self.arrival_rate / 3600.0
-        return [lam - self.beta * s * i + self._rho * i - self._mu * s,
+        """d(S, I, U, F, F_U)/dt, per second (U: devices never infected; F, F_U: offline ones, churn)."""
+        s, i, u, f, fu = y
+        lam, om = self.arrival_rate / 3600.0, self.return_rate / 3600.0
+        return [lam - self.beta * s * i + self._rho * i - self._mu * s + om * f,
                 self.beta * s * i - (self._rho + self._mu) * i,
-                lam - self.beta * u * i - self._mu * u]
+                lam - self.beta * u * i - self._mu * u + om * fu,
+                self._mu * (s + i) - om * f if om > 0 else 0.0,
+                self._mu * u - om * fu if om > 0 else 0.0]
 
     def curve(self, times) -> Curve:
         from scipy.integrate import solve_ivp
 
         t = _check_times(times)
         N, i0 = self.vulnerable, self.initial_infected
-        y0 = [N - i0, i0, N - i0]
+        y0 = [N - i0, i0, N - i0, self.offline, self.offline]
         horizon = float(t.max()) if t.size else 0.0
         sol = solve_ivp(self.rhs, (0.0, max(horizon, 1.0)), y0, method="LSODA", dense_output=True,
-                        rtol=1e-9, atol=1e-9 * N)
-        s, i, u = sol.sol(t)
+                        rtol=1e-9, atol=1e-9 * (N + self.offline))
+        s, i, u, f, fu = sol.sol(t)
         if self._constant_devices():  # the closed form where it holds; the ODE gives U
             i = self.logistic_infected(t)
+        if self.return_rate > 0:  # devices come back: ever infected counts them, online or away
+            return Curve(self.name, t, i, np.clip(s + i + f - u - fu, 0.0, None), N + self.offline)
         v = self.devices_long_run + (N - self.devices_long_run) * np.exp(-self._mu * t)
         return Curve(self.name, t, i, np.clip(v - u, 0.0, None), N)
 

@@ -11,8 +11,13 @@ Rules (docs/models.md, "Which model twins which scenario"):
   its death rate (a rebooted host stays vulnerable, as AAWP's dead hosts do);
 - reboots without patching: SIS (:class:`~wormcast.analytic.sis.SIS`), re-infection without churn;
 - Slammer, Witty and permutation scanning: their twins in :mod:`wormcast.analytic.fast_twins`;
+- Mirai's scanning counts as uniform with the mean contact success (port, session, loader) over its devices'
+  shares as the success (exact for the early growth; with pairs of unequal chances the endemic level lies
+  somewhat below the twin's); churn (``[[dynamics]] kind = "churn"``) without patching: SIS with devices
+  that leave at the off rate and come back at the on rate;
 - anything else (several worms, localized or shared-sequence scanning, a lifetime, a patch campaign that
-  changes rate, a calendar that leaves the spreading phase, organisations, defences): no twin (None).
+  changes rate, a calendar that leaves the spreading phase, organisations, defences, other ``[[dynamics]]``,
+  churn with patching): no twin (None).
 
 N is the number of vulnerable hosts inside the worm's target space: for the clustered generator, its
 expectation (a /8 or /16 is chosen uniformly, so an excluded range holds its share of the eligible space);
@@ -81,7 +86,10 @@ def twin_for(scenario: Scenario) -> Optional[AnalyticModel]:
         excluded = target_ranges(worm.exclude)
         N = _vulnerable_in_targets(scenario, excluded)
         return fast_twin(scenario, N, float(target_size(excluded))) if N and N > 0 else None
-    if worm.scanning.kind != "uniform" or worm.lifetime is not None or worm.infection_success <= 0:
+    if worm.scanning.kind not in ("uniform", "mirai") or worm.lifetime is not None or worm.infection_success <= 0:
+        return None
+    churn = [c for c in scenario.dynamics if c.kind == "churn"]
+    if len(churn) != len(scenario.dynamics) or len(churn) > 1:
         return None
     if not _spreads_throughout(scenario):
         return None
@@ -99,8 +107,21 @@ def twin_for(scenario: Scenario) -> Optional[AnalyticModel]:
         return None  # a campaign that starts late or changes rate: no constant-rate twin
     patch = rates.pop() if rates else 0.0
     reboot = hosts.reboot_rate_per_hour
+    success = worm.infection_success
+    if worm.scanning.kind == "mirai":
+        from ..scanners.mirai import mean_contact_success
+
+        success *= mean_contact_success(worm.scanning)
     common = dict(vulnerable=N, scan_rate=worm.scan_rate.mean, addresses=omega, initial_infected=i0,
-                  success=worm.infection_success)
+                  success=success)
+    if churn:
+        if patch > 0:
+            return None
+        c = churn[0]
+        online = c.online_share if c.online_at_start is None else c.online_at_start
+        return SIS(**{**common, "vulnerable": N * online, "initial_infected": min(i0, N * online)},
+                   reboot_rate=reboot, departure_rate=c.off_rate_per_hour, return_rate=c.on_rate_per_hour,
+                   offline=N * (1.0 - online))
     if patch > 0:
         return AAWP(**common, patch_rate=patch, reboot_rate=reboot, step=scenario.step)
     if reboot > 0:
@@ -137,13 +158,13 @@ def scenario_times(scenario: Scenario, t_seconds):
     return pd.Timestamp(scenario.start) + pd.to_timedelta(np.asarray(t_seconds, dtype=float), unit="s")
 
 
-def overlay(result, interval: Optional[float] = None, model: Optional[AnalyticModel] = None
+def overlay(result, interval=None, model: Optional[AnalyticModel] = None
             ) -> Optional["pandas.DataFrame"]:  # noqa: F821
     """The twin (or ``model``) beside ``result.to_df(interval)``: one row per row of that table (same ``time``
     labels), evaluated where the table's stocks are, at the end of each interval. None when there is no twin."""
     sc = result.scenario
     cols = result.columns(interval)
-    k = sc.interval if interval is None else interval
+    k = result.interval_seconds(interval)  # "5min", seconds or a timedelta, as Result.to_df takes
     ends = np.minimum(cols["t_seconds"] + k, sc.duration)
     df = twin_series(sc, ends, model)
     if df is not None:

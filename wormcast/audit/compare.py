@@ -72,6 +72,7 @@ def compare_arrivals(sim: pd.DataFrame, target_addresses: int, monitored: int, o
     if expected <= 0:
         out["verdict"] = "the simulation predicts no probes in the window" + ("" if n == 0 else f", yet {n} arrived")
         return out
+    out["cumulative"] = cumulative_points(F, lo, hi, obs, scale)
     lower = stats.poisson.cdf(n, expected)
     upper = stats.poisson.sf(n - 1, expected)
     out["poisson_p"] = float(min(1.0, 2 * min(lower, upper)))
@@ -81,6 +82,17 @@ def compare_arrivals(sim: pd.DataFrame, target_addresses: int, monitored: int, o
         out["ks_statistic"], out["ks_p"] = float(ks.statistic), float(ks.pvalue)
     out["verdict"] = _verdict(out)
     return out
+
+
+CURVE_POINTS = 101
+
+
+def cumulative_points(F, lo: float, hi: float, observed: np.ndarray, scale: float = 1.0) -> list[list]:
+    """[time (ISO), predicted, observed] cumulative probes since ``lo`` at :data:`CURVE_POINTS` instants of
+    the window: what the report plots (observed scaled by ``scale`` when the times are a sample)."""
+    at = np.linspace(lo, hi, CURVE_POINTS)
+    seen = np.searchsorted(np.sort(observed), at, side="right") * scale
+    return [[_iso(t), float(F(t) - F(lo)), float(k)] for t, k in zip(at, seen)]
 
 
 def _verdict(r: dict) -> str:
@@ -132,6 +144,6 @@ def run_compare(scenario: str, monitored: int, detector, window: tuple[float, fl
     summary = dict(res.summary)
     sigs = signature_for(scenario, summary)
     times, total = detector.arrivals(sigs)
-    out = compare_arrivals(res.to_df(), int(summary["target_addresses"]), monitored, times, window, total)
+    out = compare_arrivals(res.to_df().reset_index(), int(summary["target_addresses"]), monitored, times, window, total)
     out.update(scenario=scenario, seed=seed, signatures=sigs)
     return out

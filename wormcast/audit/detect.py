@@ -382,7 +382,7 @@ class Detector:
             for m in tab.multi.values():
                 for s, (_, ft) in m.items():
                     new[s][self.bins.bin_of(ft)] += 1
-        return self.bins.frame(self.names, new, new_all)
+        return self.bins.timeline(self.names, new, new_all)
 
     @property
     def bin_seconds(self) -> int:

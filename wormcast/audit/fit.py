@@ -16,7 +16,7 @@ from scipy.optimize import minimize
 
 from ..analytic.rcs import rcs_fraction
 from ..analytic.two_factor import two_factor
-from ..util.timeutil import iso
+from ..util.timeutil import iso_epoch
 
 _FLOOR = 1e-9
 
@@ -179,28 +179,26 @@ class TwoFactorFit(_PoissonRateFit):
 
 
 def fit_timeline(tl, signature: str, model: str = "rcs", n_boot: int | None = None, random_state=None) -> dict:
-    """Fit ``model`` ('rcs' or 'two-factor') to a signature's probes per bin; a JSON-ready dict."""
-    import pandas as pd
-
-    sub = tl[tl["signature"] == signature]
-    if sub.empty:
+    """Fit ``model`` ('rcs' or 'two-factor') to a signature's probes per bin of a
+    :class:`~wormcast.audit.timeline.Timeline`; a JSON-ready dict."""
+    if signature not in tl or not len(tl[signature]):
         raise ValueError(f"no events for signature {signature!r}")
-    starts = pd.DatetimeIndex(sub["bin_start"])
-    bin_h = (starts[1] - starts[0]).total_seconds() / 3600 if len(starts) > 1 else 1.0
-    origin = starts[0]
-    t = (starts - origin).total_seconds().to_numpy() / 3600 + bin_h / 2
-    y = sub["probes"].to_numpy(dtype=float)
+    sub = tl[signature]
+    bin_h = tl.bin_seconds / 3600
+    origin = int(sub.starts[0])
+    t = (sub.starts - origin) / 3600 + bin_h / 2
+    y = sub.probes.astype(float)
     cls = {"rcs": RCSFit, "two-factor": TwoFactorFit}[model]
     est = cls(random_state=random_state) if n_boot is None else cls(n_boot=n_boot, random_state=random_state)
     est.fit(t, y, bin_h)
     out = {
         "model": model, "signature": signature, "quantity": "probes per bin", "bin_hours": bin_h,
-        "origin": iso(origin.to_pydatetime()), "bins": len(y), "events": int(y.sum()),
+        "origin": iso_epoch(origin), "bins": len(y), "events": int(y.sum()),
         "params": est.params_, "stderr": est.stderr_,
         "ci95": {k: list(v) for k, v in est.ci_.items()}, "n_boot": est.n_boot,
         "loglik": est.loglik_, "pearson_chi2_per_dof": est.pearson_chi2_dof_,
     }
     if model == "rcs":
-        out["midpoint"] = iso((origin + pd.Timedelta(hours=est.params_["T"])).to_pydatetime())
+        out["midpoint"] = iso_epoch(origin + est.params_["T"] * 3600)
     out["_estimator"] = est
     return out

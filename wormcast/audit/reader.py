@@ -19,7 +19,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..errors import WormcastError
+from ..errors import WormcastError, flag
 from ..util.files import file_kind as _kind
 from .fastscan import MarkerFinder, scan_block
 from .formats import (
@@ -162,7 +162,7 @@ def resolve_format(path: Path, forced: str) -> str:
             raise WormcastError(f"{path}: cannot tell the log format from its first lines; give --format")
         return fmt
     if forced not in FORMATS:
-        raise WormcastError(f"--format {forced}: expected auto, {', '.join(FORMATS)}")
+        raise WormcastError(f"{flag('--format', forced)}: expected auto, {', '.join(FORMATS)}")
     if not format_matches(forced, lines):
         raise WormcastError(f"{path}: --format {forced} does not match this file (none of its first "
                             f"{len(lines)} lines parse as {forced})")

@@ -10,10 +10,13 @@ from __future__ import annotations
 import csv
 import json
 import re
+import time
 from pathlib import Path
 
+import numpy as np
+
 from ..reporting import htmlpage as H
-from ..util.timeutil import iso, iso_epoch
+from ..util.timeutil import iso_epoch
 
 SOURCE_COLUMNS = ["address", "first_seen", "last_seen", "requests", "signature", "signatures",
                   "complete_scans", "partial_scans"]
@@ -49,8 +52,8 @@ def build_json(audit, tl=None, fits=None, compare=None) -> dict:
         doc["timeline"] = {
             "bin_seconds": det.bin_seconds,
             "bin_seconds_requested": det.bins.requested,
-            "rows": [{"bin_start": iso(r.bin_start.to_pydatetime()), "signature": r.signature,
-                      "probes": int(r.probes), "new_sources": int(r.new_sources)} for r in tl.itertuples()],
+            "rows": [{"bin_start": iso_epoch(t), "signature": sig, "probes": p, "new_sources": n}
+                     for t, sig, p, n in tl.rows()],
         }
     if fits is not None:
         doc["fits"] = [{k: v for k, v in f.items() if not k.startswith("_")} for f in fits]
@@ -108,6 +111,11 @@ def clean_json(obj):
     return obj
 
 
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """ "1 request", "2 requests" (``many``: an irregular plural, "1 address", "2 addresses")."""
+    return f"{n:,} {word if n == 1 else (many or word + 's')}"
+
+
 def printable(s: object) -> str:
     """A log string made safe for a terminal: control characters shown as escapes."""
     return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), str(s))
@@ -132,7 +140,7 @@ def summary_text(doc: dict, out_dir: str | None) -> str:
         for n, s in sorted(hits, key=lambda kv: -kv[1]["requests"]):
             extra = (f"; {s['complete_scans']} complete and {s['partial_scans']} partial scans"
                      if "complete_scans" in s else "")
-            lines.append(f"  {n}: {s['requests']} requests from {s['sources']} sources, "
+            lines.append(f"  {n}: {plural(s['requests'], 'request')} from {plural(s['sources'], 'source')}, "
                          f"{s['first_seen']} to {s['last_seen']}{extra}")
     else:
         lines.append("No request matched a worm signature.")
@@ -140,11 +148,11 @@ def summary_text(doc: dict, out_dir: str | None) -> str:
     if miss:
         per = ", ".join(f"{n} {s['fingerprint_mismatches']}" for n, s in doc["signatures"].items()
                         if s.get("fingerprint_mismatches"))
-        lines.append(f"{miss} request(s) matched a worm's path but not its whole fingerprint (method, version, "
+        lines.append(f"{plural(miss, 'request')} matched a worm's path but not its whole fingerprint (method, version, "
                      f"exact request, sequence), counted as generic probes, not the worm: {per}")
     for n, s in doc["signatures"].items():
         if s.get("pattern_timeouts"):
-            lines.append(f"Rule {n}: its pattern ran out of time on {s['pattern_timeouts']} request(s), "
+            lines.append(f"Rule {n}: its pattern ran out of time on {plural(s['pattern_timeouts'], 'request')}, "
                          "counted as not matching it")
     if not doc.get("sources_complete", True):
         lines.append(f"More distinct sources than the audit keeps: {doc['sources_total']} kept; the requests "
@@ -155,7 +163,7 @@ def summary_text(doc: dict, out_dir: str | None) -> str:
                      "to cover the span in at most 10000 bins")
     ev = doc["compromise"]
     if ev:
-        lines.append(f"Evidence of compromise (to check, not proof): {doc['compromise_total']} request(s) "
+        lines.append(f"Evidence of compromise (to check, not proof): {plural(doc['compromise_total'], 'request')} "
                      "answered 2xx:")
         for e in ev[:10]:
             lines.append(f"  {printable(e['file'])}:{e['line']} {e['signature']} from {printable(e['source'])} "
@@ -167,41 +175,140 @@ def summary_text(doc: dict, out_dir: str | None) -> str:
             lines.append(f"Fit {f['model']} to {f['signature']}: {f['error']}")
             continue
         ps = ", ".join(f"{k} = {v:.3g}" for k, v in f["params"].items())
-        lines.append(f"Fit {f['model']} to {f['signature']} ({f['events']} probes, {f['bins']} bins): {ps}")
+        loose = not_identified(f)
+        flag = f"; NOT IDENTIFIED: {', '.join(loose)} (95% interval spans more than a factor {IDENTIFIED_RATIO:g})" \
+            if loose else ""
+        lines.append(f"Fit {f['model']} to {f['signature']} ({plural(f['events'], 'probe')}, "
+                     f"{plural(f['bins'], 'bin')}): {ps}{flag}")
     if "compare" in doc:
         c = doc["compare"]
         lines.append(f"Compared with scenario {c.get('scenario')} over {c['window_start']} to {c['window_end']} "
-                     f"({c['monitored']} monitored address(es)): {c['verdict']}")
+                     f"({plural(c['monitored'], 'monitored address', 'monitored addresses')}): {c['verdict']}")
     if out_dir:
         lines.append(f"Wrote audit.json, sources.csv and report.html in {printable(out_dir)}")
     return "\n".join(lines)
 
 
+IDENTIFIED_RATIO = 10.0  # a fit whose 95% interval spans more than this factor is "not identified"
+LOG_SPAN = 100.0  # counts per bin spanning this factor or more are drawn on a log scale
+MAX_PANELS = 6
+
+
+def not_identified(fit: dict) -> list[str]:
+    """The parameters of a fit whose 95% bootstrap interval spans more than a factor IDENTIFIED_RATIO
+    (or crosses zero, or is missing): the data do not pin them down."""
+    out = []
+    for k in fit.get("params", {}):
+        ci = fit.get("ci95", {}).get(k) or []
+        if len(ci) != 2 or any(x is None or x != x for x in ci):
+            out.append(k)
+            continue
+        lo, hi = sorted(abs(float(x)) for x in ci)
+        if (ci[0] < 0) != (ci[1] < 0) or lo == 0 or hi / lo > IDENTIFIED_RATIO:
+            out.append(k)
+    return out
+
+
+def active_window(series) -> slice:
+    """The bins of one signature's timeline from its first to its last bin with probes."""
+    hit = np.flatnonzero(np.asarray(series.probes) > 0)
+    return slice(int(hit[0]), int(hit[-1]) + 1) if hit.size else slice(0, 0)
+
+
+def spans_decades(counts) -> bool:
+    pos = np.asarray(counts, dtype=float)
+    pos = pos[pos > 0]
+    return bool(pos.size and pos.max() / pos.min() >= LOG_SPAN)
+
+
+def timeline_panels(tl) -> list[str]:
+    """The signatures drawn, most probes first (at most MAX_PANELS)."""
+    top = sorted((s for s in tl.series if s.signature != "all" and s.probes.sum() > 0),
+                 key=lambda s: (-int(s.probes.sum()), s.signature))
+    return [str(s.signature) for s in top[:MAX_PANELS]]
+
+
+def _when(epoch):
+    """Epoch seconds as datetime64 (matplotlib reads them without pandas, which the audit never loads)."""
+    return np.asarray(np.rint(epoch), dtype=np.int64).astype("datetime64[s]")
+
+
+def _day(epoch: float) -> str:
+    return time.strftime("%d %b %Y", time.gmtime(float(epoch)))
+
+
+def _date_axis(ax) -> None:
+    import matplotlib.dates as mdates
+
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b %H:%M"))
+    for label in ax.get_xticklabels():
+        label.set_rotation(20)
+        label.set_ha("right")
+
+
 def _timeline_figure(tl, fits):
+    """One panel per signature, each over its own active window, log-scaled where its counts span decades;
+    a fit drawn over the panel of its signature."""
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(9, 3.6))
-    ax = fig.add_subplot()
-    top = (tl[tl["signature"] != "all"].groupby("signature")["probes"].sum().sort_values(ascending=False))
-    for name in [n for n, v in top.items() if v > 0][:6]:
-        sub = tl[tl["signature"] == name]
-        ax.step(sub["bin_start"], sub["probes"], where="post", label=str(name))
-    for f in fits or []:
-        est = f.get("_estimator")
-        if est is None:
-            continue
-        sub = tl[tl["signature"] == f["signature"]]
-        import numpy as np
-        import pandas as pd
+    names = timeline_panels(tl)
+    fig = Figure(figsize=(9, 2.3 * max(1, len(names)) + 0.4), constrained_layout=True)
+    axes = fig.subplots(max(1, len(names)), 1, squeeze=False)[:, 0]
+    width = float(tl.bin_seconds)
+    for ax, name in zip(axes, names):
+        sig = tl[name]
+        win = active_window(sig)
+        starts, probes = sig.starts[win].astype(float), sig.probes[win].astype(float)
+        x = np.append(starts, starts[-1] + width)
+        ax.step(_when(x), np.append(probes, probes[-1:]), where="post", color="#1d4ed8",
+                label=f"{name}: probes per bin")
+        ax.set_xlim(_when(x[0] - width), _when(x[-1] + width))
+        colours = iter(("#b45309", "#047857", "#7c3aed", "#be123c"))
+        for f in fits or []:
+            est = f.get("_estimator")
+            if est is None or f["signature"] != name:
+                continue
+            t = np.linspace(0, len(sig) * f["bin_hours"], 200)
+            epoch = sig.starts[0] + (t - f["bin_hours"] / 2) * 3600
+            keep = (epoch >= x[0]) & (epoch <= x[-1])
+            flag = " (not identified)" if not_identified(f) else ""
+            ax.plot(_when(epoch[keep]), est.predict(t)[keep], "--", color=next(colours, "#6b7280"),
+                    label=f"{f['model']} fit{flag}")
+        log = spans_decades(probes)
+        if log:
+            ax.set_yscale("log")
+        else:
+            ax.set_ylim(bottom=0)
+        ax.set_title(f"{name}: {plural(int(probes.sum()), 'probe')}, {_day(x[0])} to {_day(starts[-1])}"
+                     + (" (log scale)" if log else ""), fontsize=9)
+        ax.set_ylabel("probes per bin")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, loc="upper right")
+        _date_axis(ax)
+    axes[-1].set_xlabel("time (UTC)")
+    return fig
 
-        t = np.linspace(0, len(sub) * f["bin_hours"], 200)
-        when = pd.Timestamp(f["origin"]) + pd.to_timedelta(t, unit="h")
-        ax.plot(when - pd.Timedelta(hours=f["bin_hours"] / 2), est.predict(t), "--",
-                label=f"{f['model']} fit ({f['signature']})")
-    ax.set_ylabel("probes per bin")
+
+def compare_figure(c: dict):
+    """Observed against predicted cumulative probes over the comparison's window."""
+    from matplotlib.figure import Figure
+
+    pts = c.get("cumulative") or []
+    if not pts:
+        return None
+    t = np.array([np.datetime64(p[0].rstrip("Z"), "s") for p in pts])
+    fig = Figure(figsize=(9, 3.4), constrained_layout=True)
+    ax = fig.add_subplot()
+    ax.plot(t, [p[1] for p in pts], "--", color="#111827", label=f"predicted by {c.get('scenario', 'the scenario')}")
+    ax.step(t, [p[2] for p in pts], where="post", color="#1d4ed8",
+            label="observed" + ("" if c.get("observed_exact", True) else " (scaled from a sample)"))
+    ax.set_ylabel("cumulative probes")
     ax.set_xlabel("time (UTC)")
+    ax.set_title(f"Probes on {plural(c['monitored'], 'monitored address', 'monitored addresses')}: observed "
+                 "against predicted", fontsize=9)
     ax.legend(fontsize=8)
-    fig.autofmt_xdate()
+    ax.grid(alpha=0.3)
+    _date_axis(ax)
     return fig
 
 
@@ -223,12 +330,13 @@ def render_html(doc: dict, tl=None, fits=None) -> str:
           s.get("complete_scans", ""), s.get("partial_scans", ""), s.get("fingerprint_mismatches", "")]
          for n, s in doc["signatures"].items()])]
     if doc.get("fingerprint_mismatches"):
-        parts.append(f"<p>{H.esc(doc['fingerprint_mismatches'])} request(s) matched a worm's path but not its "
+        parts.append(f"<p>{H.esc(plural(doc['fingerprint_mismatches'], 'request'))} matched a worm's path but not its "
                      "whole fingerprint (method, HTTP version, exact request, sequence): they are counted as "
                      "generic probes, not as the worm.</p>")
     parts.append("<h2>Evidence of compromise</h2>")
     if doc["compromise"]:
-        parts.append(f"<p>{H.esc(doc['compromise_total'])} worm or backdoor request(s) were answered 2xx. "
+        n = doc["compromise_total"]
+        parts.append(f"<p>{H.esc(plural(n, 'worm or backdoor request'))} {'was' if n == 1 else 'were'} answered 2xx. "
                      "This is evidence to check on the server, not proof of infection.</p>")
         parts.append(H.table(["file", "line", "signature", "status", "source", "time", "what it suggests", "log line"],
                              [[e["file"], e["line"], e["signature"], e["status"], e["source"], e["time"],
@@ -236,21 +344,34 @@ def render_html(doc: dict, tl=None, fits=None) -> str:
     else:
         parts.append("<p>No worm request was answered 2xx.</p>")
     if tl is not None and len(tl):
-        parts += ["<h2>Timeline</h2>", H.png_img(_timeline_figure(tl, fits), "probes per bin by signature")]
+        parts += ["<h2>Timeline</h2>",
+                  '<p class="muted">One panel per signature, each over its own active window (first to last bin '
+                  f"with probes); log scale where a signature's counts per bin span a factor {LOG_SPAN:g} or "
+                  "more.</p>",
+                  H.png_img(_timeline_figure(tl, fits), "probes per bin by signature")]
     for f in doc.get("fits", []):
         parts.append(f"<h3>Fit: {H.esc(f['model'])} to {H.esc(f['signature'])}</h3>")
         if "error" in f:
             parts.append(f"<p>{H.esc(f['error'])}</p>")
             continue
-        parts.append(H.table(["parameter", "estimate", "std. error", "95% bootstrap interval"],
+        loose = not_identified(f)
+        if loose:
+            parts.append(f'<p class="warning"><strong>Not identified: {H.esc(", ".join(loose))}</strong>: the 95% '
+                         f"interval spans more than a factor {IDENTIFIED_RATIO:g}, so these logs do not pin the "
+                         "value down; read the estimate as a shape, not a measurement.</p>")
+        parts.append(H.table(["parameter", "estimate", "std. error", "95% bootstrap interval", "identified"],
                              [[k, round(v, 6), _fmt(f["stderr"].get(k)),
-                               " to ".join(_fmt(x) for x in f["ci95"].get(k, [])) or "n/a"]
+                               " to ".join(_fmt(x) for x in f["ci95"].get(k, [])) or "n/a",
+                               "not identified" if k in loose else "yes"]
                               for k, v in f["params"].items()]))
     if "compare" in doc:
         c = doc["compare"]
-        parts += ["<h2>Observed against simulated</h2>", f"<p>{H.esc(c['verdict'])}</p>",
-                  H.table(["quantity", "value"], [[k, v if not isinstance(v, list) else ", ".join(map(str, v))]
-                                                   for k, v in c.items() if k != "verdict"])]
+        parts += ["<h2>Observed against simulated</h2>", f"<p>{H.esc(c['verdict'])}</p>"]
+        cfig = compare_figure(c)
+        if cfig is not None:
+            parts.append(H.png_img(cfig, "observed against predicted cumulative probes"))
+        parts.append(H.table(["quantity", "value"], [[k, v if not isinstance(v, list) else ", ".join(map(str, v))]
+                                                     for k, v in c.items() if k not in ("verdict", "cumulative")]))
     rows = doc["sources"]
     total = doc.get("sources_total", len(rows))
     parts += [f"<h2>Sources ({H.esc(total)})</h2>",

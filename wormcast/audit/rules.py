@@ -16,7 +16,7 @@ from pathlib import Path
 
 import regex
 
-from ..errors import WormcastError
+from ..errors import WormcastError, flag
 from .formats import Request
 
 # Every rule pattern runs under the `regex` module's timeout: a match that takes longer than this is
@@ -193,12 +193,12 @@ class RuleSet:
         try:
             st = os.stat(path)
             if not stat.S_ISREG(st.st_mode):
-                raise WormcastError(f"--rules {path}: not a regular file")
+                raise WormcastError(f"{flag('--rules', path)}: not a regular file")
             if st.st_size > MAX_RULES_BYTES:
-                raise WormcastError(f"--rules {path}: larger than {MAX_RULES_BYTES} bytes; not a rules file")
+                raise WormcastError(f"{flag('--rules', path)}: larger than {MAX_RULES_BYTES} bytes; not a rules file")
             utext = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise WormcastError(f"--rules {path}: cannot read ({getattr(exc, 'strerror', None) or exc})") from None
+            raise WormcastError(f"{flag('--rules', path)}: cannot read ({getattr(exc, 'strerror', None) or exc})") from None
         mode, user = _parse(utext, str(path))
         if mode == "replace":
             return cls(user)

@@ -11,6 +11,7 @@ on the first and last probe, not on the order of the lines (docs/audit.md).
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -57,36 +58,88 @@ class Bins:
                 merged[b // 2] = merged.get(b // 2, 0) + n
             self.counts[i] = merged
 
-    def frame(self, names: list[str], new_sources: list[Counter], new_all: Counter):
-        """The long-format timeline: per signature with probes, every bin from its first to its last
-        probe (zeros included); signature ``all`` pools them. ``new_sources[i]`` counts, per bin, the
-        sources first seen for signature ``i`` in it; ``new_all`` the sources first seen at all."""
-        import pandas as pd  # only when a timeline is asked for: the reader itself does not need it
-
-        frames = []
+    def timeline(self, names: list[str], new_sources: list[Counter], new_all: Counter) -> "Timeline":
+        """Per signature with probes, every bin from its first to its last probe (zeros included);
+        signature ``all`` pools them. ``new_sources[i]`` counts, per bin, the sources first seen for
+        signature ``i`` in it; ``new_all`` the sources first seen at all."""
         pooled: Counter = Counter()
         rows = []
         for i, c in enumerate(self.counts):
             if c:
                 pooled.update(c)
                 rows.append((names[i], c, new_sources[i]))
-        if not rows:
-            return pd.DataFrame(columns=COLUMNS)
-        rows.append((ALL, pooled, new_all))
+        if rows:
+            rows.append((ALL, pooled, new_all))
+        series = []
         for name, c, new in sorted(rows, key=lambda r: r[0]):
             lo, hi = min(c), max(c)
-            idx = np.arange(lo, hi + 1)
-            probes = np.zeros(len(idx), dtype=np.int64)
-            fresh = np.zeros(len(idx), dtype=np.int64)
+            probes = np.zeros(hi - lo + 1, dtype=np.int64)
+            fresh = np.zeros(hi - lo + 1, dtype=np.int64)
             for b, n in c.items():
                 probes[b - lo] = n
             for b, n in new.items():
                 if lo <= b <= hi:
                     fresh[b - lo] += n
-            starts = pd.to_datetime(idx * self.width, unit="s", utc=True)
-            frames.append(pd.DataFrame({"bin_start": starts, "signature": name, "probes": probes,
-                                        "new_sources": fresh}))
-        return pd.concat(frames, ignore_index=True)[COLUMNS]
+            series.append(SignatureTimeline(name, np.arange(lo, hi + 1, dtype=np.int64) * self.width, probes, fresh))
+        return Timeline(self.width, series)
+
+
+@dataclass(frozen=True)
+class SignatureTimeline:
+    """One signature's bins: start (epoch seconds), probes, and sources first seen in the bin."""
+
+    signature: str
+    starts: np.ndarray
+    probes: np.ndarray
+    new_sources: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.starts.size)
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """The audit's timeline as plain arrays, one :class:`SignatureTimeline` per signature (sorted by
+    name, ``all`` among them). Plain arrays, not a DataFrame, so that the audit never loads pandas
+    (whose code alone is ~80 MB of resident memory: issue 9's memory target); :meth:`to_df` gives the
+    long-format table (columns ``COLUMNS``, ``bin_start`` a UTC timestamp) for the API."""
+
+    bin_seconds: int
+    series: list[SignatureTimeline]
+
+    def __len__(self) -> int:
+        return sum(len(s) for s in self.series)
+
+    def __contains__(self, signature: str) -> bool:
+        return any(s.signature == signature for s in self.series)
+
+    def __getitem__(self, signature: str) -> SignatureTimeline:
+        for s in self.series:
+            if s.signature == signature:
+                return s
+        raise KeyError(signature)
+
+    @property
+    def signatures(self) -> list[str]:
+        return [s.signature for s in self.series]
+
+    def rows(self):
+        """(bin start in epoch seconds, signature, probes, new sources) in the table's order."""
+        for s in self.series:
+            for t, p, n in zip(s.starts.tolist(), s.probes.tolist(), s.new_sources.tolist()):
+                yield t, s.signature, p, n
+
+    def to_df(self):
+        import pandas as pd
+
+        if not self.series:
+            return pd.DataFrame(columns=COLUMNS)
+        return pd.DataFrame({
+            "bin_start": pd.to_datetime(np.concatenate([s.starts for s in self.series]), unit="s", utc=True),
+            "signature": np.concatenate([[s.signature] * len(s) for s in self.series]),
+            "probes": np.concatenate([s.probes for s in self.series]),
+            "new_sources": np.concatenate([s.new_sources for s in self.series]),
+        })[COLUMNS]
 
 
 def timeline(events, bin_seconds: int = 3600, signatures: list[str] | None = None, max_bins: int = MAX_BINS):
@@ -97,13 +150,13 @@ def timeline(events, bin_seconds: int = 3600, signatures: list[str] | None = Non
     import pandas as pd
 
     if events.empty:
-        return pd.DataFrame(columns=COLUMNS)
+        return Timeline(int(bin_seconds), [])
     ev = events.copy()
     ev["signature"] = ev["signature"].astype(str)
     if signatures is not None:
         ev = ev[ev["signature"].isin(signatures)]
         if ev.empty:
-            return pd.DataFrame(columns=COLUMNS)
+            return Timeline(int(bin_seconds), [])
     names = sorted(ev["signature"].unique())
     code = {n: i for i, n in enumerate(names)}
     t = (pd.to_datetime(ev["time"], utc=True) - pd.Timestamp(0, tz="UTC")).dt.total_seconds().to_numpy()
@@ -122,12 +175,4 @@ def timeline(events, bin_seconds: int = 3600, signatures: list[str] | None = Non
     for (s, _), x in first_sig.items():
         new[s][bins.bin_of(x)] += 1
     new_all = Counter(bins.bin_of(x) for x in first_all.values())
-    return bins.frame(names, new, new_all)
-
-
-def series(tl, signature: str, column: str = "probes"):
-    """One signature's column as (bin starts, counts): a DatetimeIndex and a Series."""
-    import pandas as pd
-
-    sub = tl[tl["signature"] == signature]
-    return pd.DatetimeIndex(sub["bin_start"]), sub[column].reset_index(drop=True)
+    return bins.timeline(names, new, new_all)

@@ -10,11 +10,11 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from ..errors import WormcastError
+from ..errors import WormcastError, in_api
 from ..util.files import NotRegular, read_regular_text
 
 MAX_SCENARIO_BYTES = 10 << 20
-from .overrides import apply_overrides
+from .overrides import Override, apply_overrides, as_overrides
 from .schema import Scenario
 
 # ---------------------------------------------------------------- loading
@@ -48,22 +48,24 @@ def _format_validation(exc: ValidationError, origin: str, single_worm: bool = Fa
     if single_worm and parts[:2] == ["worm", 0]:  # the file wrote one [worm] table: say worm.x, not worm.0.x
         parts = ["worm"] + parts[2:]
     loc = ".".join(str(p) for p in parts) or "scenario"
-    setting = _override_for(loc, overrides or [])
-    if setting is not None:  # the bad value came from the command line: name the option, not the file
-        origin = f"--set {setting}"
+    setting = _override_for(loc, as_overrides(overrides))
+    if setting is not None:  # the bad value came from an override: name it (--set, or overrides[...]), not the file
+        origin = setting.name()
     msg = err["msg"].removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":
         msg = "unknown key"
     more = f" (and {len(exc.errors()) - 1} more problems)" if len(exc.errors()) > 1 else ""
+    if setting is not None and in_api() and loc == ".".join(setting.parts):  # overrides['k'] names the key
+        return f"{origin}: {msg}{more}"
     return f"{origin}: {loc}: {msg}{more}"
 
 
-def _override_for(loc: str, overrides: list[str]) -> str | None:
-    """The last ``--set key=value`` whose key is the failing location or a table holding it."""
-    for item in reversed(overrides):
-        key = ".".join(p for p in item.split("=", 1)[0].strip().split(".") if p)
+def _override_for(loc: str, overrides: list[Override]) -> Override | None:
+    """The last override whose key is the failing location or a table holding it."""
+    for ov in reversed(overrides):
+        key = ".".join(ov.parts)
         if key and (loc == key or loc.startswith(key + ".") or key.startswith(loc + ".")):
-            return item
+            return ov
     return None
 
 
@@ -97,7 +99,7 @@ def load_raw(name_or_path: str) -> tuple[dict, str, str]:
 
 
 def from_dict(data: dict, origin: str = "scenario", base_dir: str | None = None,
-              overrides: list[str] | None = None) -> Scenario:
+              overrides=None) -> Scenario:
     """Validate; a message about a value that an override set names that ``--set`` instead of ``origin``."""
     try:
         scenario = Scenario.model_validate({**data, "base_dir": base_dir})
@@ -107,9 +109,15 @@ def from_dict(data: dict, origin: str = "scenario", base_dir: str | None = None,
     return scenario
 
 
-def load_scenario(name_or_path: str, overrides: list[str] | None = None) -> Scenario:
-    """A preset name or TOML path, with optional ``key=value`` overrides, validated."""
+def loads_scenario(text: str, origin: str = "scenario TOML", base_dir: str | None = None) -> Scenario:
+    """A scenario from TOML text, validated (messages start with ``origin``)."""
+    return from_dict(_read_toml(text, origin), origin, base_dir)
+
+
+def load_scenario(name_or_path: str, overrides=None) -> Scenario:
+    """A preset name or TOML path, with optional overrides (``key=value`` strings or a dict), validated."""
     data, origin, base = load_raw(name_or_path)
+    overrides = as_overrides(overrides)
     if overrides:
         data = apply_overrides(data, overrides)
     return from_dict(data, origin, base, overrides)

@@ -7,7 +7,7 @@ code can load one, change it and run it. Every rule a value must satisfy is chec
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal, Optional
+from typing import Any, ClassVar, Literal, Optional
 
 import numpy as np
 from pydantic import (
@@ -19,7 +19,7 @@ from pydantic import (
     model_validator,
 )
 
-from ..util.timeutil import as_utc, parse_duration, steps_per
+from ..util.timeutil import as_utc, scenario_duration, steps_per
 from ..world.addresses import parse_address, parse_cidr, target_ranges, target_size
 from ..world.addresses import overlap
 from . import limits
@@ -30,10 +30,11 @@ class _Model(BaseModel):
     """Unknown keys are errors, and every number must be finite (no inf, no nan)."""
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
+    durations: ClassVar[tuple[str, ...]] = ()  # fields that are durations (seconds; written "10min" in TOML)
 
 
 def _duration(value: Any) -> float:
-    return parse_duration(value)
+    return scenario_duration(value)
 
 
 def _cidr_list(blocks: list[str]) -> list[str]:
@@ -155,6 +156,7 @@ class Worm(_Model):
 
     _release_utc = field_validator("release")(lambda v: None if v is None else as_utc(v))
 
+    durations = ("lifetime",)
     _dur = field_validator("lifetime", mode="before")(lambda v: None if v is None else _duration(v))
 
     _cidrs = field_validator("exclude")(lambda v: _cidr_list(v))
@@ -259,7 +261,9 @@ class OrgAudit(_Model):
     first: Optional[datetime] = Field(None, description="first audit (default: start + interval)")
     compare: list[float] = Field(default_factory=list,
                                  description="other intervals to rerun the scenario with, to show what they change")
+    compare_runs: int = Field(8, ge=2, le=1000, description="seeds per compared interval (common random numbers)")
 
+    durations = ("interval", "delay", "compare")
     _dur = field_validator("interval", "delay", mode="before")(lambda v: _duration(v))
     _durs = field_validator("compare", mode="before")(lambda v: [_duration(x) for x in v])
     _utc = field_validator("first")(lambda v: None if v is None else as_utc(v))
@@ -333,6 +337,7 @@ class Containment(_Model):
     orgs: list[str] = Field(default_factory=list, description="organisations whose blocks are covered")
     reaction_time: float = Field(description="delay before the filter acts")
 
+    durations = ("reaction_time",)
     _dur = field_validator("reaction_time", mode="before")(lambda v: _duration(v))
 
     _cidrs = field_validator("blocks")(lambda v: _cidr_list(v))
@@ -412,6 +417,7 @@ class Scenario(_Model):
     base_dir: Optional[str] = Field(None, exclude=True, description="where relative paths resolve")
 
     _utc = field_validator("start", "end")(lambda v: as_utc(v))
+    durations = ("step", "interval")
     _dur = field_validator("step", "interval", mode="before")(lambda v: _duration(v))
     _dynamics = field_validator("dynamics", mode="before")(lambda v: _components("DYNAMICS")(v))
     _observers = field_validator("observers", mode="before")(lambda v: _components("OBSERVERS")(v))
@@ -496,3 +502,17 @@ class Scenario(_Model):
     def worms(self) -> list[Worm]:
         """The worms of the scenario (most scenarios have one)."""
         return self.worm
+
+    def to_toml(self) -> str:
+        """This scenario as a TOML file's text; :meth:`from_toml` (or ``wormcast run FILE``) reads it back to an
+        equal scenario."""
+        from .totoml import to_toml
+
+        return to_toml(self)
+
+    @classmethod
+    def from_toml(cls, text: str, base_dir: str | None = None, origin: str = "scenario TOML") -> "Scenario":
+        """A scenario from TOML text (``base_dir``: where its relative paths resolve)."""
+        from .loading import loads_scenario
+
+        return loads_scenario(text, origin, base_dir)

@@ -7,8 +7,9 @@ loop alone writes the table. The stages, written down here and nowhere else:
 
 Before the first step
   0. setup: the world and the host table; each component's ``setup`` (its requests, e.g. patch times,
-     go to the event queue); the worms (scan rates drawn, then lowered by defences' ``scan_rates``);
-     the delivery classes of the filtering defences.
+     go to the event queue; those due at t = 0, e.g. devices away at the start, apply before step 0);
+     the worms (scan rates drawn, then lowered by defences' ``scan_rates``); the delivery classes of the
+     filtering defences.
 Each step s, covering [s dt, (s+1) dt)
   1. phases: worms whose calendar changes phase at s switch copies between scanning and dormant.
   2. releases: worms released at s infect their first copies (at random outside organisations); a
@@ -16,7 +17,8 @@ Each step s, covering [s dt, (s+1) dt)
   3. begin_step: components' hooks at t = s dt (content filters deploy, periodic audits); their requests
      due now are applied at once, later ones queued.
   4. events: the queued changes due at s, in the order CLEAR (reboot, lifetime), PATCH, CLEAN (audits),
-     REFILTER (a filter starts acting on a host), KILL (the host dies).
+     REFILTER (a filter starts acting on a host), OFFLINE, ONLINE (churn: a device goes away, comes back),
+     KILL (the host dies).
   5. scanning: each worm's scanner draws the step's probes (a ProbeBatch), thinned by the worm's backbone
      cap; observers' ``on_probes``; copies that destroyed their host during the step (``ProbeBatch.ended``,
      Witty) are killed at t = (s+1) dt.
@@ -47,10 +49,10 @@ from .hosts import HostTable
 from .phases import FLOOD, SPREAD
 from .registry import DEFENCES, DYNAMICS, OBSERVERS
 from .requests import Change
-from .states import DEAD, DORMANT, PATCHED, SCANNING, SUSCEPTIBLE
+from .states import DEAD, DORMANT, OFFLINE, PATCHED, SCANNING, SUSCEPTIBLE
 from .streams import Streams
 
-PATCH, CLEAR, CLEAN, REFILTER, KILL = (int(c) for c in Change)  # plain ints: cheaper in NumPy comparisons
+PATCH, CLEAR, CLEAN, REFILTER, GO_OFFLINE, GO_ONLINE, KILL = (int(c) for c in Change)  # plain ints: cheaper
 from .worm import RunningWorm
 
 
@@ -106,11 +108,12 @@ class Simulation:
         self.components = built_in_components(scenario)
         names = [w.name for w in scenario.worms]
         target_addresses = TargetSpace.of(scenario.worms[0], self.world).size
+        setup_requests = []
         for i, comp in enumerate(self.components):
             comp.index = i
             ctx = Context(scenario, self.world, view, self.dt, self.n_steps,
                           self.streams.subset(comp.streams_used), names, target_addresses)
-            self._queue(comp.setup(ctx))
+            setup_requests += comp.setup(ctx) or []
         clock_draw = self.streams["clock"].random(self.world.n)  # a host's clock is wrong below its worm's fraction
         self.worms = [RunningWorm(k, w, scenario, self.world, view, self.streams, self.dt, self.n_steps,
                                   clock_draw, self._scan_rates) for k, w in enumerate(scenario.worms)]
@@ -140,6 +143,7 @@ class Simulation:
         self.hooks = {h: [c for c in self.components if _overrides(c, h)] for h in (
             "begin_step", "on_probes", "on_infected", "on_changed", "on_cleaned", "record")}
         self.on_infected, self.on_changed = self.hooks["on_infected"], self.hooks["on_changed"]
+        self._apply(setup_requests, 0.0)  # the state at t = 0 (devices away at the start) before any step
 
     def _scan_rates(self, worm: int, rates: np.ndarray) -> np.ndarray:
         for comp in self.components:
@@ -162,10 +166,6 @@ class Simulation:
         elif np.ndim(tag) == 0:
             tag = np.full(hosts.size, int(tag), dtype=np.int64)
         self.queue.push(steps, hosts, tag, change)
-
-    def _queue(self, requests) -> None:
-        for r in requests or ():
-            self._push(r.change, r.hosts, np.asarray(r.at, dtype=float), r.tag)
 
     def _apply(self, requests, t: float) -> None:
         """Requests due by ``t`` take effect now; the others wait in the event queue."""
@@ -200,6 +200,10 @@ class Simulation:
             self.flows_now[1] += ids.size
         elif change == Change.CLEAN:
             self._clean(ids, t)
+        elif change == Change.OFFLINE:
+            self._go_offline(ids, t)
+        elif change == Change.ONLINE:
+            self._come_online(ids, t)
         elif change == Change.KILL:
             self._kill(ids, t)
         else:
@@ -228,6 +232,9 @@ class Simulation:
             for owner in np.unique(tags[refilter]):
                 ids = hosts[refilter & (tags == owner)]
                 self._reclassify(self.components[int(owner)].refilter(ids, t))
+        if kinds.max() >= GO_OFFLINE:  # churn: devices go away, then others come back
+            self._go_offline(hosts[kinds == GO_OFFLINE], t)
+            self._come_online(hosts[kinds == GO_ONLINE], t)
         return int(clear.size), int(patch.size)
 
     # ---------------------------------------------------------------- transitions
@@ -299,6 +306,23 @@ class Simulation:
         h.mark_ended(ids, new_state)
         self._infectable_after(ids, before)
         self._changed(ids, t)
+
+    def _go_offline(self, ids: np.ndarray, t: float) -> None:
+        """Devices go away: a running worm is lost (memory-resident), and they cannot be reached. A patched
+        device stays patched (it is out of the outbreak, away or not)."""
+        st = self.hosts.state[ids]
+        ids = ids[(st != PATCHED) & (st != OFFLINE)]
+        if ids.size:
+            self._end_infection(ids, OFFLINE, t)
+
+    def _come_online(self, ids: np.ndarray, t: float) -> None:
+        """Offline devices come back, susceptible."""
+        ids = ids[self.hosts.state[ids] == OFFLINE]
+        if ids.size:
+            before = self._infectable_before(ids)
+            self.hosts.set_state(ids, SUSCEPTIBLE, OFFLINE)
+            self._infectable_after(ids, before)
+            self._changed(ids, t)
 
     def _clean(self, ids: np.ndarray, t: float) -> None:
         """An audit's clean-up: worm and backdoor removed, host patched."""

@@ -22,7 +22,9 @@ class Change(IntEnum):
     CLEAR = 1  # the worm stops (reboot, end of its lifetime); the host is susceptible again
     CLEAN = 2  # an audit found the host: worm and backdoor removed, host patched
     REFILTER = 3  # a delivery filter starts acting on the host (its owner says how)
-    KILL = 4  # the worm destroyed the host (it crashed for good): the worm stops, the host is DEAD
+    OFFLINE = 4  # the device goes away (churn): a running worm is lost, it cannot be reached (not if patched)
+    ONLINE = 5  # an offline device comes back, susceptible
+    KILL = 6  # the worm destroyed the host (it crashed for good): the worm stops, the host is DEAD
 
 
 @dataclass

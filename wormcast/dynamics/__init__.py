@@ -1,3 +1,3 @@
-"""Host dynamics: what happens to hosts whatever the worm does (patching, reboots, and later churn)."""
+"""Host dynamics: what happens to hosts whatever the worm does (patching, reboots, churn)."""
 
-from . import clearing, patching  # noqa: F401  (each registers itself)
+from . import churn, clearing, patching  # noqa: F401  (each registers itself)

@@ -9,3 +9,4 @@ accounting (``telescope_counts``), Moore et al.'s estimators (``estimators``), b
 """
 
 from . import outbreak  # noqa: F401  (registers itself)
+from . import snapshots  # noqa: F401  (registers itself)

@@ -35,12 +35,15 @@ import numpy as np
 from scipy import optimize, stats
 
 
-def poisson_deviance(observed, predicted) -> float:
+def poisson_deviance(observed, predicted, weights=None) -> float:
+    """D; with ``weights`` (one per count) the weighted sum of the unit deviances (quasi-likelihood: a
+    weight 1/phi for counts whose variance is phi times their mean)."""
     y = np.asarray(observed, dtype=float)
     mu = np.maximum(np.asarray(predicted, dtype=float), 1e-12)
     with np.errstate(divide="ignore", invalid="ignore"):
         term = np.where(y > 0, y * np.log(y / mu), 0.0)
-    return float(2.0 * np.sum(term - (y - mu)))
+    unit = 2.0 * (term - (y - mu))
+    return float(np.sum(unit if weights is None else unit * np.asarray(weights, dtype=float)))
 
 
 @dataclass(frozen=True)
@@ -61,13 +64,21 @@ class SimulationFit:
     """Fit ``simulate(params, seed) -> predicted series`` to an observed series.
 
     ``x0``: starting values; ``bounds``: (low, high) per parameter; ``seeds``: the common random numbers;
-    ``level``: interval level (profile likelihood)."""
+    ``level``: interval level (profile likelihood). ``xatol`` (in coordinates scaled to [0, 1] by the bounds)
+    and ``fatol`` (deviance): Nelder-Mead's tolerances; ``interval_rtol``: an interval's ends are found to this
+    share of the fitted value. Looser ones suit an expensive simulator whose objective is noisy anyway.
+    ``weights``: per count, for a quasi-Poisson deviance (see :func:`poisson_deviance`);
+    ``scalar_profiles``: minimise one-parameter problems (the profiles of a two-parameter fit) with
+    bounded Brent instead of Nelder-Mead (fewer trials)."""
 
     def __init__(self, simulate: Callable[[np.ndarray, int], np.ndarray], x0: Sequence[float],
                  bounds: Sequence[tuple[float, float]], names: Sequence[str] | None = None,
                  seeds: Sequence[int] = tuple(range(8)), method: str = "Nelder-Mead", level: float = 0.9,
-                 intervals: bool = True, mc_correction: bool = True):
+                 intervals: bool = True, mc_correction: bool = True, xatol: float = 1e-5, fatol: float = 1e-4,
+                 interval_rtol: float = 1e-3, weights=None, scalar_profiles: bool = False):
         self.simulate, self.x0, self.bounds = simulate, tuple(x0), tuple(bounds)
+        self.xatol, self.fatol, self.interval_rtol = xatol, fatol, interval_rtol
+        self.weights, self.scalar_profiles = weights, scalar_profiles
         self.names = tuple(names) if names is not None else tuple(f"p{i}" for i in range(len(self.x0)))
         self.seeds, self.method, self.level, self.intervals = tuple(seeds), method, level, intervals
         self.mc_correction = mc_correction
@@ -82,7 +93,7 @@ class SimulationFit:
         p = np.asarray(params, dtype=float)
         if any(not lo <= v <= hi for v, (lo, hi) in zip(p, self.bounds)):
             return np.inf
-        d = poisson_deviance(self._y, self.predict(p))
+        d = poisson_deviance(self._y, self.predict(p), self.weights)
         self.trials_.append(Trial(tuple(float(v) for v in p), d))
         return d
 
@@ -96,10 +107,14 @@ class SimulationFit:
         g = lambda z: fun(lo + z * span)  # noqa: E731
         z0 = (np.asarray(x0, dtype=float) - lo) / span
         unit = [(0.0, 1.0)] * len(x0)
+        if self.scalar_profiles and len(x0) == 1:
+            r = optimize.minimize_scalar(lambda z: g(np.array([z])), bounds=(0.0, 1.0), method="bounded",
+                                         options={"xatol": self.xatol})
+            return lo + np.array([r.x]) * span, float(r.fun)
         if self.method == "Nelder-Mead":
             simplex = np.clip([z0] + [z0 + 0.05 * e for e in np.eye(len(x0))], 0.0, 1.0)
             r = optimize.minimize(g, z0, method="Nelder-Mead", bounds=unit,
-                                  options={"initial_simplex": simplex, "xatol": 1e-5, "fatol": 1e-4,
+                                  options={"initial_simplex": simplex, "xatol": self.xatol, "fatol": self.fatol,
                                            "maxiter": 4000})
         else:
             r = optimize.minimize(g, z0, method=self.method, bounds=unit)
@@ -142,7 +157,7 @@ class SimulationFit:
                 out = mid
             else:
                 inside = mid
-            if abs(out - inside) <= 1e-3 * max(abs(best), 1e-9):
+            if abs(out - inside) <= self.interval_rtol * max(abs(best), 1e-9):
                 break
         return 0.5 * (inside + out)
 

@@ -213,7 +213,7 @@ def map_figure(snapshots: Sequence[tuple[str, np.ndarray]], org_blocks: dict[str
                              squeeze=False, constrained_layout=True)
     r8, c8, w8 = slash8_positions(bits_per_pixel)
     boxes = block_boxes(org_blocks, bits_per_pixel)
-    for ax, (label, counts) in zip(axes.flat, snapshots):
+    for i, (ax, (label, counts)) in enumerate(zip(axes.flat, snapshots)):
         if counts.shape[:2] != (n, n):
             raise ValueError(f"snapshot {label!r}: counts are {counts.shape[:2]}, not {n} x {n} "
                              f"(bits_per_pixel {bits_per_pixel})")
@@ -221,7 +221,7 @@ def map_figure(snapshots: Sequence[tuple[str, np.ndarray]], org_blocks: dict[str
         for i in range(0, n + 1, w8):
             ax.axhline(i, color="#d1d5db", lw=0.35)
             ax.axvline(i, color="#d1d5db", lw=0.35)
-        if label_slash8:
+        if label_slash8 and (i == 0 or k <= 3):  # the /8 numbers once: the grid is the same in every panel
             for octet in range(256):
                 ax.text(c8[octet] + 1, r8[octet] + 1, str(octet), fontsize=4.2, color="#6b7280",
                         ha="left", va="top")
@@ -284,3 +284,27 @@ def map_data(snapshots: Sequence[tuple[str, np.ndarray]], org_blocks: dict[str, 
         "slash8_side": slash8_positions(bits_per_pixel)[2],
         "frames": frames,
     }
+
+
+def frame_label(t_seconds: float, reason: str = "") -> str:
+    """"+13 min (1% ever infected)": a frame's time after the start and why it was taken."""
+    h = t_seconds / 3600.0
+    when = f"+{h:.3g} h" if h >= 1 else f"+{t_seconds / 60.0:.3g} min"
+    reason = ", ".join(r for r in reason.split(", ") if r and not r.startswith("+"))  # a time is said once
+    return f"{when} ({reason})" if reason else when
+
+
+def snapshot_maps(snapshots, bits_per_pixel: int = DEFAULT_BITS_PER_PIXEL) -> list[tuple[str, np.ndarray]]:
+    """[(label, counts)] of the frames of a snapshot observer (observers.snapshots.SnapshotSet: addresses
+    and frames of engine states and backdoor flags), in time order."""
+    return [(frame_label(f.t, f.reason), address_map(snapshots.addresses, map_classes(f.state, f.backdoor()),
+                                                     bits_per_pixel))
+            for f in snapshots.frames]
+
+
+def pick_panels(maps: Sequence, most: int = 6) -> list:
+    """At most ``most`` of the frames for small multiples, spread evenly, the first and the last kept."""
+    if len(maps) <= most:
+        return list(maps)
+    idx = np.unique(np.round(np.linspace(0, len(maps) - 1, most)).astype(int))
+    return [maps[i] for i in idx]

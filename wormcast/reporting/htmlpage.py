@@ -22,7 +22,7 @@ h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.25em;border-bottom:1px soli
 table{border-collapse:collapse;margin:.6em 0;font-size:.92em;display:block;overflow-x:auto;max-width:100%}td,th{border:1px solid #d8dce5;padding:.25em .6em;text-align:left;vertical-align:top}
 th{background:#f2f4f8}td.num{text-align:right;font-variant-numeric:tabular-nums}
 img{max-width:100%;height:auto;border:1px solid #e5e7ee}
-.muted{color:#667085;font-size:.9em}.ctl{color:#b42318;font-family:ui-monospace,Menlo,Consolas,monospace}code,pre{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.88em;word-break:break-all;white-space:pre-wrap}
+.muted{color:#667085;font-size:.9em}.ctl{color:#b42318;font-family:ui-monospace,Menlo,Consolas,monospace}code,pre{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.88em;word-break:normal;overflow-wrap:anywhere;white-space:pre-wrap}
 """
 
 

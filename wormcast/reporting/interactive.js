@@ -4,8 +4,7 @@
 // decided in Python (addressmap.pixel_class); this script only looks it up.
 (function () {
   "use strict";
-  var doc = JSON.parse(document.getElementById("wc-data").textContent);
-  window.wormcast = { views: {}, maps: {}, ready: null };
+  window.wormcast = { views: {}, maps: {}, ready: null, draw: draw };
 
   function hexRgb(h) {
     return [parseInt(h.slice(1, 3), 16), parseInt(h.slice(3, 5), 16), parseInt(h.slice(5, 7), 16)];
@@ -89,22 +88,31 @@
     window.wormcast.maps[sec.id] = { render: render, state: state };
   }
 
-  var pending = [];
-  doc.sections.forEach(function (sec) {
-    var host = document.getElementById(sec.id);
-    if (sec.kind === "chart") {
-      pending.push(vegaEmbed(host.querySelector(".wc-chart"), sec.spec,
-        { mode: "vega-lite", ast: true, actions: false, renderer: "svg" }).then(function (res) {
-        window.wormcast.views[sec.id] = res.view;
-      }));
-    } else if (sec.kind === "map") {
-      drawMap(sec, host);
-    }
-  });
-  window.wormcast.ready = Promise.all(pending).then(function () {
-    document.body.setAttribute("data-ready", "1");
-  }, function (err) {
-    console.error(err);
-    document.body.setAttribute("data-ready", "error");
-  });
+  // Draws sections into their elements (id = section id); the explorer calls it again on each result.
+  function draw(sections) {
+    var pending = [];
+    sections.forEach(function (sec) {
+      var host = document.getElementById(sec.id);
+      if (sec.kind === "chart") {
+        pending.push(vegaEmbed(host.querySelector(".wc-chart"), sec.spec,
+          { mode: "vega-lite", ast: true, actions: false, renderer: "svg" }).then(function (res) {
+          if (window.wormcast.views[sec.id]) { window.wormcast.views[sec.id].finalize(); }
+          window.wormcast.views[sec.id] = res.view;
+        }));
+      } else if (sec.kind === "map") {
+        drawMap(sec, host);
+      }
+    });
+    return Promise.all(pending);
+  }
+
+  var data = document.getElementById("wc-data");
+  if (data) {
+    window.wormcast.ready = draw(JSON.parse(data.textContent).sections).then(function () {
+      document.body.setAttribute("data-ready", "1");
+    }, function (err) {
+      console.error(err);
+      document.body.setAttribute("data-ready", "error");
+    });
+  }
 })();

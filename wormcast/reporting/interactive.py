@@ -26,9 +26,31 @@ VENDOR_SCRIPTS = ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js")
 
 
 @dataclass(frozen=True)
+class Marker:
+    """A measured figure drawn over a chart: a point at ``t_ms`` (ms since the epoch, UTC), or a horizontal
+    rule across the chart when ``t_ms`` is None (a bound on a peak)."""
+
+    label: str
+    value: float
+    t_ms: int | None = None
+
+
+@dataclass(frozen=True)
+class Band:
+    """A shaded band between two columns of the chart's table (an ensemble's percentiles)."""
+
+    label: str
+    low: str
+    high: str
+    color: str = "#dc2626"
+
+
+@dataclass(frozen=True)
 class LineChart:
     """Line charts of a time series: ``df`` has a ``time`` column (datetimes, UTC) and one column per
-    series; ``columns`` picks and orders them (default: every numeric column)."""
+    series; ``columns`` picks and orders them (default: every numeric column); ``labels`` renames them in
+    the legend. ``markers``: measured figures; ``bands``: shaded percentile bands. Missing values (NaN)
+    are left out of a series."""
 
     title: str
     df: object  # a pandas DataFrame
@@ -36,6 +58,10 @@ class LineChart:
     y_label: str = "hosts"
     height: int = 320
     note: str = ""
+    labels: dict | None = None
+    colors: dict | None = None  # column -> colour (default: the map's colours for host states, else Vega's)
+    markers: Sequence[Marker] = ()
+    bands: Sequence[Band] = ()
 
 
 @dataclass(frozen=True)
@@ -87,43 +113,79 @@ def line_spec(chart: LineChart) -> dict:
     if getattr(times.dt, "tz", None) is not None:
         times = times.dt.tz_convert("UTC").dt.tz_localize(None)
     ms = (times.astype("datetime64[ms]").astype("int64")).tolist()
+    names = {c: (chart.labels or {}).get(c, c) for c in cols}
     values = []
     for c in cols:
         series = df[c].tolist()
-        values.extend({"t": t, "s": c, "v": v} for t, v in zip(ms, series))
+        values.extend({"t": t, "s": names[c], "v": v} for t, v in zip(ms, series) if v == v)  # v != v: NaN
     y = {"field": "v", "type": "quantitative", "title": chart.y_label}
     # Host-state series wear the address map's colours; the others take Vega's category scheme.
     known = {c.name: c.color for c in CLASSES}
-    color = {"field": "s", "type": "nominal", "title": None, "sort": cols,
+    color = {"field": "s", "type": "nominal", "title": None, "sort": [names[c] for c in cols],
              "legend": {"orient": "top", "direction": "horizontal"}}
+    known.update(chart.colors or {})
     if all(c in known for c in cols):
-        color["scale"] = {"domain": cols, "range": [known[c] for c in cols]}
+        color["scale"] = {"domain": [names[c] for c in cols], "range": [known[c] for c in cols]}
     tooltip = [{"field": "when", "type": "nominal", "title": "time (UTC)"},
                {"field": "s", "type": "nominal", "title": "series"},
                {"field": "v", "type": "quantitative", "title": chart.y_label, "format": ","}]
-    return {
-        "width": "container",
-        "height": chart.height,
-        "data": {"values": values},
-        "transform": [{"calculate": "utcFormat(datum.t, '%Y-%m-%d %H:%M:%S')", "as": "when"}],
-        "encoding": {"x": {"field": "t", "type": "temporal", "scale": {"type": "utc"}, "title": "time (UTC)",
-                           "axis": {"format": "%d %b %H:%M"}}},
-        "layer": [
-            {"mark": {"type": "line", "strokeWidth": 1.8},
+    x = {"field": "t", "type": "temporal", "scale": {"type": "utc"}, "title": "time (UTC)",
+         "axis": {"format": "%d %b %H:%M"}}
+    when = [{"calculate": "utcFormat(datum.t, '%Y-%m-%d %H:%M:%S')", "as": "when"}]
+    layers = [
+            {"mark": {"type": "line", "strokeWidth": 1.8}, "transform": when,
              "params": [
                  {"name": "pick", "select": {"type": "point", "fields": ["s"]}, "bind": "legend"},
                  {"name": "zoom", "select": {"type": "interval", "encodings": ["x"]}, "bind": "scales"},
              ],
-             "encoding": {"y": y, "color": color,
+             "encoding": {"x": x, "y": y, "color": color,
                           "opacity": {"condition": {"param": "pick", "value": 1}, "value": 0.12}}},
-            {"mark": {"type": "point", "filled": True, "size": 45},
+            {"mark": {"type": "point", "filled": True, "size": 45}, "transform": when,
              "params": [{"name": "hover", "select": {"type": "point", "fields": ["t"], "nearest": True,
                                                      "on": "pointermove", "clear": "pointerout"}}],
-             "encoding": {"y": y, "color": color, "tooltip": tooltip,
+             "encoding": {"x": x, "y": y, "color": color, "tooltip": tooltip,
                           "opacity": {"condition": {"param": "hover", "empty": False, "value": 1},
                                       "value": 0}}},
-        ],
+    ]
+    bands = [_band_layer(chart, b, ms, x) for b in chart.bands]
+    marks = _marker_layers(chart, x, y)
+    return {
+        "width": "container",
+        "height": chart.height,
+        "data": {"values": values},
+        "layer": bands + layers + marks,
     }
+
+
+def _band_layer(chart: LineChart, band: Band, ms: list, x: dict) -> dict:
+    df = chart.df
+    rows = [{"t": t, "lo": lo, "hi": hi, "band": band.label}
+            for t, lo, hi in zip(ms, df[band.low].tolist(), df[band.high].tolist()) if lo == lo and hi == hi]
+    return {"data": {"values": rows}, "mark": {"type": "area", "opacity": 0.18, "color": band.color},
+            "encoding": {"x": x, "y": {"field": "lo", "type": "quantitative", "title": chart.y_label},
+                         "y2": {"field": "hi"},
+                         "tooltip": [{"field": "band", "type": "nominal", "title": "band"},
+                                     {"field": "lo", "type": "quantitative", "title": "from", "format": ","},
+                                     {"field": "hi", "type": "quantitative", "title": "to", "format": ","}]},
+            "description": band.label}
+
+
+def _marker_layers(chart: LineChart, x: dict, y: dict) -> list[dict]:
+    """Measured figures: points (with a time) and rules (without), amber, each with its label as tooltip."""
+    points = [{"t": m.t_ms, "v": m.value, "label": m.label} for m in chart.markers if m.t_ms is not None]
+    rules = [{"v": m.value, "label": m.label} for m in chart.markers if m.t_ms is None]
+    out = []
+    tip = [{"field": "label", "type": "nominal", "title": "measured"},
+           {"field": "v", "type": "quantitative", "title": chart.y_label, "format": ","}]
+    if points:
+        out.append({"data": {"values": points}, "mark": {"type": "point", "shape": "triangle-up", "size": 140,
+                                                         "filled": True, "color": "#f59e0b"},
+                    "encoding": {"x": x, "y": y, "tooltip": tip}})
+    if rules:
+        out.append({"data": {"values": rules}, "mark": {"type": "rule", "strokeDash": [4, 3], "strokeWidth": 1.6,
+                                                        "color": "#f59e0b"},
+                    "encoding": {"y": y, "tooltip": tip}})
+    return out
 
 
 def _chart(sec: LineChart, sid: str) -> _Built:
@@ -154,8 +216,10 @@ def _map(sec: MapSlider, sid: str) -> _Built:
     return _Built(html, {"id": sid, "kind": "map", "map": sec.data})
 
 
-def interactive_page(title: str, sections: Sequence[Section]) -> str:
-    """A self-contained interactive HTML page of the sections, in order."""
+def interactive_page(title: str, sections: Sequence[Section], links: Sequence[tuple[str, str]] = (),
+                     intro: str = "") -> str:
+    """A self-contained interactive HTML page of the sections, in order; ``links``: (text, relative href)
+    pairs shown under the title (the static report, for one); ``intro``: a paragraph of plain text."""
     built = []
     for i, sec in enumerate(sections):
         sid = f"wc-{i}"
@@ -165,7 +229,12 @@ def interactive_page(title: str, sections: Sequence[Section]) -> str:
             built.append(_map(sec, sid))
         else:
             raise TypeError(f"section {i}: expected LineChart or MapSlider, got {type(sec).__name__}")
-    body = f"<h1>{esc(title)}</h1>\n" + "\n".join(b.html for b in built)
+    head = f"<h1>{esc(title)}</h1>\n"
+    if links:
+        head += "<p>" + " · ".join(f'<a href="{esc(href)}">{esc(text)}</a>' for text, href in links) + "</p>\n"
+    if intro:
+        head += f'<p class="muted">{esc(intro)}</p>\n'
+    body = head + "\n".join(b.html for b in built)
     codes = [_asset(name) for name in VENDOR_SCRIPTS] + [_asset("interactive.js")]
     data = json_for_script({"sections": [b.data for b in built]})
     csp = ("default-src 'none'; script-src " + " ".join(script_hash(c) for c in codes)

@@ -67,21 +67,56 @@ def write_timeseries(df, directory: Path) -> None:
     csv_table(df).to_csv(directory / "timeseries.csv", index=False)
 
 
-def write_run(result, out_dir: str | Path, interval: float | None = None) -> Path:
+def per_minute_table(result):
+    """The run's table at 1-minute bins (the bins of the summary's fastest minute), or None when the step
+    does not divide a minute."""
+    from ..util.timeutil import steps_per
+
+    return result.to_df(60.0).reset_index() if steps_per(60.0, result.scenario.step) is not None else None
+
+
+def write_run(result, out_dir: str | Path, interval: float | None = None, snapshots=None,
+              source: str | None = None) -> Path:
+    """summary.json, timeseries.parquet/.csv, outbreak.png, report.html (static, script-free) and
+    interactive.html (hover, zoom, the map's time slider), linked to each other; with ``snapshots`` (the
+    snapshot observer's :class:`~wormcast.observers.snapshots.SnapshotSet`) also addressmap.png and the map
+    in both reports. ``source``: the preset name or TOML path of the scenario (its notes reach the report)."""
     from .htmlpage import png_bytes
     from ..analytic.measured import measured_for
     from ..analytic.twin import overlay
-    from .plots import outbreak_figure
-    from .report import render
+    from .addressmap import map_figure, pick_panels, snapshot_maps
+    from .plots import outbreak_figure, worms_figure
+    from .report import overlay_note, render
+    from .run_page import run_page
 
     out_dir = Path(out_dir)
-    df_times = result.to_df(interval)
+    df_times = result.to_df(interval).reset_index()  # time as a column: the files and the report hold it so
+    per_minute = per_minute_table(result)
+    twin, measured = overlay(result, interval), measured_for(result.scenario)
+    maps = snapshot_maps(snapshots) if snapshots is not None and snapshots.frames else []
+    orgs = {o.name: list(o.blocks) for o in result.scenario.orgs}
     with staged_dir(out_dir) as stage:
         (stage / "summary.json").write_text(json.dumps(result.summary, indent=2) + "\n", encoding="utf-8")
         write_timeseries(df_times, stage)
-        png = png_bytes(outbreak_figure(df_times, result.summary, twin=overlay(result, interval),
-                                        measured=measured_for(result.scenario)))
+        png = png_bytes(outbreak_figure(df_times, result.summary, twin=twin, measured=measured,
+                                        per_minute=per_minute))
         (stage / "outbreak.png").write_bytes(png)
-        html = render(result.summary, df_times, result.scenario, outbreak_png=png)
+        worms = worms_figure(df_times, result.summary)
+        worms_png = png_bytes(worms) if worms is not None else None
+        map_png = None
+        if maps:
+            map_png = png_bytes(map_figure(pick_panels(maps), org_blocks=orgs,
+                                           title=f"{result.summary['worm']}, seed {result.seed}"))
+            (stage / "addressmap.png").write_bytes(map_png)
+        html = render(result.summary, df_times, result.scenario, outbreak_png=png, per_minute=per_minute,
+                      worms_png=worms_png, map_png=map_png, interactive_href="interactive.html", source=source,
+                      overlay=overlay_note(twin, measured))
         (stage / "report.html").write_text(html, encoding="utf-8")
+        (stage / "interactive.html").write_text(
+            run_page(result, df_times, twin, measured, per_minute, maps), encoding="utf-8")
     return out_dir
+
+
+def written_files(out_dir: Path) -> list[str]:
+    """The files of a run's directory, for the CLI's "Wrote" line."""
+    return sorted(p.name for p in Path(out_dir).iterdir() if not p.name.startswith("."))

@@ -40,27 +40,130 @@ def words(summary: dict) -> str:
         if "users_exposed_fraction" in o:
             parts = ", ".join(f"{p.replace('_', '-')} {100 * v:.1f}%" for p, v in o["users_exposed_fraction"].items())
             lines.append(f"    Users with a session on a compromised front-end ({o['users']:,} users): {parts}.")
-        for row in o.get("audit_comparison", []):
-            exposed = row["users_exposed_fraction"]
-            users = f"; users exposed (round-robin) {100 * exposed['round_robin']:.1f}%" if exposed and \
-                "round_robin" in exposed else ""
-            lines.append(f"    With an audit every {row['audit_interval_h']:g} h: backdoors open "
-                         f"{row['backdoor_open_hours']:.1f} server-hours (longest {row['backdoor_open_hours_max']:.1f} h)"
-                         f", at most {row['max_infected_servers']} servers infected{users}.")
+        rows = o.get("audit_comparison", [])
+        if rows:
+            lines.append(f"    What the audit interval changes: medians of {rows[0]['runs']} runs per interval, with "
+                         "the same seeds for every interval (5-95% of runs in brackets"
+                         + ("; fewer than 20 runs, so the brackets are rough" if rows[0]["rough"] else "") + "):")
+        for row in rows:
+            lines.append(f"      audit every {row['audit_interval_h']:g} h{_continuous(row['audit_interval_h'])}: "
+                         f"backdoors open {_with_interval(row, 'backdoor_open_hours', '{:.1f}')} server-hours, at most "
+                         f"{_with_interval(row, 'max_infected_servers', '{:.0f}')} servers infected"
+                         + (f", users exposed (round-robin) "
+                            f"{_with_interval(row, 'users_exposed_fraction.round_robin', '{:.1%}')}"
+                            if (row.get("users_exposed_fraction") or {}).get("round_robin") is not None else "")
+                         + ".")
     return "\n".join(lines)
 
 
-def render(summary: dict, df, scenario, outbreak_png: bytes | None = None) -> str:
-    """The report page; ``outbreak_png`` reuses an already rendered outbreak figure."""
+def _with_interval(row: dict, figure: str, fmt: str) -> str:
+    """A compared figure's median with its 5-95% interval across runs: ``12.0 [3.1-20.5]``."""
+    value = row
+    for part in figure.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    if value is None:
+        return "n/a"
+    lo, hi = row.get("intervals", {}).get(figure, [None, None])
+    return fmt.format(value) + (f" [{fmt.format(lo)}-{fmt.format(hi)}]" if lo is not None else "")
+
+
+def _continuous(interval_h: float) -> str:
+    return " (continuous monitoring)" if interval_h == 0 else ""
+
+
+CONTINUOUS_NOTE = (
+    "An audit every 0 h is continuous monitoring: each server is checked once, the moment it is compromised. "
+    "A server missed then (1 - detection of them) is never looked at again, and a found one stays open for "
+    "the clean-up delay; periodic audits look at every compromised server again at each audit, so they can end "
+    "with fewer backdoor hours than continuous monitoring.")
+
+
+def audit_comparison_section(org: dict) -> list[str]:
+    """An organisation's audit intervals compared: medians over runs with common random numbers, 5-95% of
+    runs in brackets, and what continuous monitoring (interval 0) means."""
+    rows = org.get("audit_comparison") or []
+    if not rows:
+        return []
+    policies = list((rows[0].get("users_exposed_fraction") or {}))
+    note = (f"Medians of {rows[0]['runs']} runs per interval with common random numbers (the same seeds for "
+            "every interval), 5-95% of runs in brackets."
+            + (" Fewer than 20 runs: the brackets are rough." if rows[0]["rough"] else ""))
+    if any(r["audit_interval_h"] == 0 for r in rows):
+        note += " " + CONTINUOUS_NOTE
+    return ["<h3>What the audit interval changes</h3>", f'<p class="muted">{esc(note)}</p>',
+            table(["audit every (h)", "backdoor server-hours", "longest backdoor (h)", "max infected servers"]
+                  + [f"users exposed ({p.replace('_', '-')})" for p in policies],
+                  [(f"{r['audit_interval_h']:g}" + _continuous(r["audit_interval_h"]),
+                    _with_interval(r, "backdoor_open_hours", "{:.1f}"),
+                    _with_interval(r, "backdoor_open_hours_max", "{:.1f}"),
+                    _with_interval(r, "max_infected_servers", "{:.0f}"),
+                    *(_with_interval(r, f"users_exposed_fraction.{p}", "{:.1%}") for p in policies))
+                   for r in rows])]
+
+
+def summary_section(summary: dict) -> list[str]:
+    """The summary's figures in words with units; constant and empty rows left out."""
+    from .labels import figure_rows
+
+    return ["<h2>Summary</h2>", table(["figure", "value"], figure_rows(summary))]
+
+
+def org_table(org: dict) -> str:
+    from .labels import figure_rows
+
+    return table(["figure", "value"], figure_rows(org))
+
+
+def map_section(map_png: bytes | None, interactive_href: str | None = None) -> list[str]:
+    """The address map's small multiples (and a link to the page with its time slider)."""
+    if map_png is None:
+        return []
+    link = (f' The <a href="{esc(interactive_href)}">interactive report</a> has every frame on a time slider.'
+            if interactive_href else "")
+    return ["<h2>Where the hosts are: the address space</h2>",
+            '<p class="muted">The IPv4 space on a Hilbert curve (neighbouring addresses near each other, each '
+            "square of the grid a /8), coloured by host state at several moments of the run; organisations' "
+            f"blocks outlined.{link}</p>",
+            img_from_png(map_png, "the address space at several times of the run")]
+
+
+def overlay_note(twin, measured) -> str:
+    """What the outbreak figure shows beside the simulation: the twin's model and each measured figure with
+    its source, or that there is none."""
+    parts = [f"Dashed black: the analytic twin ({twin['model'].iloc[0]}) of the scenario's parameters."
+             if twin is not None else "No analytic model twins this scenario (several worms, non-uniform "
+             "scanning, a worm lifetime, organisations or defences: docs/models.md)."]
+    if measured:
+        parts += [f"Amber: {m.describe()} ({m.source})." for m in measured]
+    else:
+        parts.append("No measured figure of this outbreak is recorded (analytic/measured.py).")
+    return " ".join(parts)
+
+
+def render(summary: dict, df, scenario, outbreak_png: bytes | None = None, *, per_minute=None,
+           worms_png: bytes | None = None, map_png: bytes | None = None, interactive_href: str | None = None,
+           source: str | None = None, overlay: str = "") -> str:
+    """The report page; ``outbreak_png`` reuses an already rendered outbreak figure. ``worms_png``: one panel
+    per worm (several worms); ``map_png``: the address map; ``interactive_href``: the interactive page, linked;
+    ``source``: the preset name or TOML path the scenario came from (its notes are shown); ``overlay``: what
+    the figure shows beside the simulation (:func:`overlay_note`)."""
     from .htmlpage import png_bytes
     from .plots import flood_figure, outbreak_figure
+    from .provenance import section as scenario_section
 
     if outbreak_png is None:
-        outbreak_png = png_bytes(outbreak_figure(df, summary))
+        outbreak_png = png_bytes(outbreak_figure(df, summary, per_minute=per_minute))
+    link = (f'<p><a href="{esc(interactive_href)}">Interactive report</a>: hover, zoom and toggle the curves, '
+            "and move through the address map in time (opens offline).</p>" if interactive_href else "")
     body = [f"<h1>wormcast: {esc(summary['scenario'])}</h1>",
-            f"<p class=\"muted\">{esc(scenario.description)}</p>",
-            "<h2>In words</h2>", f"<pre>{esc(words(summary))}</pre>",
+            f"<p class=\"muted\">{esc(scenario.description)}</p>", link,
+            "<h2>In words</h2>", f"<pre class=\"words\">{esc(words(summary))}</pre>",
             "<h2>Outbreak</h2>", img_from_png(outbreak_png, "hosts by state and new infections")]
+    if overlay:
+        body.append(f'<p class="muted">{esc(overlay)}</p>')
+    if worms_png is not None:
+        body += ["<h3>Each worm on its own</h3>", img_from_png(worms_png, "hosts running each worm")]
+    body += map_section(map_png, interactive_href)
     if summary.get("flood_packets_total"):
         body.append(png_img(flood_figure(df, summary), "flood traffic"))
     for name, o in (summary.get("orgs") or {}).items():
@@ -68,27 +171,10 @@ def render(summary: dict, df, scenario, outbreak_png: bytes | None = None) -> st
 
         body.append(f"<h2>Organisation {esc(name)}</h2>")
         body.append(png_img(org_figure(df, name, o), f"servers of {name}"))
-        rows = []
-        for k, v in o.items():
-            if k == "audit_comparison":
-                continue
-            if isinstance(v, dict):
-                v = ", ".join(f"{p}: {round(x, 4) if isinstance(x, float) else x}" for p, x in v.items())
-            rows.append((k, round(v, 4) if isinstance(v, float) else v))
-        body.append(table(["figure", "value"], rows))
-        if o.get("audit_comparison"):
-            body.append("<h3>What the audit interval changes (same seed, reruns)</h3>")
-            body.append(table(
-                ["audit every (h)", "backdoor server-hours", "longest backdoor (h)", "max infected servers",
-                 "users exposed (round-robin / random / sticky)"],
-                [(r["audit_interval_h"], round(r["backdoor_open_hours"], 2), round(r["backdoor_open_hours_max"], 2),
-                  r["max_infected_servers"],
-                  " / ".join(f"{100 * x:.1f}%" for x in (r["users_exposed_fraction"] or {}).values()))
-                 for r in o["audit_comparison"]]))
-    body.append("<h2>Summary</h2>")
-    body.append(table(["figure", "value"], [(k, round(v, 4) if isinstance(v, float) else v)
-                                            for k, v in summary.items() if not isinstance(v, dict)]))
+        body.append(org_table(o))
+        body += audit_comparison_section(o)
+    body += summary_section(summary)
     body.append("<h2>Scenario</h2>")
-    body.append(f"<pre>{esc(scenario.model_dump_json(indent=2, by_alias=True, exclude={'base_dir'}))}</pre>")
+    body.append(scenario_section(scenario, source))
     body.append('<p class="muted">Made by wormcast, a simulator: no packet was sent to anyone.</p>')
     return page(f"wormcast: {summary['scenario']}", "\n".join(body))

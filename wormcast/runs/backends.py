@@ -20,7 +20,7 @@ import os
 import sys
 from typing import Any, Callable, Iterable, Iterator
 
-from ..errors import WormcastError
+from ..errors import WormcastError, flag
 from .address import parse_scheduler
 from .orphans import worker_init
 
@@ -63,9 +63,10 @@ class LocalBackend(_Backend):
 
     name = "local"
 
-    def __init__(self, workers: int | None = None, max_restarts: int = 3):
+    def __init__(self, workers: int | None = None, max_restarts: int = 3, persistent: bool = False):
         self.workers = int(workers) if workers else _cpu_count()
         self.max_restarts = max_restarts
+        self.persistent = persistent  # keep the pool between map_unordered calls (many short maps: calibration)
         self.window = self.workers * IN_FLIGHT_PER_WORKER
         self.lost: list[tuple[Any, str]] = []
         self._pool = None
@@ -91,9 +92,11 @@ class LocalBackend(_Backend):
         retry: list = []  # items in flight when a worker died: submitted again first
         breaks = 0
         while True:
-            self._pool = pool = self._new_pool()
+            pool = self._pool if self.persistent and self._pool is not None else self._new_pool()
+            self._pool = pool
             inflight: dict = {}
             broken = False
+            kept = False
             try:
                 while True:
                     while len(inflight) < self.window:
@@ -116,11 +119,14 @@ class LocalBackend(_Backend):
                     if broken:
                         retry.extend(inflight.values())
                         break
-                if not broken:
+                if not broken and self.persistent:
+                    kept = True
+                elif not broken:
                     pool.shutdown(wait=True)
             finally:
-                self._stop(pool)
-                self._pool = None
+                if not kept:
+                    self._stop(pool)
+                    self._pool = None
             if not broken:
                 return
             breaks += 1
@@ -234,7 +240,7 @@ class DaskBackend(_Backend):
                  connect_timeout: float = CONNECT_TIMEOUT):
         address = parse_scheduler(scheduler) if scheduler else None
         if not dask_installed():
-            raise WormcastError(f"{'--scheduler ' + scheduler if scheduler else '--backend dask'}: {NOT_INSTALLED}")
+            raise WormcastError(f"{flag('--scheduler', scheduler) if scheduler else flag('--backend', 'dask')}: {NOT_INSTALLED}")
         self.lost: list[tuple[Any, str]] = []
         self.scheduler, self.cluster, self.client = scheduler, None, None
         self._futures: dict = {}
@@ -256,7 +262,7 @@ class DaskBackend(_Backend):
         import gc
 
         def fail(reason: str) -> WormcastError:
-            return WormcastError(f"--scheduler {self.scheduler}: cannot connect ({reason[:200]})")
+            return WormcastError(f"{flag('--scheduler', self.scheduler)}: cannot connect ({reason[:200]})")
 
         why = None if address.port is None else _probe(str(address), timeout)
         if why is not None:
@@ -335,23 +341,24 @@ def check_options(backend: str | None, scheduler: str | None, workers: int | Non
     if backend is None:
         backend = "dask" if scheduler else "local"
     if backend not in BACKENDS:
-        raise WormcastError(f"--backend {backend}: expected one of {', '.join(BACKENDS)}")
+        raise WormcastError(f"{flag('--backend', backend)}: expected one of {', '.join(BACKENDS)}")
     if scheduler and backend != "dask":
-        raise WormcastError(f"--scheduler {scheduler}: only with --backend dask")
+        raise WormcastError(f"{flag('--scheduler', scheduler)}: only with {flag('--backend', 'dask')}")
     if scheduler is not None:
         parse_scheduler(scheduler)
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
-        raise WormcastError(f"--workers {workers}: must be at least 1")
+        raise WormcastError(f"{flag('--workers', workers)}: must be at least 1")
     if workers is not None and scheduler:
-        raise WormcastError(f"--workers {workers}: not with --scheduler (the cluster's workers decide)")
+        raise WormcastError(f"{flag('--workers', workers)}: not with {flag('--scheduler')} (the cluster's workers decide)")
     if backend == "dask" and not dask_installed():
-        raise WormcastError(f"{'--scheduler ' + scheduler if scheduler else '--backend dask'}: {NOT_INSTALLED}")
+        raise WormcastError(f"{flag('--scheduler', scheduler) if scheduler else flag('--backend', 'dask')}: {NOT_INSTALLED}")
     return backend
 
 
-def open_backend(backend: str | None = None, scheduler: str | None = None, workers: int | None = None):
-    """A started backend (use it as a context manager)."""
+def open_backend(backend: str | None = None, scheduler: str | None = None, workers: int | None = None,
+                 persistent: bool = False):
+    """A started backend (use it as a context manager); ``persistent``: a local pool is kept between maps."""
     backend = check_options(backend, scheduler, workers)
     if backend == "dask":
         return DaskBackend(scheduler, workers)
-    return LocalBackend(workers)
+    return LocalBackend(workers, persistent=persistent)

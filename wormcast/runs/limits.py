@@ -8,7 +8,7 @@ and a sweep's final tables hold one row per run. The limits below keep those wit
 
 from __future__ import annotations
 
-from ..errors import WormcastError
+from ..errors import WormcastError, flag
 
 MAX_RUNS = 1_000_000  # runs per point (an ensemble is one point)
 MAX_POINTS = 10_000  # points of a sweep grid or --points file (each is validated and kept as a scenario)
@@ -20,9 +20,9 @@ BAND_COLUMNS_AT_LEAST = 13  # the interval columns every run has (more with seve
 def check_runs(runs) -> int:
     """``runs`` per point as an int, or one line saying what is wrong."""
     if isinstance(runs, bool) or not isinstance(runs, int) or runs < 1:
-        raise WormcastError(f"--runs {runs}: must be at least 1")
+        raise WormcastError(f"{flag('--runs', runs)}: must be at least 1")
     if runs > MAX_RUNS:
-        raise WormcastError(f"--runs {runs}: at most {MAX_RUNS:,} runs per point")
+        raise WormcastError(f"{flag('--runs', runs)}: at most {MAX_RUNS:,} runs per point")
     return runs
 
 
@@ -36,7 +36,7 @@ def check_points(n_points: int, option: str) -> int:
 def check_sweep_size(n_points: int, runs: int) -> int:
     total = n_points * runs
     if total > MAX_SWEEP_RUNS:
-        raise WormcastError(f"--runs {runs}: {n_points:,} points x {runs:,} runs = {total:,} runs; a sweep has at "
+        raise WormcastError(f"{flag('--runs', runs)}: {n_points:,} points x {runs:,} runs = {total:,} runs; a sweep has at "
                             f"most {MAX_SWEEP_RUNS:,} (fewer runs or points, or several sweeps)")
     return total
 
@@ -46,6 +46,6 @@ def check_ensemble_memory(runs: int, intervals: int, columns: int = BAND_COLUMNS
     need = runs * intervals * columns * 8
     if need > ENSEMBLE_MEMORY:
         most = max(1, ENSEMBLE_MEMORY // max(1, intervals * columns * 8))
-        raise WormcastError(f"--runs {runs}: an ensemble keeps {intervals:,} intervals x {columns} columns of every "
-                            f"run ({need / 2**30:.1f} GiB); at most {most:,} runs at this --interval "
-                            f"({ENSEMBLE_MEMORY / 2**30:g} GiB); use a coarser --interval or a sweep")
+        raise WormcastError(f"{flag('--runs', runs)}: an ensemble keeps {intervals:,} intervals x {columns} columns of every "
+                            f"run ({need / 2**30:.1f} GiB); at most {most:,} runs at this {flag('--interval')} "
+                            f"({ENSEMBLE_MEMORY / 2**30:g} GiB); use a coarser {flag('--interval')} or a sweep")

@@ -117,6 +117,11 @@ class ProbeRule:
             out[redo] = self.targets_for(src[redo])
         return out
 
+    def gets_in(self, hosts: np.ndarray) -> np.ndarray:
+        """Whether each probe that landed on susceptible ``hosts`` (one per probe) gets in, for scanners with
+        a per-contact step after the target (Mirai's port and login); default: every one does."""
+        return np.ones(hosts.size, dtype=bool)
+
     def sent(self, src: np.ndarray) -> None:
         """Probes from ``src`` (with repeats) were sent (for rules that keep per-copy progress)."""
 

@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable, Iterator
 
-from ..errors import WormcastError
+from ..errors import WormcastError, flag as _flag, in_api
 
 MARKER = ".wormcast-out.json"
 
@@ -54,7 +54,8 @@ def _owned_files(target: Path) -> set[str] | None:
 def check_replaceable(target: str | os.PathLike, flag: str = "--out") -> None:
     """Raise unless wormcast may replace ``target`` as a whole (see the module's docstring)."""
     target = Path(target)
-    where = f"{flag} {target}"
+    where = _flag(flag, target)
+    another = "another directory" if in_api() else f"another {flag}"
     absolute = Path(os.path.abspath(target))
     cwd = Path(os.getcwd())
     if absolute == cwd or absolute in cwd.parents:
@@ -74,12 +75,12 @@ def check_replaceable(target: str | os.PathLike, flag: str = "--out") -> None:
     owned = _owned_files(target)
     if owned is None:
         raise WormcastError(f"{where}: exists, is not empty and was not written by wormcast; "
-                            "use another --out (wormcast replaces only directories it wrote)")
+                            f"use {another} (wormcast replaces only directories it wrote)")
     foreign = [p for p in present if p not in owned]
     if foreign:
         more = f" and {len(foreign) - 1} more" if len(foreign) > 1 else ""
         raise WormcastError(f"{where}: holds {foreign[0]!r}{more}, which wormcast did not write; "
-                            "move it away or use another --out")
+                            f"move it away or use {another}")
 
 
 def _make_stage(target: Path) -> Path:
@@ -92,7 +93,7 @@ def _make_stage(target: Path) -> Path:
         os.umask(mask)
         os.chmod(stage, 0o777 & ~mask)  # mkdtemp makes 0700; the result should look like any mkdir
     except OSError as exc:
-        raise WormcastError(f"--out {target}: cannot write there ({exc.strerror or exc})") from None
+        raise WormcastError(f"{_flag('--out', target)}: cannot write there ({exc.strerror or exc})") from None
     return stage
 
 
@@ -106,7 +107,7 @@ def write_failure(target: Path, exc: OSError) -> WormcastError:
     """The one-line message for an OSError met while writing outputs (a full disk, say)."""
     what = f" while writing {Path(exc.filename).name}" if getattr(exc, "filename", None) else ""
     reason = "no space left on the device" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
-    return WormcastError(f"--out {target}: {reason}{what}; what was there before is kept")
+    return WormcastError(f"{_flag('--out', target)}: {reason}{what}; what was there before is kept")
 
 
 @contextlib.contextmanager

@@ -1,6 +1,7 @@
 """A small terminal progress bar on stderr: shown on a terminal only, silent otherwise.
 
-(Written here rather than taken from tqdm, whose bar drew nothing on some pseudo-terminals.)
+(The CLI's bar is written here rather than taken from tqdm, whose bar drew nothing on some pseudo-terminals;
+the Python API's ``progress=True`` uses tqdm.auto, which also draws in notebooks: :class:`Progress`.)
 """
 
 from __future__ import annotations
@@ -54,3 +55,51 @@ class ProgressBar:
         if self.enabled:
             self.stream.write("\r" + " " * (shutil.get_terminal_size().columns - 1) + "\r")
             self.stream.flush()
+
+
+class Progress:
+    """What the Python API's ``progress=`` takes, as a ``(done, total)`` callback and a ``close()``:
+    ``True`` draws a bar (tqdm.auto: a widget in notebooks, text on terminals and in captured output; the
+    :class:`ProgressBar` above, forced on, where tqdm is not installed); ``False`` or ``None`` draws nothing;
+    a callable is called as ``progress(done, total)``."""
+
+    def __init__(self, progress, desc: str = "", unit: str = ""):
+        self._bar = None
+        self._fallback = None
+        self.callback = None
+        if progress is None or progress is False:
+            return
+        if progress is True:
+            self.desc, self.unit = desc, unit
+            self.callback = self._draw
+        elif callable(progress):
+            self.callback = progress
+        else:
+            from ..errors import WormcastError
+
+            raise WormcastError(f"progress={progress!r}: expected True, False, None or a callable(done, total)")
+
+    def _draw(self, done: int, total: int) -> None:
+        if self._bar is None and self._fallback is None:
+            try:
+                from tqdm.auto import tqdm
+            except ImportError:
+                self._fallback = ProgressBar(total, desc=self.desc, unit=self.unit, enabled=True)
+            else:
+                self._bar = tqdm(total=total, desc=self.desc, unit=self.unit.strip() or "it", leave=True,
+                                 file=sys.stderr)
+        if self._bar is not None:
+            self._bar.update(done - self._bar.n)
+        else:
+            self._fallback.update(done)
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.callback is not None:
+            self.callback(done, total)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+        elif self._fallback is not None:
+            self._fallback.close()
+        self._bar = self._fallback = None

@@ -14,12 +14,15 @@ _UNITS = {
     "h": 3600, "hour": 3600, "hours": 3600,
     "d": 86400, "day": 86400, "days": 86400,
 }
-_DURATION = re.compile(r"^\s*(-?[0-9]*\.?[0-9]+)\s*([a-z]+)\s*$")
+_DURATION = re.compile(r"^\s*(-?[0-9]*\.?[0-9]+(?:e[-+]?[0-9]+)?)\s*([a-z]+)\s*$")
 
 
-def parse_duration(value: str | int | float) -> float:
-    """Seconds in a duration such as ``"90s"``, ``"1min"``, ``"24h"``; bare numbers are seconds."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+def parse_duration(value: str | int | float | timedelta) -> float:
+    """Seconds in a duration such as ``"90s"``, ``"1min"``, ``"24h"`` or a :class:`~datetime.timedelta`; bare
+    numbers are seconds (scenarios refuse them: see :func:`scenario_duration`)."""
+    if isinstance(value, timedelta):
+        seconds = value.total_seconds()
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
         seconds = float(value)
     else:
         m = _DURATION.match(str(value).lower())
@@ -33,6 +36,29 @@ def parse_duration(value: str | int | float) -> float:
     if seconds > MAX_DURATION:
         raise ValueError(f"{value!r} is longer than 100 years")
     return seconds
+
+
+def is_bare_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def scenario_duration(value) -> float:
+    """A duration as a scenario gives one: text with a unit or a timedelta; a bare number is refused, since
+    ``lifetime = 12`` could mean 12 s or 12 h (but 0, the same in every unit, reads: ``audit.interval = 0``)."""
+    if is_bare_number(value) and value != 0:
+        raise ValueError(f"{value!r} has no unit; write it with one, e.g. \"{value:g}s\", \"{value:g}min\" or "
+                         f"\"{value:g}h\"")
+    return parse_duration(value)
+
+
+def duration_text(seconds: float) -> str:
+    """Seconds as a duration that :func:`parse_duration` reads back exactly: ``"1d"``, ``"6h"``, ``"10min"``,
+    ``"30s"``, ``"0.5s"``."""
+    seconds = float(seconds)
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{int(seconds)}s" if seconds.is_integer() else f"{seconds!r}s"
 
 
 def steps_per(interval: float, step: float) -> int | None:
@@ -62,3 +88,21 @@ def iso_epoch(t: float | None) -> str | None:
 
 def at(start: datetime, seconds: float) -> datetime:
     return start + timedelta(seconds=float(seconds))
+
+
+def check_interval(interval, step: float) -> float | None:
+    """Seconds of a reporting interval given as text with a unit (``"5min"``), a number of seconds or a
+    :class:`~datetime.timedelta`; None stays None (the scenario's). It must be a positive multiple of ``step``;
+    otherwise one line naming ``--interval`` (CLI) or ``interval`` (API)."""
+    from ..errors import WormcastError, flag
+
+    if interval is None:
+        return None
+    try:
+        seconds = parse_duration(interval)
+    except (ValueError, TypeError) as exc:
+        raise WormcastError(f"{flag('--interval')}: {exc}") from None
+    if steps_per(seconds, step) is None:
+        shown = interval if isinstance(interval, str) else duration_text(seconds)
+        raise WormcastError(f"{flag('--interval', shown)}: must be a positive multiple of the step ({step:g}s)")
+    return seconds

@@ -1,5 +1,5 @@
 """Mirai (from 1 August 2016): ports, the never-scanned ranges, the default-credential table, and the chance that
-one brute-force session gets into a device.
+one brute-force session gets into a device. The scanner is scanners/mirai.py; churn is dynamics/churn.py.
 
 Sources: the published source (jgamblin/Mirai-Source-Code, ``mirai/bot/scanner.c`` and ``scanner.h``) [P], read
 for the rules below; Antonakakis et al., "Understanding the Mirai Botnet", USENIX Security 2017 [P] for the
@@ -156,22 +156,6 @@ class Listening:
     def reach_probability(kind: np.ndarray) -> np.ndarray:
         share = np.array([1 - PORT_2323_SHARE, PORT_2323_SHARE, 1.0])
         return share[np.asarray(kind)]
-
-
-@dataclass(frozen=True)
-class Churn:
-    """Devices that come and go (ASSUMPTION: rates are parameters, not established). An online device goes
-    offline at ``off_rate`` per hour and returns at ``on_rate``; a device that goes offline loses a running
-    bot (it is memory-resident, a power cycle clears it) and cannot be reached while offline. Design for the
-    engine: an ``online`` host flag, a two-state hazard per host, ``infectable`` requiring online, and
-    going offline handled like a reboot (the scanner's stop)."""
-
-    off_rate_per_hour: float
-    on_rate_per_hour: float
-
-    @property
-    def online_share(self) -> float:
-        return self.on_rate_per_hour / (self.on_rate_per_hour + self.off_rate_per_hour)
 
 
 def draw_device_classes(n: int, rng: np.random.Generator, share: np.ndarray | None = None) -> np.ndarray:

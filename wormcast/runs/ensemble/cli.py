@@ -8,15 +8,21 @@ from pathlib import Path
 
 def run_ensemble(scenario, args, out: Path, interval: float | None) -> int:
     from ..stop import TERMINATED_EXIT, Terminated, sigterm_stops
-    from .api import simulate_many
+    from .api import run_many
+    from .output import write_ensemble
+    from .progress import runs_bar
     from .report import words
 
+    bar = runs_bar(args.runs, desc="ensemble")
     try:
         with sigterm_stops():
-            ens = simulate_many(scenario, runs=args.runs, seed=args.seed, interval=interval,
-                                backend=getattr(args, "backend", None), workers=getattr(args, "workers", None),
-                                scheduler=getattr(args, "scheduler", None), progress=True)
-            ens.write(out)
+            try:
+                ens = run_many(scenario, args.runs, args.seed, None, interval, getattr(args, "backend", None),
+                               getattr(args, "workers", None), getattr(args, "scheduler", None),
+                               lambda done, total: bar.update(done))
+            finally:
+                bar.close()
+            write_ensemble(ens, out)
     except KeyboardInterrupt as exc:
         how, code = ("terminated (SIGTERM)", TERMINATED_EXIT) if isinstance(exc, Terminated) else ("interrupted", 130)
         print(f"wormcast: {how}; an ensemble writes its files all at once, so nothing was written to {out}; "
@@ -24,5 +30,5 @@ def run_ensemble(scenario, args, out: Path, interval: float | None) -> int:
         return code
     print(words(ens.summary))
     print(f"Wrote {out}/: summary.json, runs.parquet, timeseries.parquet, timeseries.csv (percentile bands), "
-          "outbreak.png, report.html")
+          "outbreak.png, report.html, interactive.html")
     return 0

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...errors import WormcastError
+from ...errors import WormcastError, flag
 
 
 def check_root(seed: int) -> int:
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise WormcastError(f"--seed {seed}: must be a non-negative integer")
+        raise WormcastError(f"{flag('--seed', seed)}: must be a non-negative integer")
     return int(seed)
 
 

@@ -73,3 +73,25 @@ def bands(stack: np.ndarray) -> dict[str, np.ndarray]:
     out = {name: qs[i] for i, name in enumerate(STATS[:-1])}
     out["mean"] = stack.mean(axis=0)
     return out
+
+
+class PeakAligned:
+    """A flow over runs with every run shifted so that its peaks coincide: ``peaks`` (each run's highest
+    value per interval), ``median`` (the median over runs at each offset from the peak, where at least half
+    the runs have a value) and ``at`` (the interval index where it is drawn: the runs' median peak)."""
+
+    def __init__(self, series: np.ndarray):
+        runs, n = series.shape
+        self.peaks = series.max(axis=1) if n else np.zeros(runs)
+        where = series.argmax(axis=1) if n else np.zeros(runs, dtype=int)
+        self.at = int(np.median(where)) if runs else 0
+        shifted = np.full((runs, 2 * n - 1 if n else 0), np.nan)
+        for r in range(runs):  # offset o = index - peak index, stored at o + n - 1
+            shifted[r, n - 1 - where[r]: 2 * n - 1 - where[r]] = series[r]
+        enough = np.sum(~np.isnan(shifted), axis=0) * 2 >= max(runs, 1)
+        med = np.full(shifted.shape[1], np.nan)
+        if enough.any():
+            med[enough] = np.nanmedian(shifted[:, enough], axis=0)
+        # Back onto the plot's intervals: index i of the plot is offset i - at.
+        idx = np.arange(n) - self.at + n - 1
+        self.median = med[idx] if n else med

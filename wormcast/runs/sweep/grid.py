@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ...config.overrides import parse_value
-from ...errors import WormcastError
+from ...errors import WormcastError, flag, in_api
 from ..limits import MAX_POINTS, check_points
 
 
@@ -65,21 +65,22 @@ def _check_key(key: str, option: str) -> str:
 def parse_grid(options: list[str]) -> tuple[list[str], list[Point]]:
     """``["k=a,b", "k2=x,y"]`` to (keys, points): the full factorial, the first key varying slowest."""
     if not options:
-        raise WormcastError("sweep: give at least one --grid KEY=V1,V2,... (or --points FILE)")
+        raise WormcastError("grid: give at least one key and its values" if in_api() else
+                            "sweep: give at least one --grid KEY=V1,V2,... (or --points FILE)")
     keys, value_lists = [], []
     for opt in options:
         if "=" not in opt:
-            raise WormcastError(f"--grid {opt}: expected KEY=V1,V2,...")
+            raise WormcastError(f"{flag('--grid', opt)}: expected KEY=V1,V2,...")
         key, text = opt.split("=", 1)
-        key = _check_key(key, f"--grid {opt}")
+        key = _check_key(key, flag('--grid', opt))
         if key in keys:
-            raise WormcastError(f"--grid {key}: given twice")
+            raise WormcastError(f"{flag('--grid', key)}: given twice")
         values = split_values(text)
         if any(v == "" for v in values):
-            raise WormcastError(f"--grid {opt}: empty value (expected {key}=V1,V2,...)")
+            raise WormcastError(f"{flag('--grid', opt)}: empty value (expected {key}=V1,V2,...)")
         dup = next((v for i, v in enumerate(values) if v in values[:i]), None)
         if dup is not None:
-            raise WormcastError(f"--grid {key}: value {dup} listed twice")
+            raise WormcastError(f"{flag('--grid', key)}: value {dup} listed twice")
         keys.append(key)
         value_lists.append(values)
     check_points(math.prod(len(v) for v in value_lists), "--grid")  # before any point is made
@@ -128,6 +129,11 @@ def resolve_points(base, points: list[Point], option: str = "--grid") -> list:
         try:
             scenarios.append(resolve(base, p.overrides()))
         except WormcastError as exc:
+            if in_api():  # the value came from grid={...}: name it there, not as an override
+                text = str(exc)
+                for key, _ in p.texts:
+                    text = text.replace(f"overrides[{key!r}]", f"grid[{key!r}]")
+                raise WormcastError(f"grid point {p.label()}: {text}") from None
             raise WormcastError(f"{option} {p.label()}: {exc}") from None
     return scenarios
 

@@ -81,8 +81,10 @@ def figure_plot(agg, keys: list[str], fig_name: str):
         ax.errorbar(x, p["p50"], yerr=[p["p50"] - p["p5"], p["p95"] - p["p50"]], fmt="o", color="#1e3a8a",
                     ecolor="#93c5fd", capsize=3, label="median, 5-95% of runs")
         ax.set_xlabel("point (see the table)")
-    ax.set_ylabel(fig_name)
-    ax.set_title(f"{fig_name}: median and spread over runs")
+    from ...reporting.labels import label
+
+    ax.set_ylabel(label(fig_name))
+    ax.set_title(f"{label(fig_name)}: median and spread over runs")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="best")
     return fig
@@ -107,13 +109,20 @@ def render(manifest: dict, agg, results, figures: list[str]) -> str:
             f"<p>{len(manifest['points'])} points x {manifest['runs']} runs = {total} runs, root seed "
             f"{manifest['seed']}; swept: {esc(', '.join(keys))}. {total - len(failed)} runs ok, "
             f"{len(failed)} failed.</p>"]
+    from ...reporting.labels import label
+    from ..ensemble.report import few_runs_warning
+
+    warning = few_runs_warning(manifest["runs"])
+    if warning:
+        body.append(f'<p class="warning"><strong>{esc(warning)} (runs per point)'
+                    "</strong></p>")
     if missing:
         body.append(f"<p class=\"muted\">Not in these runs' summaries: {esc(', '.join(missing))}.</p>")
     bad = failed_points(agg, keys)
     if bad:
         body.append("<h2>Failed points</h2><ul>" + "".join(f"<li>{esc(line)}</li>" for line in bad) + "</ul>")
     for f in figures:
-        body.append(f"<h2>{esc(f)}</h2>")
+        body.append(f"<h2>{esc(label(f))} <span class=\"muted\">({esc(f)})</span></h2>")
         body.append(png_img(figure_plot(agg, keys, f), f"{f} against {', '.join(keys)}"))
         left_out = len(agg) - len(plottable(agg, keys, f))
         if left_out:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from ...errors import WormcastError
+from ...errors import WormcastError, flag
 from .grid import Point, resolve_points
 from .store import Store, manifest
 
@@ -56,7 +56,7 @@ def check_figures(figures) -> list[str]:
 
     for f in figures:
         if not known_figure(f):
-            raise WormcastError(f"--figure {f}: not a summary figure (one of: {', '.join(FIGURES)}, "
+            raise WormcastError(f"{flag('--figure', f)}: not a summary figure (one of: {', '.join(FIGURES)}, "
                                 "orgs.<name>.<figure>, throttled_hosts)")
     return list(figures)
 

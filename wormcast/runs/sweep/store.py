@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 
 from ... import __version__
-from ...errors import WormcastError
+from ...errors import WormcastError, flag
 from ...util.atomic import write_failure, write_text_atomic
 
 FORMAT = 1
@@ -77,13 +77,13 @@ class Store:
         if found is not None:
             if found["hash"] != self.manifest["hash"]:
                 raise WormcastError(
-                    f"--out {self.root}: holds a different sweep ({found.get('scenario')}, keys "
+                    f"{flag('--out', self.root)}: holds a different sweep ({found.get('scenario')}, keys "
                     f"{', '.join(found.get('keys', []))}, {len(found.get('points', []))} points x "
                     f"{found.get('runs')} runs, seed {found.get('seed')}, wormcast {found.get('version')}); "
-                    "use another --out")
+                    f"use another {flag('--out')}")
             return True
         if self.root.exists() and any(self.root.iterdir()):
-            raise WormcastError(f"--out {self.root}: exists, is not empty and holds no sweep.json; use another --out")
+            raise WormcastError(f"{flag('--out', self.root)}: exists, is not empty and holds no sweep.json; use another {flag('--out')}")
         return False
 
     def create(self) -> None:

@@ -1,0 +1,148 @@
+"""What an observer should see, on average, given one run: the simulator's prediction that calibration
+(``runs/calibrate/``) compares with observations. One place, so that it can later be switched to the
+telescope and server observer components.
+
+An observer watches address ranges ``T`` (a telescope's blocks, or a server's addresses). ``q``, the
+landing probability of one probe in ``T``, comes from ``landing.py`` (L) for each vulnerable host and is
+averaged over them: exact for uniform scanning (there ``q = |T \\ E| / (2^32 - |E|)`` for every source),
+an approximation for localized scanning (the probes of the hosts actually scanning are weighted as the
+whole population). A watcher given only a number of addresses ``m`` (``--monitored N``) uses
+``q = m / space``: the uniform law.
+
+Per interval ``[a, b)`` of steps, from the run's per-step columns:
+
+    (P1) packets (requests at a server): q * sum_{s in [a, b)} probes_s        (the expected landed probes)
+    (P2) new sources: hosts start scanning at step s in number A_s = (E_s - N_s) - (E_{s-1} - N_{s-1})
+         (E: ever infected at the end of the step, N: infections at its end, so E - N: hosts infected
+         before the step's scans). A scanning host is seen in a step with p = 1 - exp(-r q dt) (its landed
+         probes are Poisson(r q dt): the uniform scanner's thinning), so the not-yet-seen hosts
+         U_s = (1 - p) U_{s-1} + A_s, and p U_s are first seen in step s.
+    (P3) unique (active) sources: with C the hosts that started scanning before the interval,
+         C (1 - (1-p)^(b-a)) + sum_{s in [a, b)} A_s (1 - (1-p)^(b-s)).
+
+(P1) and (P2) are kept per step (:class:`RunPrediction`), so that they can be summed over intervals
+shifted by any offset (calibration's ``offset``: the observations' clock against the simulation's).
+
+``r``: the worm's scan rate; (P2) and (P3) are averaged over the hosts' rate law (a lognormal by
+Gauss-Hermite quadrature, :func:`rate_mixture`). ASSUMPTION of (P2) and (P3): a host scans from its
+infection to the end (no calendar phases, clearing or patching of infected hosts: those hosts would be
+counted as still scanning); (P1) needs none, since it uses the probes the run counted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .landing import ScannerDescription, landing_probability
+
+
+@dataclass(frozen=True)
+class Watched:
+    """What an observer watches: half-open address ``ranges``, or (``ranges`` empty) ``addresses``
+    addresses somewhere in the worm's target space."""
+
+    ranges: tuple[tuple[int, int], ...] = ()
+    addresses: int = 0
+
+    def landing(self, worm, host_addresses) -> float:
+        """Mean landing probability of one probe of ``worm`` (a config Worm) over the vulnerable hosts."""
+        try:
+            scanner = ScannerDescription.from_worm(worm)
+        except ValueError as exc:
+            from ..errors import WormcastError
+
+            raise WormcastError(f"worm {worm.name!r}: {exc}; cannot predict what an observer sees") from None
+        if self.ranges:
+            q = landing_probability(host_addresses, list(self.ranges), scanner)
+            return float(q.mean()) if q.size else 0.0
+        from ..world.addresses import target_ranges, target_size
+
+        space = target_size(target_ranges(worm.exclude)) - (1 if worm.skip_self else 0)
+        return self.addresses / space
+
+
+def scanning_arrivals(ever_infected, new_infections) -> np.ndarray:
+    """A_s: hosts that start scanning at step s (see (P2))."""
+    before = np.asarray(ever_infected, dtype=float) - np.asarray(new_infections, dtype=float)
+    return np.diff(before, prepend=0.0)
+
+
+def first_seen(arrivals: np.ndarray, p: float) -> np.ndarray:
+    """p U_s, with U_s = (1 - p) U_{s-1} + A_s: the hosts first seen in each step (P2)."""
+    from scipy.signal import lfilter
+
+    return p * lfilter([1.0], [1.0, -(1.0 - p)], arrivals)
+
+
+def unique_sources(arrivals: np.ndarray, p: float, bins: np.ndarray) -> np.ndarray:
+    """(P3) per interval of whole steps ``bins`` ((n, 2): [first step, end step))."""
+    cum = np.concatenate([[0.0], np.cumsum(arrivals)])
+    out = np.empty(len(bins))
+    for i, (a, b) in enumerate(np.asarray(bins, dtype=np.int64)):
+        stay = (1.0 - p) ** (b - np.arange(a, b))
+        out[i] = cum[a] * (1.0 - (1.0 - p) ** (b - a)) + float(np.dot(arrivals[a:b], 1.0 - stay))
+    return out
+
+
+RATE_NODES = 12  # Gauss-Hermite nodes over a lognormal scan rate
+
+
+def rate_mixture(scan_rate) -> tuple[np.ndarray, np.ndarray]:
+    """(rates, weights): the hosts' scan-rate law as a discrete mixture: one point for a constant rate,
+    Gauss-Hermite nodes of the lognormal (config.schema.ScanRate.draw) otherwise. A host's rate is drawn
+    once and independently of when it is infected, so the hosts starting to scan have this law too."""
+    if scan_rate.distribution == "constant" or scan_rate.cv == 0:
+        return np.array([scan_rate.mean]), np.array([1.0])
+    z, w = np.polynomial.hermite_e.hermegauss(RATE_NODES)
+    sigma = np.sqrt(np.log1p(scan_rate.cv ** 2))
+    return np.exp(np.log(scan_rate.mean) - sigma ** 2 / 2 + sigma * z), w / w.sum()
+
+
+def binned(per_step: np.ndarray, dt: float, edges: np.ndarray) -> np.ndarray:
+    """Sums of a per-step series over intervals [t0, t1) in seconds from the start (any real times: a step's
+    count is spread evenly over it, and nothing falls outside the run)."""
+    cum = np.concatenate([[0.0], np.cumsum(per_step)])
+    steps = np.arange(cum.size) * dt
+    at = np.interp(np.asarray(edges, dtype=float), steps, cum)
+    return at[:, 1] - at[:, 0]
+
+
+@dataclass(frozen=True)
+class RunPrediction:
+    """One run's prediction: per step, the expected ``packets`` (P1) and ``new_sources`` (P2) (additive, so
+    they can be summed over any interval, shifted or not), and (P3) per observed interval."""
+
+    dt: float
+    steps: dict
+    unique_sources: np.ndarray
+
+    def series(self, bins: np.ndarray, offset: float = 0.0) -> dict[str, np.ndarray]:
+        """Per interval of steps ``bins``, the simulation shifted later by ``offset`` seconds (the observed
+        interval [a, b) is compared with the simulated [a - offset, b - offset)); (P3) is not shifted."""
+        edges = np.asarray(bins, dtype=float) * self.dt - offset
+        out = {n: binned(v, self.dt, edges) for n, v in self.steps.items()}
+        out["unique_sources"] = self.unique_sources
+        return out
+
+
+def mean_prediction(preds: list[RunPrediction]) -> RunPrediction:
+    """The mean over runs (in list order, so the same runs give the same numbers)."""
+    steps = {n: np.mean([p.steps[n] for p in preds], axis=0) for n in preds[0].steps}
+    return RunPrediction(preds[0].dt, steps, np.mean([p.unique_sources for p in preds], axis=0))
+
+
+def predict_run(result, world_addresses, watched: Watched, bins: np.ndarray) -> RunPrediction:
+    """(P1)-(P3) from one run's :class:`~wormcast.results.result.Result` (its first worm)."""
+    sc = result.scenario
+    cols = result.columns(sc.step)
+    worm = sc.worms[0]
+    q = watched.landing(worm, world_addresses)
+    arrivals = scanning_arrivals(cols["ever_infected"], cols["new_infections"])
+    rates, weights = rate_mixture(worm.scan_rate)
+    ps = -np.expm1(-rates * q * sc.step)
+    new = sum(w * first_seen(arrivals, p) for p, w in zip(ps, weights))
+    active = sum(w * unique_sources(arrivals, p, bins) for p, w in zip(ps, weights))
+    steps = {"packets": q * np.asarray(cols["probes"], dtype=float), "new_sources": new}
+    return RunPrediction(sc.step, steps, active)
