@@ -69,8 +69,6 @@ class ScanRate(_Model):
         """With distribution = links the mean is the links' share-weighted rate (giving it too is an error)."""
         if not isinstance(data, dict) or data.get("distribution") != "links":
             return data
-        if "mean" in data:
-            raise ValueError("scan_rate.mean is derived from scan_rate.links; do not give both")
         links, frame = data.get("links") or [], data.get("frame_bytes")
         if not links or not frame:
             raise ValueError("scan_rate.distribution = \"links\" needs scan_rate.links and scan_rate.frame_bytes")
@@ -80,6 +78,9 @@ class ScanRate(_Model):
             mean = float((shares * bps).sum() / shares.sum() / (8.0 * float(frame)))
         except (KeyError, TypeError, ValueError):
             return data  # the field validators name what is wrong
+        given = data.get("mean")
+        if given is not None and not (isinstance(given, (int, float)) and abs(given - mean) <= 1e-9 * mean):
+            raise ValueError(f"scan_rate.mean is derived from scan_rate.links ({mean:g}); do not give another")
         return {**data, "mean": mean}
 
     @model_validator(mode="after")
