@@ -12,8 +12,10 @@ import pytest
 from probe_reference import (ks_report, make_worm, outside, permutation_reference, run_aggregate, samples,
                              target_list)
 
+from outbreak_loop import build
+
 from wormcast.core.streams import Streams
-from wormcast.scanners.permutation import PermutationScanner, StartPoint, next_pointer
+from wormcast.scanners.permutation import StartPoint, next_pointer
 from wormcast.world.population import World
 from wormcast.worms.hitlist import HitList, HitListMode
 
@@ -33,7 +35,8 @@ def _aggregate(world, rate=RATE, infected_start=StartPoint.RANDOM):
     firsts = []
     for seed in range(RUNS):
         seeds = np.random.default_rng(seed).choice(N, SEEDS, replace=False)
-        sc = PermutationScanner(world, worm, np.full(N, rate), Streams(1000 + seed), start_point=infected_start)
+        sc = build({"kind": "permutation", "infected_start": infected_start.value}, world, worm, np.full(N, rate),
+                   Streams(1000 + seed))
         firsts.append(run_aggregate(sc, N, seeds, DT, T, seed_restart={"start_point": StartPoint.AFTER_SELF}))
     return samples(firsts, T)
 
@@ -67,18 +70,16 @@ def test_copy_jumps_after_probing_an_infected_host():
     position within its first probes, and must jump; walking on instead would probe the leader's successors."""
     world, _ = _world()
     worm = make_worm(outside(SPACE), 1000.0)
-    sc = PermutationScanner(world, worm, np.full(N, 1000.0), Streams(3))
+    sc = build({"kind": "permutation"}, world, worm, np.full(N, 1000.0), Streams(3))
     order = np.argsort(sc.host_pos)
     lead, trail = int(order[50]), int(order[49])
-    sc.infectable = lambda ids: np.ones(ids.size, dtype=bool)
-    sc.restart(np.array([lead, trail]), StartPoint.AFTER_SELF)
-    sc.start(np.array([lead, trail]))
     gap = int(sc.host_pos[lead] - sc.host_pos[trail])
     sc.rates[:] = 0.0
     sc.rates[trail] = gap + 300.0  # a Poisson budget below the gap is a 7-sigma event
     sc.rates[lead] = 1e-9
-    sc.total_rate = float(sc.rates[[lead, trail]].sum())
-    _, _, hits = sc.step(1.0)
+    sc.restart(np.array([lead, trail]), StartPoint.AFTER_SELF)
+    sc.start(np.array([lead, trail]))
+    hits = sc.step(1.0, 0).reached
     assert sc.jumps >= 1
     assert hits.tolist()[0] == lead  # the first host it reaches is the leader (none lies between them)
 

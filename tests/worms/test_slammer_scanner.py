@@ -14,12 +14,12 @@ to half infected.
 
 import numpy as np
 import pytest
-from outbreak_loop import run_aggregate, time_to_fraction
+from outbreak_loop import build, run_aggregate, time_to_fraction
 from scipy.stats import ks_2samp
 from smallworld import BASE, small_scenario
 
 from wormcast.core.streams import Streams
-from wormcast.scanners.slammer import SlammerParams, SlammerScanner
+from wormcast.scanners.slammer import SlammerParams
 from wormcast.scanners.slammer_reference import run_slammer_reference
 from wormcast.worms.slammer import BackboneCap
 from wormcast.world.population import World
@@ -58,9 +58,17 @@ def _summ(first):
             min(time_to_fraction(first, 0.5), 2 * T_END)]
 
 
+def _config(params):
+    """The registered scanner's settings for ``params`` (increments given as EBX with a zero xor)."""
+    return {"kind": "slammer", "ebx": list(params.increments), "ebx_shares": list(params.shares),
+            "increment_xor": 0, "state_bits": params.k, "state_offset": params.state_offset}
+
+
 def _aggregate(world, worm, params, seed, scale=1.0):
-    sc = SlammerScanner(world, worm, _rates(world.n, seed, scale), Streams(20_000 + seed), params)
-    return _summ(run_aggregate(sc, world.n, _initial(world.n, seed), DT, T_END)["first"])
+    sc = build(_config(params), world, worm, _rates(world.n, seed, scale), Streams(20_000 + seed))
+    out = run_aggregate(sc, world.n, _initial(world.n, seed), DT, T_END, cap=params.cap,
+                        rng=np.random.default_rng(40_000 + seed))
+    return _summ(out["first"])
 
 
 @pytest.mark.slow

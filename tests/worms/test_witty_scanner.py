@@ -11,12 +11,12 @@ structure ignored) on final size, and a doubled crash probability on the number 
 
 import numpy as np
 import pytest
-from outbreak_loop import run_aggregate, time_to_fraction
+from outbreak_loop import build, run_aggregate, time_to_fraction
 from scipy.stats import ks_2samp
 from smallworld import BASE, small_scenario
 
 from wormcast.core.streams import Streams
-from wormcast.scanners.witty import WittyParams, WittyScanner
+from wormcast.scanners.witty import WittyParams
 from wormcast.scanners.witty_reference import run_witty_reference
 from wormcast.worms.witty import DiskDeath, WittyGenerator
 from wormcast.world.population import World
@@ -51,15 +51,17 @@ def _summ(first, dead_count, alive_third):
 
 
 def _aggregate(world, worm, seed, params=PARAMS, uniform=False):
-    sc = WittyScanner(world, worm, _rates(world.n, seed), Streams(30_000 + seed), params)
+    d = params.death
+    sc = build({"kind": "witty", "crash_per_write": d.crash_per_write, "disk_shares": list(d.disk_shares),
+                "packets_per_round": params.packets_per_round, "state_bits": params.generator.state_bits,
+                "half_bits": params.generator.half_bits, "address_offset": params.address_offset},
+               world, worm, _rates(world.n, seed), Streams(30_000 + seed))
     if uniform:  # control: every host reachable in every phase, at the uniform hit rate
         sc.phase_hosts = [np.arange(world.n)] * 4
         sc.phase_cum = [np.arange(1, world.n + 1)] * 4
         sc.p_hit = np.full(4, world.n / (1 << 14))
-    dead = []
-    out = run_aggregate(sc, world.n, _initial(world.n, seed, world), DT, T_END,
-                        removed=lambda s: (lambda d: (dead.append(d), d)[1])(s.pop_deaths()))
-    return _summ(out["first"], sum(d.size for d in dead), out["alive"][int(round(T_END / 3 / DT)) - 1])
+    out = run_aggregate(sc, world.n, _initial(world.n, seed, world), DT, T_END)
+    return _summ(out["first"], out["dead"], out["alive"][int(round(T_END / 3 / DT)) - 1])
 
 
 def _reference(world, seed):

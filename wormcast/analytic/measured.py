@@ -53,6 +53,16 @@ _MIRAI_SCALE = (
                 "scenario's peak, the instant it is calibrated to)"),
     *(_mirai_steady(d) for d in (4, 6, 8)),
 )
+_SLAMMER = (
+    Measurement("ever_infected", datetime(2003, 1, 25, 5, 44, tzinfo=timezone.utc), 75000, "at_least",
+                "Moore, Paxson, Savage, Shannon, Staniford and Weaver, 'Inside the Slammer Worm', IEEE S&P 1(4) "
+                "2003: at least 75,000 hosts infected, 90% of the vulnerable ones within 10 minutes"),
+)
+_WITTY = (
+    Measurement("ever_infected", datetime(2004, 3, 20, 6, 0, tzinfo=timezone.utc), 12000, "about",
+                "Shannon and Moore, 'The Spread of the Witty Worm', IEEE S&P 2(4) 2004, and Kumar, Paxson and "
+                "Weaver, IMC 2005: about 12,000 hosts infected within 75 minutes"),
+)
 
 
 _BLASTER = (
@@ -63,7 +73,8 @@ _BLASTER = (
 )
 
 MEASURED: dict[str, tuple[Measurement, ...]] = {"codered-v2": _CODERED_V2, "mirai": _MIRAI,
-                                                "mirai-scale": _MIRAI_SCALE, "blaster": _BLASTER}
+                                                "mirai-scale": _MIRAI_SCALE, "blaster": _BLASTER,
+                                                "slammer": _SLAMMER, "witty": _WITTY}
 
 
 def measured_for(scenario) -> tuple[Measurement, ...]:

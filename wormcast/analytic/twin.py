@@ -10,6 +10,7 @@ Rules (docs/models.md, "Which model twins which scenario"):
   AAWP (:class:`~wormcast.analytic.aawp.AAWP`) with the engine's step as its tick and the reboot rate as
   its death rate (a rebooted host stays vulnerable, as AAWP's dead hosts do);
 - reboots without patching: SIS (:class:`~wormcast.analytic.sis.SIS`), re-infection without churn;
+- Slammer, Witty and permutation scanning: their twins in :mod:`wormcast.analytic.fast_twins`;
 - Mirai's scanning counts as uniform with the mean contact success (port, session, loader) over its devices'
   shares as the success (exact for the early growth; with pairs of unequal chances the endemic level lies
   somewhat below the twin's); churn (``[[dynamics]] kind = "churn"``) without patching: SIS with devices
@@ -39,6 +40,8 @@ from ..world.addresses import overlap
 from ..world.population import ELIGIBLE_SLASH8, target_ranges, target_size
 from .aawp import AAWP
 from .base import AnalyticModel
+from .fast_twins import KINDS as FAST_KINDS
+from .fast_twins import fast_twin
 from .rcs import RCS
 from .sis import SIS
 
@@ -84,6 +87,10 @@ def twin_for(scenario: Scenario) -> Optional[AnalyticModel]:
     if len(scenario.worms) != 1 or scenario.orgs or scenario.defences.throttle or scenario.defences.containment:
         return None
     worm, hosts = scenario.worms[0], scenario.hosts
+    if worm.scanning.kind in FAST_KINDS and worm.infection_success > 0 and _spreads_throughout(scenario):
+        excluded = target_ranges(worm.exclude)
+        N = _vulnerable_in_targets(scenario, excluded)
+        return fast_twin(scenario, N, float(target_size(excluded))) if N and N > 0 else None
     if worm.scanning.kind not in ("uniform", "mirai", "sequential") or worm.lifetime is not None \
             or worm.infection_success <= 0:
         return None

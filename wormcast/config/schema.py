@@ -45,15 +45,60 @@ def _cidr_list(blocks: list[str]) -> list[str]:
     return blocks
 
 
-class ScanRate(_Model):
-    """Probes per second sent by one scanning host; drawn once per host."""
+class AccessLink(_Model):
+    """One access-link speed and the share of hosts behind it (a bandwidth-limited worm fills its link)."""
 
-    distribution: Literal["constant", "lognormal"] = "lognormal"
+    name: str = ""
+    bits_per_second: float = Field(gt=0, le=1e12)
+    share: float = Field(gt=0, le=1)
+
+
+class ScanRate(_Model):
+    """Probes per second sent by one scanning host; drawn once per host. ``distribution = "links"``: each host
+    sits behind one of ``links`` (drawn by share) and fills it with ``frame_bytes``-byte probes (Slammer);
+    ``mean`` is then derived from the links."""
+
+    distribution: Literal["constant", "lognormal", "links"] = "lognormal"
     mean: float = Field(gt=0, le=limits.MAX_SCAN_RATE, description="mean probes per second per host")
     cv: float = Field(0.0, ge=0, le=limits.MAX_CV, description="coefficient of variation across hosts (lognormal)")
+    links: list[AccessLink] = Field(default_factory=list, description="access-link classes (distribution = links)")
+    frame_bytes: Optional[int] = Field(None, gt=0, le=65_535, description="bytes on the wire per probe (links)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _links_mean(cls, data: Any) -> Any:
+        """With distribution = links the mean is the links' share-weighted rate (giving it too is an error)."""
+        if not isinstance(data, dict) or data.get("distribution") != "links":
+            return data
+        links, frame = data.get("links") or [], data.get("frame_bytes")
+        if not links or not frame:
+            raise ValueError("scan_rate.distribution = \"links\" needs scan_rate.links and scan_rate.frame_bytes")
+        try:
+            shares = np.array([float(x["share"]) for x in links])
+            bps = np.array([float(x["bits_per_second"]) for x in links])
+            mean = float((shares * bps).sum() / shares.sum() / (8.0 * float(frame)))
+        except (KeyError, TypeError, ValueError):
+            return data  # the field validators name what is wrong
+        given = data.get("mean")
+        if given is not None and not (isinstance(given, (int, float)) and abs(given - mean) <= 1e-9 * mean):
+            raise ValueError(f"scan_rate.mean is derived from scan_rate.links ({mean:g}); do not give another")
+        return {**data, "mean": mean}
+
+    @model_validator(mode="after")
+    def _links_only(self) -> "ScanRate":
+        if (self.distribution == "links") != bool(self.links):
+            raise ValueError("scan_rate.links belongs with distribution = \"links\" (and only there)")
+        return self
+
+    def link_rates(self) -> np.ndarray:
+        """Probes per second of a host behind each link class."""
+        return np.array([k.bits_per_second / (8.0 * self.frame_bytes) for k in self.links])
 
     def draw(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        """Per-host rates for ``n`` hosts (a lognormal with this mean and cv, or the constant)."""
+        """Per-host rates for ``n`` hosts (a lognormal with this mean and cv, the constant, or link classes)."""
+        if self.distribution == "links":
+            shares = np.array([k.share for k in self.links])
+            return self.link_rates()[rng.choice(shares.size, size=n, p=shares / shares.sum())]
         if self.distribution == "constant" or self.cv == 0:
             return np.full(n, self.mean)
         sigma2 = np.log1p(self.cv ** 2)
@@ -62,6 +107,18 @@ class ScanRate(_Model):
 
 _HOSTNAME = re.compile(r"(?=.{1,253}$)(?!\d+(\.\d+)*$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*"
                        r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+
+
+class BackboneCapConfig(_Model):
+    """Delivered aggregate R_eff = R / (1 + (R/C)^n)^(1/n) of the sent aggregate R (core/backbone.py)."""
+
+    capacity: float = Field(gt=0, le=1e15, description="C, probes per second")
+    sharpness: float = Field(2.0, gt=0, le=1000, description="n: small is gradual, large a hard ceiling")
+
+    def cap(self):
+        from ..core.backbone import BackboneCap
+
+        return BackboneCap(self.capacity, self.sharpness)
 
 
 def _signature_names() -> set[str]:
@@ -126,6 +183,8 @@ class Worm(_Model):
     release: Optional[datetime] = Field(None, description="when the first copies appear (default: start)")
     displaces: list[str] = Field(default_factory=list, description="names of worms whose running copies this one "
                                  "takes over (a host runs one worm at a time)")
+    backbone_cap: Optional[BackboneCapConfig] = Field(
+        None, description="a global limit on delivered probes as backbone links saturate (core/backbone.py)")
 
     _release_utc = field_validator("release")(lambda v: None if v is None else as_utc(v))
 
@@ -342,8 +401,35 @@ class Defences(_Model):
     _custom = field_validator("custom", mode="before")(lambda v: _components("DEFENCES")(v))
 
 
+class HitListSeeding(_Model):
+    """A hit-list (Staniford, Paxson & Weaver 2002; worms/hitlist.py): ``entries`` vulnerable hosts, drawn at
+    random, infected by the list phase on a schedule (at-start, constant-rate, doubling), the first at release.
+    It replaces ``initial_infected`` for the first worm; ``"all"`` is a complete list (a flash worm)."""
+
+    entries: int | Literal["all"] = Field(description="hosts on the list (10,000-50,000 in the paper), or all")
+    mode: Literal["at-start", "constant-rate", "doubling"] = "at-start"
+    rate: float = Field(0.0, ge=0, le=1e9, description="per second: list infections (constant-rate) or "
+                        "doublings (doubling)")
+
+    @model_validator(mode="after")
+    def _check(self) -> "HitListSeeding":
+        if isinstance(self.entries, int) and self.entries < 1:
+            raise ValueError("seeding.hitlist.entries must be at least 1 (or \"all\")")
+        if self.mode != "at-start" and self.rate <= 0:
+            raise ValueError(f"seeding.hitlist.mode = {self.mode!r} needs a positive rate")
+        return self
+
+    def schedule(self, candidates: int):
+        """The hit-list of ``candidates`` eligible hosts (worms/hitlist.py HitList)."""
+        from ..worms.hitlist import HitList, HitListMode
+
+        n = candidates if self.entries == "all" else self.entries
+        return HitList(n, HitListMode(self.mode), self.rate)
+
+
 class Seeding(_Model):
     initial_infected: int = Field(1, ge=0)
+    hitlist: Optional[HitListSeeding] = Field(None, description="a hit-list instead of initial_infected")
 
 
 class Scenario(_Model):
@@ -402,6 +488,10 @@ class Scenario(_Model):
             raise ValueError(f"interval ({self.interval:g}s) must be a positive multiple of step ({self.step:g}s)")
         if self.population.vulnerable is not None and self.seeding.initial_infected > self.population.vulnerable:
             raise ValueError("seeding.initial_infected exceeds population.vulnerable")
+        hl = self.seeding.hitlist
+        if hl is not None and hl.entries != "all" and self.population.vulnerable is not None \
+                and hl.entries > self.population.vulnerable:
+            raise ValueError(f"seeding.hitlist.entries ({hl.entries}) exceeds population.vulnerable")
         if not self.worm:
             raise ValueError("worm: give at least one worm")
         if len({w.name for w in self.worm}) != len(self.worm):

@@ -12,15 +12,19 @@ Before the first step
      filtering defences.
 Each step s, covering [s dt, (s+1) dt)
   1. phases: worms whose calendar changes phase at s switch copies between scanning and dormant.
-  2. releases: worms released at s infect their first copies (at random outside organisations).
+  2. releases: worms released at s infect their first copies (at random outside organisations); a
+     hit-list's later entries are infected at the steps that hold their times (seeding.hitlist).
   3. begin_step: components' hooks at t = s dt (content filters deploy, periodic audits); their requests
      due now are applied at once, later ones queued.
   4. events: the queued changes due at s, in the order CLEAR (reboot, lifetime; a worm with
      ``reboot = "restart"`` starts a new copy at once), PATCH, CLEAN (audits), REFILTER (a filter starts
-     acting on a host), OFFLINE, ONLINE (churn: a device goes away, comes back).
-  5. scanning: each worm's scanner draws the step's probes (a ProbeBatch); observers' ``on_probes``.
+     acting on a host), OFFLINE, ONLINE (churn: a device goes away, comes back), KILL (the host dies).
+  5. scanning: each worm's scanner draws the step's probes (a ProbeBatch), thinned by the worm's backbone
+     cap; observers' ``on_probes``; copies that destroyed their host during the step (``ProbeBatch.ended``,
+     Witty) are killed at t = (s+1) dt.
   6. infection: reached hosts the worm can infect, thinned by ``infection_success``, plus those its extra
-     hazard infects (core/extra_hazard.py); a host reached by several worms goes to one of them at random; infections take effect at t = (s+1) dt (hosts infected
+     hazard infects (core/extra_hazard.py); a host reached by several worms goes to one of them at random;
+     infections take effect at t = (s+1) dt (hosts infected
      during a step start scanning at the next one: the one-step delay, docs/engine.md). After each worm's
      infections: components' ``on_infected`` (their requests), ``on_changed``, then those requests.
   7. record: components' ``record`` with the step's totals.
@@ -46,10 +50,10 @@ from .hosts import HostTable
 from .phases import FLOOD, SPREAD
 from .registry import DEFENCES, DYNAMICS, OBSERVERS
 from .requests import Change
-from .states import DORMANT, OFFLINE, PATCHED, SCANNING, SUSCEPTIBLE
+from .states import DEAD, DORMANT, OFFLINE, PATCHED, SCANNING, SUSCEPTIBLE
 from .streams import Streams
 
-PATCH, CLEAR, CLEAN, REFILTER, GO_OFFLINE, GO_ONLINE = (int(c) for c in Change)  # plain ints: cheaper in NumPy
+PATCH, CLEAR, CLEAN, REFILTER, GO_OFFLINE, GO_ONLINE, KILL = (int(c) for c in Change)  # plain ints: cheaper
 from .worm import RunningWorm
 
 
@@ -147,6 +151,13 @@ class Simulation:
         self.through_backdoors = any(w.through_backdoors for w in self.worms)
         self.patched_under = np.zeros(self.world.n, dtype=bool) if self.through_backdoors else None
         self.restarting = any(w.restarts for w in self.worms)
+        self.seeding = [w for w in self.worms if w.hitlist is not None]
+        self.dying: list[np.ndarray] = []
+        if self.watched and any(w.cap is not None for w in self.worms):
+            from ..errors import WormcastError
+
+            raise WormcastError("worm.backbone_cap: observers that watch address blocks are not supported "
+                                "behind a backbone cap yet (their landings would not be thinned)")
         self.flows_now = [0, 0]
         self.filtering = any(_overrides(c, "refilter") for c in self.components)
         self.hooks = {h: [c for c in self.components if _overrides(c, h)] for h in (
@@ -213,6 +224,8 @@ class Simulation:
             self._go_offline(ids, t)
         elif change == Change.ONLINE:
             self._come_online(ids, t)
+        elif change == Change.KILL:
+            self._kill(ids, t)
         else:
             self._reclassify(self.components[int(tag)].refilter(ids, t))
 
@@ -231,6 +244,9 @@ class Simulation:
         clean = hosts[kinds == CLEAN]
         if clean.size:
             self._clean(clean, t)
+        kill = hosts[kinds == KILL]
+        if kill.size:
+            self._kill(kill, t)
         if self.filtering:
             refilter = kinds == REFILTER
             for owner in np.unique(tags[refilter]):
@@ -363,6 +379,14 @@ class Simulation:
             comp.on_cleaned(ids, closed, t)
         self._changed(ids, t)
 
+    def _kill(self, ids: np.ndarray, t: float) -> None:
+        """The worm destroyed these hosts: those still running it stop, and the host is DEAD for good."""
+        h = self.hosts
+        ids = np.unique(ids)
+        ids = ids[(h.state[ids] == SCANNING) | (h.state[ids] == DORMANT)]
+        if ids.size:
+            self._end_infection(ids, DEAD, t)
+
     def _reclassify(self, ids: np.ndarray) -> None:
         """Delivery classes change (a filter starts acting): scanning hosts leave and rejoin their scanner."""
         scanning = ids[self.hosts.state[ids] == SCANNING]
@@ -389,21 +413,45 @@ class Simulation:
 
     def _release(self, w: RunningWorm) -> None:
         """The worm's first copies, at random among the hosts outside the organisations (they start clean)
-        that it can infect at its release."""
+        that it can infect at its release. With a hit-list, its entries are drawn from the same pool: those
+        due at release are infected now, the others at the steps that hold their times (``_seed_hitlist``)."""
         rng = w.streams["seeding"]
         pool = np.flatnonzero(self.world.org < 0)
         pool = pool[w.infectable(pool)]
+        if w.hitlist is not None:
+            ids, times = w.hitlist.schedule(pool.size).seed(pool, rng)
+            steps = w.release_step + np.ceil(times / self.dt - 1e-9).astype(np.int64)
+            order = np.argsort(steps, kind="stable")
+            ids, steps = ids[order], steps[order]
+            bounds = np.flatnonzero(np.r_[True, steps[1:] != steps[:-1], True])
+            w.hitlist_due = {int(steps[a]): ids[a:b] for a, b in zip(bounds[:-1], bounds[1:])}
+            self._seed_hitlist(w, w.release_step)
+            return
         n0 = min(w.initial, pool.size)
-        self.infect(np.sort(rng.choice(pool, size=n0, replace=False)), w.release_step * self.dt, w.index)
+        ids = np.sort(rng.choice(pool, size=n0, replace=False))
+        w.scanner.seeded(ids)
+        self.infect(ids, w.release_step * self.dt, w.index)
+
+    def _seed_hitlist(self, w: RunningWorm, s: int) -> None:
+        """Hit-list entries due at step s that the worm can still infect (scanning may have got there first)."""
+        ids = w.hitlist_due.pop(s, None)
+        if ids is None:
+            return
+        ids = np.sort(ids)
+        ids = ids[w.infectable(ids)]
+        w.scanner.seeded(ids)
+        self.infect(ids, s * self.dt, w.index)
 
     def _step_scans(self, dt: float) -> tuple[int, int, int, list[np.ndarray]]:
         """Every worm's probes of the step; a host reached by several worms goes to one of them at random."""
         probes = hits = 0
         found = []
         for w in self.worms:
-            batch = w.scanner.step(dt, w.index)
+            batch = w.scan(dt)
             for comp in self.hooks["on_probes"]:
                 comp.on_probes(batch)
+            if batch.ended.size:
+                self.dying.append(batch.ended)
             w.probes = batch.probes
             probes += batch.probes
             hits += batch.vulnerable_hits
@@ -446,11 +494,16 @@ class Simulation:
                     self._enter_phase(w, w.phase_at[s])
             for w in releases.get(s, ()):  # 2. releases
                 self._release(w)
+            for w in self.seeding:  # 2. (hit-lists)
+                self._seed_hitlist(w, s)
             self.flows_now = [0, 0]  # worms cleared and hosts patched by requests applied at once
             for comp in self.hooks["begin_step"]:  # 3. begin_step
                 self._apply(comp.begin_step(s, t), t)
             cleared, patched = self._apply_events(s)  # 4. events
+            self.dying = []
             probes, hit_vuln, n_new, new = self._step_scans(dt)  # 5. scanning
+            for ids in self.dying:
+                self._kill(ids, (s + 1) * dt)
             for k, ids in enumerate(new):  # 6. infection
                 self.infect(ids, (s + 1) * dt, k)
             totals = StepTotals(  # 7. record

@@ -1,7 +1,7 @@
 """Requests: how components ask for a change of the host table without touching it.
 
 A component never writes host state. It returns requests (clear these hosts' worm, patch them, clean
-them, re-evaluate their delivery filters) for a time; the loop applies each at a defined stage (see
+them, re-evaluate their delivery filters, kill them) for a time; the loop applies each at a defined stage (see
 :mod:`wormcast.core.loop`): at once when the time is the current one, otherwise through the event queue
 at the step that holds that time.
 """
@@ -24,6 +24,7 @@ class Change(IntEnum):
     REFILTER = 3  # a delivery filter starts acting on the host (its owner says how)
     OFFLINE = 4  # the device goes away (churn): a running worm is lost, it cannot be reached (not if patched)
     ONLINE = 5  # an offline device comes back, susceptible
+    KILL = 6  # the worm destroyed the host (it crashed for good): the worm stops, the host is DEAD
 
 
 @dataclass

@@ -13,7 +13,8 @@ class HostState(IntEnum):
     DORMANT = 2  # infected, the worm is idle (flood or sleep phase of its calendar)
     PATCHED = 3
     OFFLINE = 4  # a device that is away (churn): it neither scans nor can be reached; back susceptible
+    DEAD = 5  # the worm destroyed its host (Witty's disk writes): never infected again, not patched
 
 
-SUSCEPTIBLE, SCANNING, DORMANT, PATCHED, OFFLINE = (int(s) for s in HostState)
+SUSCEPTIBLE, SCANNING, DORMANT, PATCHED, OFFLINE, DEAD = (int(s) for s in HostState)
 N_STATES = len(HostState)

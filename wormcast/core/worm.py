@@ -7,6 +7,7 @@ from datetime import timedelta
 import numpy as np
 
 from ..scanners.base import EMPTY, TargetSpace
+from .backbone import thin
 from .extra_hazard import ExtraHazard, HazardKind
 from .infectability import infectable
 from .phases import floods_at_start, phase_steps
@@ -16,16 +17,17 @@ from .states import DORMANT, PATCHED, SCANNING, SUSCEPTIBLE
 
 class RunningWorm:
     """Worm ``index`` of the scenario. Its streams are the scanner's declared ones plus ``scan_rates``,
-    ``seeding``, ``infection``, ``exploitable`` (drawn only when the exploit reaches a share of the hosts) and
-    ``extra-infection`` (only with an extra hazard); the first worm keeps the plain names, worm k adds ``:k``."""
+    ``seeding``, ``infection``, ``backbone``, ``exploitable`` (drawn only when the exploit reaches a share of the
+    hosts) and ``extra-infection`` (only with an extra hazard); the first worm keeps the plain names, worm k
+    adds ``:k``."""
 
     def __init__(self, index: int, worm, scenario, world, hosts, streams, dt: float, n_steps: int,
                  clock_draw: np.ndarray, adjust_rates):
         self.index, self.config, self.hosts = index, worm, hosts
         scanner_cls = SCANNERS.get(worm.scanning.kind)
         suffix = "" if index == 0 else f":{index}"
-        self.streams = streams.subset(("scan_rates", "seeding", "infection", "exploitable", "extra-infection",
-                                       *scanner_cls.streams_used), suffix)
+        self.streams = streams.subset(("scan_rates", "seeding", "infection", "backbone", "exploitable",
+                                       "extra-infection", *scanner_cls.streams_used), suffix)
         self.rates = adjust_rates(index, worm.scan_rate.draw(world.n, self.streams["scan_rates"]))
         self.scanner = scanner_cls(worm.scanning, TargetSpace.of(worm, world), world, self.rates, self.streams,
                                    self.infectable)
@@ -44,6 +46,9 @@ class RunningWorm:
         self.through_backdoors = worm.infectable.through_backdoors
         extra = worm.extra_hazard
         self.extra = None if extra is None else ExtraHazard(HazardKind(extra.kind), extra.rate_per_hour)
+        self.cap = None if worm.backbone_cap is None else worm.backbone_cap.cap()
+        self.hitlist = scenario.seeding.hitlist if index == 0 else None
+        self.hitlist_due: dict[int, np.ndarray] = {}  # step -> hit-list entries infected then (set at release)
         self.n_dormant = 0
         self.probes = 0
         release = 0.0 if worm.release is None else (worm.release - scenario.start).total_seconds()
@@ -54,6 +59,13 @@ class RunningWorm:
         # displaces[j]: this worm takes over hosts running worm j; the extra last entry stands for "none" (-1)
         self.displaces = np.array([nm in worm.displaces for nm in names] + [False])
         self.displacing = bool(self.displaces.any())
+
+    def scan(self, dt: float):
+        """The scanner's probes of one step, thinned by the backbone cap if the worm has one."""
+        batch = self.scanner.step(dt, self.index)
+        if self.cap is not None:
+            batch = thin(batch, self.cap.delivered_fraction(self.scanner.total_rate), self.streams["backbone"])
+        return batch
 
     def infectable(self, ids: np.ndarray) -> np.ndarray:
         """Hosts this worm can infect: susceptible ones, and those running a worm it displaces."""

@@ -1,6 +1,6 @@
 """Scanning strategies, one file each, registered by name in :data:`wormcast.core.registry.SCANNERS`."""
 
-from . import localized, mirai, sequential, shared_sequence, uniform  # noqa: F401  (each registers itself)
+from . import localized, mirai, permutation, sequential, shared_sequence, slammer, uniform, witty  # noqa: F401  (each registers)
 from .base import Landing, ProbeBatch, ProbeRule, Scanner, ScannerConfig, TargetSpace
 
 __all__ = ["Landing", "ProbeBatch", "ProbeRule", "Scanner", "ScannerConfig", "TargetSpace"]

@@ -127,6 +127,7 @@ class ProbeBatch:
     vulnerable_hits: int
     reached: np.ndarray  # hosts reached that may be infectable, with repeats
     landed: list[Landing] = field(default_factory=list)
+    ended: np.ndarray = field(default_factory=lambda: EMPTY)  # copies that destroyed their host (killed)
 
 
 def expand(starts: np.ndarray, counts: np.ndarray, widths: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -242,6 +243,16 @@ class Scanner:
         mask = self.deliver[c]
         return targets if mask is None else targets[mask[targets]]
 
+    def _delivered_by_owner(self, targets: np.ndarray, owners: np.ndarray) -> np.ndarray:
+        """Each hit kept only if the copy that made it (``owners``, one per target) may deliver there."""
+        klass = self.klass[owners]
+        keep = np.ones(targets.size, dtype=bool)
+        for c, mask in enumerate(self.deliver):
+            if mask is not None:
+                mine = klass == c
+                keep[mine] = mask[targets[mine]]
+        return targets[keep]
+
     def _uniform_hits(self, c: int, lam: float, p_hit: float) -> tuple[int, int, np.ndarray]:
         """Probes ~ Poisson(lam) to uniform target addresses from sources of class ``c``: (probes, hits on
         vulnerable hosts ~ Binomial(probes, p_hit), the hit hosts uniform among the targetable ones)."""
@@ -285,6 +296,10 @@ class Scanner:
         raise WormcastError(f"scanner {self.kind!r} cannot yet say where its probes land, which an observer "
                             "of this scenario needs")
 
+    def seeded(self, ids: np.ndarray) -> None:
+        """Hosts ``ids`` are about to be infected at release or from the worm's hit-list, not by scanning
+        (before :meth:`on_infected`); permutation scanning starts those copies after their own point."""
+
     def on_infected(self, ids: np.ndarray) -> None:
         """Hosts ``ids`` were just infected by this worm (before those scanning start)."""
 
@@ -302,14 +317,23 @@ class CopyScanner(Scanner):
 
     def __init__(self, *args):
         super().__init__(*args)
-        self.copies = EMPTY
+        self._is_copy = np.zeros(self.world.n, dtype=bool)
+        self._copies: np.ndarray | None = EMPTY
+
+    @property
+    def copies(self) -> np.ndarray:
+        if self._copies is None:  # rebuilt once after changes (a mask: cheaper than set unions per change)
+            self._copies = np.flatnonzero(self._is_copy)
+        return self._copies
 
     def start(self, ids: np.ndarray) -> None:
         super().start(ids)
         if ids.size:
-            self.copies = np.union1d(self.copies, ids)
+            self._is_copy[ids] = True
+            self._copies = None
 
     def stop(self, ids: np.ndarray) -> None:
         super().stop(ids)
         if ids.size:
-            self.copies = np.setdiff1d(self.copies, ids, assume_unique=True)
+            self._is_copy[ids] = False
+            self._copies = None

@@ -113,13 +113,7 @@ class SharedSequenceScanner(CopyScanner):
             owners.insert(0, np.repeat(ids, laps * self.pos_host.size))
         targets = np.concatenate(found)
         reached = int(targets.size)
-        if self.filtered:  # each hit keeps only if the copy that made it may deliver there
-            klass = self.klass[np.concatenate(owners)]
-            keep = np.ones(targets.size, dtype=bool)
-            for c, mask in enumerate(self.deliver):
-                if mask is not None:
-                    mine = klass == c
-                    keep[mine] = mask[targets[mine]]
-            targets = targets[keep]
+        if self.filtered:
+            targets = self._delivered_by_owner(targets, np.concatenate(owners))
         return ProbeBatch(worm, int(adv.sum()), reached, targets,
                           self._landings(ids, lo, adv) if self.landing is not None else [])

@@ -8,18 +8,24 @@ W_r = sum of m_r over them, each landing on host h with probability m_r(h) / W_r
 distribution up to sampling states with replacement (a copy sends 20,000 of 2^30 states per round).
 
 At each round boundary the copy picks a disk: with probability n_disks/8 it writes, re-seeds (new uniform
-phase) and dies with probability crash_per_write; otherwise the phase moves by 3 (mod 4). Deaths are
-collected in ``died`` for the engine to stop and remove (pop_deaths); packets after a death are not sent.
+phase) and dies with probability crash_per_write; otherwise the phase moves by 3 (mod 4). A dead copy
+sends nothing more and is reported in the step's ``ProbeBatch.ended``: the loop kills its host (DEAD).
+
+Scenario: ``scanning = {kind = "witty", crash_per_write = 0.1, disk_shares = [0.7, 0.2, 0.1]}``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Optional
 
 import numpy as np
+from pydantic import Field, model_validator
 
-from ..worms.witty import PACKETS_PER_ROUND, PHASES, DiskDeath, WittyGenerator
-from .base import CopyScanner, TargetSpace
+from ..core.registry import SCANNERS
+from ..worms.lcg import AffineLCG
+from ..worms.witty import DISK_CHOICES, MS_INCREMENT, PACKETS_PER_ROUND, PHASES, DiskDeath, WittyGenerator
+from .base import EMPTY, CopyScanner, ProbeBatch, ProbeRule, ScannerConfig
 
 
 @dataclass(frozen=True)
@@ -32,20 +38,126 @@ class WittyParams:
     packets_per_round: int = PACKETS_PER_ROUND
     address_offset: int | None = None
 
-    def generator_addresses(self, addresses: np.ndarray) -> np.ndarray:
+    def generator_addresses(self, addresses: np.ndarray, inverse: bool = False) -> np.ndarray:
+        """Host addresses as the generator's (``inverse``: the generator's as host addresses)."""
         a = np.asarray(addresses, dtype=np.int64)
-        return a if self.address_offset is None else a - self.address_offset
+        return a if self.address_offset is None else (a + self.address_offset if inverse else a - self.address_offset)
 
 
+class WittyConfig(ScannerConfig):
+    """The generator (the real one: 32-bit states, 16-bit halves; smaller analogues map their addresses
+    from ``address_offset``), the round length and the disk-write death rule (worms/witty.py)."""
+
+    kind: str = "witty"
+    crash_per_write: float = Field(ge=0, le=1, description="chance that a disk write kills the host")
+    disk_shares: list[float] = Field(default_factory=lambda: [1.0], min_length=1, max_length=DISK_CHOICES,
+                                     description="shares of hosts with 1, 2, ... physical disks")
+    packets_per_round: int = Field(PACKETS_PER_ROUND, gt=0, le=10**9)
+    increment: int = Field(MS_INCREMENT, ge=0, lt=1 << 32)
+    state_bits: int = Field(32, ge=4, le=32)
+    half_bits: int = Field(16, ge=1, le=16)
+    address_offset: Optional[int] = Field(None, ge=0, lt=1 << 32, description="small analogues: address - offset")
+
+    @model_validator(mode="after")
+    def _check(self) -> "WittyConfig":
+        if self.state_bits - self.half_bits < 2:
+            raise ValueError("scanning.state_bits must exceed scanning.half_bits by at least 2")
+        if min(self.disk_shares) < 0 or sum(self.disk_shares) <= 0:
+            raise ValueError("scanning.disk_shares: non-negative shares, not all zero")
+        if (self.address_offset is None) != (self.half_bits == 16):
+            raise ValueError("scanning.address_offset goes with a small analogue (half_bits below 16), and only there")
+        return self
+
+    def params(self) -> WittyParams:
+        return WittyParams(DiskDeath(self.crash_per_write, tuple(self.disk_shares)),
+                           WittyGenerator(self.state_bits, self.half_bits, c=self.increment),
+                           self.packets_per_round, self.address_offset)
+
+
+class WittyRule(ProbeRule):
+    """The reference's copies make the worm's rand() calls in order [KPW05]: per packet the address from two
+    calls (top halves), then port and size; after each round the disk number (the top three bits of a call),
+    and when that disk exists the block call and a re-seed uniform over the states. No phases, no tables.
+    Crashes are the engine's KILL, which the reference does not model: the rule needs crash_per_write = 0
+    (tests/worms/test_witty_scanner.py compares deaths with a reference of its own)."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.params = par = self.config.params()
+        if par.death.crash_per_write > 0:
+            raise ValueError("the per-probe Witty rule models no crashes (crash_per_write must be 0)")
+        g = par.generator
+        self.lcg = AffineLCG(g.a, g.c % (1 << g.state_bits), g.state_bits)
+        self.n_disks = par.death.draw_disks(self.addresses.size, self.rng)
+        self.x = np.zeros(self.addresses.size, dtype=np.uint64)
+        self.left = np.zeros(self.addresses.size, dtype=np.int64)
+        self._after = (EMPTY, EMPTY)
+
+    def targets_for(self, src: np.ndarray) -> np.ndarray:
+        g, P = self.params.generator, self.params.packets_per_round
+        sh, hb = np.uint64(g.shift), g.half_bits
+        order = np.argsort(src, kind="stable")
+        u, counts = np.unique(src, return_counts=True)
+        x, left, rem = self.x[u].copy(), self.left[u].copy(), counts.copy()
+        who, addr, x_after, left_after = [], [], [], []
+        idx = np.flatnonzero(rem > 0)
+        while idx.size:  # one round of each walker at a time
+            take = np.minimum(rem[idx], left[idx])
+            w = np.repeat(idx, take)
+            k = np.arange(w.size) - np.repeat(np.cumsum(take) - take, take)
+            before = self.lcg.jump(x[w], 4 * k)  # the state before the packet's four calls
+            x1 = self.lcg.jump(before, np.ones_like(k))
+            x2 = self.lcg.jump(x1, np.ones_like(k))
+            addr.append((((x1 >> sh) << np.uint64(hb)) | (x2 >> sh)).astype(np.int64))
+            xa = self.lcg.jump(before, np.full(k.size, 4))
+            la = np.repeat(left[idx], take) - k - 1
+            x[idx] = self.lcg.jump(x[idx], 4 * take)
+            left[idx] -= take
+            rem[idx] -= take
+            done = idx[left[idx] == 0]
+            if done.size:  # the round's end: disk number, and a write re-seeds
+                x[done] = self.lcg.jump(x[done], np.ones(done.size, dtype=np.int64))
+                disk = ((x[done] >> sh) >> np.uint64(hb - 3 if hb >= 3 else 0)).astype(np.int64) & 7
+                write = done[disk < self.n_disks[done]]
+                x[write] = self.rng.integers(0, 1 << g.state_bits, write.size).astype(np.uint64)
+                left[done] = P
+                last = la == 0
+                xa[last] = x[w[last]]
+                la[last] = P
+            who.append(w)
+            x_after.append(xa)
+            left_after.append(la)
+            idx = idx[rem[idx] > 0]
+        by_walker = np.argsort(np.concatenate(who), kind="stable")
+        out = np.empty(src.size, dtype=np.int64)
+        out[order] = self.params.generator_addresses(np.concatenate(addr)[by_walker], inverse=True)
+        xs, ls = np.empty(src.size, dtype=np.uint64), np.empty(src.size, dtype=np.int64)
+        xs[order], ls[order] = np.concatenate(x_after)[by_walker], np.concatenate(left_after)[by_walker]
+        self._after = (xs, ls)
+        return out
+
+    def sent(self, src: np.ndarray) -> None:
+        last = src.size - 1 - np.unique(src[::-1], return_index=True)[1]
+        self.x[src[last]] = self._after[0][last]
+        self.left[src[last]] = self._after[1][last]
+
+    def infected(self, host: int) -> None:
+        self.x[host] = np.uint64(self.rng.integers(0, 1 << self.params.generator.state_bits))
+        self.left[host] = self.params.packets_per_round
+
+
+@SCANNERS.register("witty")
 class WittyScanner(CopyScanner):
     """Phase-restricted uniform scanning with the disk-write life cycle; see the module docstring."""
 
-    def __init__(self, world, worm, rates, streams, params: WittyParams):
-        # Not registered yet (issue 10): built directly by its tests with the worm's config; every reached host
-        # is offered to the caller, which checks the states itself.
-        super().__init__(worm.scanning, TargetSpace.of(worm, world), world, rates, streams,
-                         lambda ids: np.ones(ids.size, dtype=bool))
-        self.params = params
+    Config = WittyConfig
+    Rule = WittyRule
+    streams_used = ("probes", "hits", "targets", "witty-disks", "witty-seed", "witty-disk", "witty-crash")
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        world, streams = self.world, self.streams
+        self.params = params = self.config.params()
         g = params.generator
         mult = g.multiplicity(params.generator_addresses(world.addresses[self.targetable]))  # (targetable, 4)
         self.phase_hosts, self.phase_cum = [], []
@@ -66,19 +178,19 @@ class WittyScanner(CopyScanner):
         if self.filtered:
             raise NotImplementedError("delivery classes (containment filters) are not supported by WittyScanner yet")
 
-    def start(self, ids: np.ndarray) -> None:
+    def on_infected(self, ids: np.ndarray) -> None:
         """A new infection seeds from GetTickCount(): its first phase is uniform (ASSUMPTION)."""
-        super().start(ids)
         if ids.size:
             self.phase[ids] = self.streams["witty-seed"].integers(0, PHASES, ids.size)
             self.left[ids] = self.params.packets_per_round
             self.rounds[ids] = 0
 
-    def pop_deaths(self) -> np.ndarray:
-        """Hosts whose disk writes killed them since the last call (still to be stopped by the caller)."""
-        out = np.concatenate(self.died) if self.died else np.empty(0, dtype=np.int64)
-        self.died = []
-        return out
+    @classmethod
+    def example_config(cls) -> dict:
+        """An analogue on the 2^18 test space of 16.0.0.0/14: 20-bit states, 9-bit halves, rounds of 50 packets,
+        one to three disks (writes re-seed), no crashes (the reference does not model them)."""
+        return {"kind": cls.kind, "crash_per_write": 0.0, "disk_shares": [0.5, 0.3, 0.2], "packets_per_round": 50,
+                "state_bits": 20, "half_bits": 9, "address_offset": 16 << 24}
 
     def _send(self, ids: np.ndarray, n: np.ndarray) -> np.ndarray:
         """Spread n packets of each copy over its rounds; returns packets per phase, updates the life cycle."""
@@ -110,13 +222,11 @@ class WittyScanner(CopyScanner):
             ids, n = ids[more], n[more]
         return per_phase
 
-    def step(self, dt: float) -> tuple[int, int, np.ndarray]:
+    def step(self, dt: float, worm: int) -> ProbeBatch:
         if self.copies.size == 0:
-            return 0, 0, np.empty(0, dtype=np.int64)
+            return ProbeBatch(worm, 0, 0, EMPTY)
         s = self.streams
         ids = self.copies
-        if self.died:  # copies that died but were not stopped yet send nothing
-            ids = np.setdiff1d(ids, np.concatenate(self.died), assume_unique=True)
         n = s["probes"].poisson(self.rates[ids] * dt).astype(np.int64)
         per_phase = self._send(ids, n)
         found = []
@@ -130,5 +240,7 @@ class WittyScanner(CopyScanner):
                 pick = np.searchsorted(cum, s["targets"].random(h) * cum[-1], side="right")
                 found.append(self.phase_hosts[r][np.minimum(pick, cum.size - 1)])
                 hits += h
-        targets = np.concatenate(found) if found else np.empty(0, dtype=np.int64)
-        return int(per_phase.sum()), hits, targets
+        targets = np.concatenate(found) if found else EMPTY
+        ended = np.concatenate(self.died) if self.died else EMPTY
+        self.died = []
+        return ProbeBatch(worm, int(per_phase.sum()), hits, targets, ended=ended)

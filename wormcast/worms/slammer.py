@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..core.backbone import BackboneCap  # noqa: F401  (the cap is an engine feature; kept importable here)
 from .lcg import MS_MULTIPLIER, AffineLCG
 
 PORT = 1434                      # UDP, the SQL Server Resolution Service [MPSSSW03]
@@ -75,26 +76,6 @@ def draw_link_rates(classes: list[LinkClass], n: int, rng: np.random.Generator) 
     shares = np.array([c.share for c in classes], dtype=float)
     which = rng.choice(len(classes), size=n, p=shares / shares.sum())
     return np.array([c.rate for c in classes])[which]
-
-
-@dataclass(frozen=True)
-class BackboneCap:
-    """Delivered aggregate rate R_eff = R / (1 + (R/C)^n)^(1/n) for a sent aggregate R.
-
-    A model of backbone saturation [MPSSSW03: full scan rate after about 3 minutes, then slower growth as links
-    saturated]: n = inf is a hard ceiling min(R, C), small n a gradual one. Every probe is independently
-    delivered with probability R_eff / R, so thinning keeps each step's draws exact."""
-
-    capacity: float
-    sharpness: float = 2.0
-
-    def delivered_fraction(self, sent_rate: float) -> float:
-        if sent_rate <= 0 or not np.isfinite(self.capacity):
-            return 1.0
-        x = sent_rate / self.capacity
-        if np.isinf(self.sharpness):
-            return min(1.0, 1.0 / x)
-        return float((1.0 + x ** self.sharpness) ** (-1.0 / self.sharpness))
 
 
 @dataclass(frozen=True)
