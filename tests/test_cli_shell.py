@@ -70,7 +70,7 @@ def test_presets_json_and_show():
     p = wormcast("presets", "show", "codered-ii")
     shipped = resources.files("wormcast.config.presets").joinpath("codered-ii.toml").read_text("utf-8")
     assert p.returncode == 0 and p.stdout == shipped and "# " in p.stdout  # the comments too
-    one_line_error(wormcast("presets", "show", "nope"), "wormcast: unknown preset 'nope' (presets: codered-")
+    one_line_error(wormcast("presets", "show", "nope"), "wormcast: unknown preset 'nope' (presets: blaster, codered-")
 
 
 def test_every_help_has_examples():

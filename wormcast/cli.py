@@ -91,8 +91,9 @@ def cmd_presets(args) -> int:
     if args.json:
         print(json.dumps([{"name": n, "description": d} for n, d in rows], indent=1))
     else:
+        width = max(len(n) for n, _ in rows)
         for name, description in rows:
-            print(f"{name:<16} {description}")
+            print(f"{name:<{width}}  {description}")
     return 0
 
 
