@@ -10,25 +10,19 @@ floods, one started on 15 Sep does not until a reboot restarts it.
 
 import numpy as np
 import pytest
+from test_preset_tags import untagged
 
 from wormcast.analytic.measured import measured_for
 from wormcast.analytic.twin import twin_for
 from wormcast.config.loading import load_scenario, preset_text
 from wormcast.core.loop import Simulation
 
-TAG = ("[P", "[S", "[D]", "CALIBRATED", "ASSUMPTION", "(B §")
-UNTAGGED_OK = {"name", "description", "interval", "kind", "prefix", "probability", "distribution"}
 
 
 @pytest.mark.parametrize("preset", ["blaster", "nimda"])
 def test_every_value_is_tagged(preset):
     lines = preset_text(preset).splitlines()
-    for i, line in enumerate(lines):
-        body = line.split("#", 1)[0].strip()
-        if "=" not in body or body.startswith("[") or body.split("=", 1)[0].strip() in UNTAGGED_OK:
-            continue
-        text = line + (lines[i + 1] if i + 1 < len(lines) and lines[i + 1].lstrip().startswith("#") else "")
-        assert any(t in text for t in TAG), f"{preset}:{i + 1}: {line.strip()}"
+    assert untagged("\n".join(lines)) == []  # tests/worms/test_preset_tags.py's check
 
 
 @pytest.mark.slow

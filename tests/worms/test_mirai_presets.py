@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_preset_tags import untagged
 
 import wormcast
 from wormcast.analytic.measured import measured_for
@@ -24,8 +25,6 @@ from wormcast.world.population import build_world, target_ranges
 from wormcast.worms import mirai
 
 PRESETS = Path(wormcast.__file__).parent / "config" / "presets"
-TAG = ("[P", "[S", "[D]", "CALIBRATED", "ASSUMPTION")
-UNTAGGED_OK = {"name", "description", "interval", "kind", "distribution"}
 BOOTSTRAP, PEAK = 65_000, mirai.PEAK_INFECTED
 LOW, HIGH = mirai.STEADY_STATE
 
@@ -33,12 +32,7 @@ LOW, HIGH = mirai.STEADY_STATE
 @pytest.mark.parametrize("name", ["mirai", "mirai-scale"])
 def test_preset_values_are_tagged_and_exclude_what_the_source_excludes(name):
     lines = (PRESETS / f"{name}.toml").read_text().splitlines()
-    for i, line in enumerate(lines):
-        body = line.split("#", 1)[0].strip()
-        if "=" not in body or body.startswith("[") or body.split("=", 1)[0].strip() in UNTAGGED_OK:
-            continue
-        text = line + (lines[i + 1] if i + 1 < len(lines) and lines[i + 1].lstrip().startswith("#") else "")
-        assert any(t in text for t in TAG), f"{name}.toml:{i + 1}: {line.strip()}"
+    assert untagged("\n".join(lines)) == []  # tests/worms/test_preset_tags.py's check
     sc = wormcast.load_scenario(name)
     assert sc.worms[0].exclude == mirai.excluded_cidrs()
     assert sc.worms[0].scanning.kind == "mirai" and [d.kind for d in sc.dynamics] == ["churn"]

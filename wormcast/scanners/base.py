@@ -337,3 +337,31 @@ class CopyScanner(Scanner):
         if ids.size:
             self._is_copy[ids] = False
             self._copies = None
+
+
+class NextHostCopies(CopyScanner):
+    """Event-driven copies: each scanning copy's time of reaching its next host (``t_next``, seconds of the
+    scanner's clock ``t``); a copy that stops keeps the scanning time it still needs (``t_left``) and resumes
+    with it. Subclasses set ``t_next``, ``t_left`` (per host, inf: none) and ``t``."""
+
+    t: float = 0.0
+
+    def start(self, ids: np.ndarray) -> None:
+        super().start(ids)
+        self.t_next[ids] = self.t + self.t_left[ids]
+
+    def stop(self, ids: np.ndarray) -> None:
+        super().stop(ids)
+        self.t_left[ids] = self.t_next[ids] - self.t
+        self.t_next[ids] = np.inf
+
+
+def rank_within(src: np.ndarray) -> np.ndarray:
+    """For each entry of ``src`` (host ids, with repeats), how many earlier entries have the same id: the
+    probe's place among its copy's probes of this call."""
+    order = np.argsort(src, kind="stable")
+    s_sorted = src[order]
+    starts = np.flatnonzero(np.r_[True, s_sorted[1:] != s_sorted[:-1]])
+    rank = np.empty(src.size, dtype=np.int64)
+    rank[order] = np.arange(src.size) - np.repeat(starts, np.diff(np.r_[starts, src.size]))
+    return rank

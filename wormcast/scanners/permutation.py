@@ -23,7 +23,7 @@ from typing import Literal
 import numpy as np
 
 from ..core.registry import SCANNERS
-from .base import EMPTY, CopyScanner, ProbeBatch, ProbeRule, ScannerConfig
+from .base import EMPTY, NextHostCopies, ProbeBatch, ProbeRule, ScannerConfig
 from .base import ranges as _ranges
 
 
@@ -121,7 +121,7 @@ class PermutationRule(ProbeRule):
 
 
 @SCANNERS.register("permutation")
-class PermutationScanner(CopyScanner):
+class PermutationScanner(NextHostCopies):
     """Shared-permutation scanning with jumps on infected hosts. Delivery classes are not supported (a filtered
     probe to an infected host would also hide it from the copy; not modelled)."""
 
@@ -201,16 +201,11 @@ class PermutationScanner(CopyScanner):
         self.just_seeded[ids] = False
 
     def start(self, ids: np.ndarray) -> None:
-        """Copies (re)start: each reaches its next host ``t_left`` after now (a paused copy's probes resume)."""
+        """Copies (re)start: a new one from its start point; each reaches its next host ``t_left`` after now
+        (a paused copy's probes resume)."""
         if ids.size:
             self.restart(ids[~self.has_start[ids]])
         super().start(ids)
-        self.t_next[ids] = self.t + self.t_left[ids]
-
-    def stop(self, ids: np.ndarray) -> None:
-        super().stop(ids)
-        self.t_left[ids] = self.t_next[ids] - self.t
-        self.t_next[ids] = np.inf
 
     def step(self, dt: float, worm: int) -> ProbeBatch:
         t_end = self.t + dt

@@ -17,7 +17,7 @@ from pydantic import Field, model_validator
 
 from ..core.registry import SCANNERS
 from ..world.addresses import SPACE
-from .base import ProbeBatch, ProbeRule, Scanner, ScannerConfig
+from .base import ProbeBatch, ProbeRule, Scanner, ScannerConfig, rank_within
 from .base import ranges as _ranges
 
 
@@ -173,11 +173,7 @@ class SequentialRule(ProbeRule):
         self.done = np.zeros(n, dtype=np.int64)
 
     def targets_for(self, src: np.ndarray) -> np.ndarray:
-        order = np.argsort(src, kind="stable")
-        s_sorted = src[order]
-        starts = np.flatnonzero(np.r_[True, s_sorted[1:] != s_sorted[:-1]])
-        rank = np.empty(src.size, dtype=np.int64)
-        rank[order] = np.arange(src.size) - np.repeat(starts, np.diff(np.r_[starts, src.size]))
+        rank = rank_within(src)
         j = self.done[src] + rank
         lead = j < self.lead_len[src]
         out = self.walk.address_at(self.first[src] + j - self.lead_len[src])

@@ -34,7 +34,7 @@ from ..core.backbone import BackboneCap
 from ..core.registry import SCANNERS
 from ..worms.lcg import MS_MULTIPLIER, AffineLCG
 from ..worms.slammer import INCREMENT_XOR, CycleIndex, SlammerGenerator, address_to_state, state_to_address
-from .base import EMPTY, CopyScanner, ProbeBatch, ProbeRule, ScannerConfig
+from .base import EMPTY, NextHostCopies, ProbeBatch, ProbeRule, ScannerConfig, rank_within
 from .base import ranges as _ranges
 
 _RANK_SHIFT = 33  # composite sort key rank << 33 | position (positions < 2^32)
@@ -117,11 +117,7 @@ class SlammerRule(ProbeRule):
         self.progress = np.zeros(self.addresses.size, dtype=np.int64)
 
     def targets_for(self, src: np.ndarray) -> np.ndarray:
-        order = np.argsort(src, kind="stable")
-        s_sorted = src[order]
-        starts = np.flatnonzero(np.r_[True, s_sorted[1:] != s_sorted[:-1]])
-        rank = np.empty(src.size, dtype=np.int64)
-        rank[order] = np.arange(src.size) - np.repeat(starts, np.diff(np.r_[starts, src.size]))
+        rank = rank_within(src)
         steps = self.progress[src] + rank + 1  # the worm updates its state, then sends to it [HELKERN]
         out = np.empty(src.size, dtype=np.int64)
         for j, g in enumerate(self.lcgs):
@@ -139,7 +135,7 @@ class SlammerRule(ProbeRule):
 
 
 @SCANNERS.register("slammer")
-class SlammerScanner(CopyScanner):
+class SlammerScanner(NextHostCopies):
     """Per-copy walks along LCG cycles; see the module docstring."""
 
     Config = SlammerConfig
@@ -195,16 +191,6 @@ class SlammerScanner(CopyScanner):
                 self._first_event(j, sel[long], pos[long])
         self.progress[ids] = 0
         self.short[ids] = self.length[ids] <= SHORT_CYCLE
-
-    def start(self, ids: np.ndarray) -> None:
-        """Copies (re)start: each reaches its next host ``t_left`` after now (a paused copy's probes resume)."""
-        super().start(ids)
-        self.t_next[ids] = self.t + self.t_left[ids]
-
-    def stop(self, ids: np.ndarray) -> None:
-        super().stop(ids)
-        self.t_left[ids] = self.t_next[ids] - self.t
-        self.t_next[ids] = np.inf
 
     def _first_event(self, j: int, ids: np.ndarray, p0: np.ndarray) -> None:
         """Long-cycle copies seeded at positions ``p0``: their first host on the cycle, and the scanning time
