@@ -11,7 +11,7 @@ from functools import lru_cache
 from importlib import resources
 
 from ..reporting.htmlpage import page
-from ..reporting.interactive import VENDOR_SCRIPTS, _asset, script_hash
+from ..reporting.interactive import VENDOR_SCRIPTS, asset, script_hash
 
 _STYLE = ("<style>.wx-bar{display:flex;flex-wrap:wrap;gap:.6em 1.4em;align-items:center;margin:.6em 0}"
           ".wx-control{white-space:nowrap}.wx-control input{width:8em}"
@@ -33,7 +33,7 @@ BODY = ('<h1>wormcast explorer</h1>' + _STYLE +
 @lru_cache(maxsize=1)
 def explorer_page() -> str:
     own = resources.files("wormcast.explore").joinpath("explore.js").read_text(encoding="utf-8")
-    codes = [_asset(n) for n in VENDOR_SCRIPTS] + [_asset("interactive.js"), own]
+    codes = [asset(n) for n in VENDOR_SCRIPTS] + [asset("interactive.js"), own]
     csp = ("default-src 'none'; script-src " + " ".join(script_hash(c) for c in codes)
            + "; style-src 'unsafe-inline'; img-src data:; connect-src 'self'; base-uri 'none'; form-action 'none'")
     return page("wormcast explorer", BODY, csp=csp, scripts="".join(f"<script>{c}</script>\n" for c in codes))

@@ -17,7 +17,7 @@ import numpy as np
 from ..config.loading import load_scenario
 from ..reporting import addressmap as am
 from ..reporting.htmlpage import esc
-from ..reporting.interactive import LineChart, MapSlider, _chart, _map
+from ..reporting.interactive import LineChart, MapSlider, chart_section, map_section
 from .controls import controls_for, overrides_for
 
 HOST_SERIES = ("susceptible", "infected", "backdoored", "patched")
@@ -86,11 +86,11 @@ def run_view(preset: str, values: dict, seed: int = 0) -> dict:
     seconds = time.perf_counter() - t0
     df = result.to_df().reset_index()  # time as a column, as the charts read it
     cols = [c for c in HOST_SERIES if c in df.columns and df[c].max() > 0]
-    chart = _chart(LineChart("Hosts over time", df, cols, y_label="hosts", height=280), "wc-chart")
+    chart = chart_section(LineChart("Hosts over time", df, cols, y_label="hosts", height=280), "wc-chart")
     before = np.full(result.snapshots.addresses.size, am.SUSCEPTIBLE, dtype=np.int8)
     frames = [("before the release", am.address_map(result.snapshots.addresses, before))]
     frames += am.snapshot_maps(result.snapshots)
-    amap = _map(MapSlider("The address space", am.map_data(frames, _org_blocks(scenario))), "wc-map")
+    amap = map_section(MapSlider("The address space", am.map_data(frames, _org_blocks(scenario))), "wc-map")
     policy_of = {}
     for c in controls:
         if c.key.endswith(".policies"):

@@ -77,13 +77,15 @@ Section = Union[LineChart, MapSlider]
 
 
 @dataclass
-class _Built:
+class BuiltSection:
+    """A section ready for the page: its escaped HTML and the data the script draws it from."""
+
     html: str
     data: dict
 
 
 @lru_cache(maxsize=None)
-def _asset(name: str) -> str:
+def asset(name: str) -> str:
     base = resources.files("wormcast.reporting")
     path = base.joinpath("vendor", name) if name in VENDOR_SCRIPTS else base.joinpath(name)
     return path.read_text(encoding="utf-8")
@@ -188,16 +190,16 @@ def _marker_layers(chart: LineChart, x: dict, y: dict) -> list[dict]:
     return out
 
 
-def _chart(sec: LineChart, sid: str) -> _Built:
+def chart_section(sec: LineChart, sid: str) -> BuiltSection:
     note = f'<p class="muted">{esc(sec.note)}</p>' if sec.note else ""
     html = (f'<section id="{sid}" class="wc-section"><h2>{esc(sec.title)}</h2>{note}'
             '<div class="wc-chart" style="width:100%"></div>'
             '<p class="muted">Hover for values; drag to pan and scroll to zoom the time axis; double-click to '
             'reset; click a legend entry to show one series (shift-click to add more).</p></section>')
-    return _Built(html, {"id": sid, "kind": "chart", "spec": line_spec(sec)})
+    return BuiltSection(html, {"id": sid, "kind": "chart", "spec": line_spec(sec)})
 
 
-def _map(sec: MapSlider, sid: str) -> _Built:
+def map_section(sec: MapSlider, sid: str) -> BuiltSection:
     frames = sec.data.get("frames") or []
     if not frames:
         raise ValueError(f"MapSlider {sec.title!r}: map data without frames")
@@ -213,7 +215,7 @@ def _map(sec: MapSlider, sid: str) -> _Built:
             f'aria-label="time"></label> <span class="wc-frame"></span></p>'
             '<canvas style="width:100%;max-width:640px;image-rendering:pixelated;outline:1px solid #e5e7ee">'
             '</canvas><div class="wc-tip muted" style="min-height:1.4em"></div></section>')
-    return _Built(html, {"id": sid, "kind": "map", "map": sec.data})
+    return BuiltSection(html, {"id": sid, "kind": "map", "map": sec.data})
 
 
 def interactive_page(title: str, sections: Sequence[Section], links: Sequence[tuple[str, str]] = (),
@@ -224,9 +226,9 @@ def interactive_page(title: str, sections: Sequence[Section], links: Sequence[tu
     for i, sec in enumerate(sections):
         sid = f"wc-{i}"
         if isinstance(sec, LineChart):
-            built.append(_chart(sec, sid))
+            built.append(chart_section(sec, sid))
         elif isinstance(sec, MapSlider):
-            built.append(_map(sec, sid))
+            built.append(map_section(sec, sid))
         else:
             raise TypeError(f"section {i}: expected LineChart or MapSlider, got {type(sec).__name__}")
     head = f"<h1>{esc(title)}</h1>\n"
@@ -235,7 +237,7 @@ def interactive_page(title: str, sections: Sequence[Section], links: Sequence[tu
     if intro:
         head += f'<p class="muted">{esc(intro)}</p>\n'
     body = head + "\n".join(b.html for b in built)
-    codes = [_asset(name) for name in VENDOR_SCRIPTS] + [_asset("interactive.js")]
+    codes = [asset(name) for name in VENDOR_SCRIPTS] + [asset("interactive.js")]
     data = json_for_script({"sections": [b.data for b in built]})
     csp = ("default-src 'none'; script-src " + " ".join(script_hash(c) for c in codes)
            + "; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'")
