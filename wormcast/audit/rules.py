@@ -6,9 +6,7 @@ changed without touching code; docs/audit.md documents the file format.
 
 from __future__ import annotations
 
-import os
 import re
-import stat
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -17,6 +15,7 @@ from pathlib import Path
 import regex
 
 from ..errors import WormcastError, flag
+from ..util.files import NotRegular, read_regular_text
 from .formats import Request
 
 # Every rule pattern runs under the `regex` module's timeout: a match that takes longer than this is
@@ -191,12 +190,10 @@ class RuleSet:
             return cls(rules)
         path = Path(user_file)
         try:
-            st = os.stat(path)
-            if not stat.S_ISREG(st.st_mode):
-                raise WormcastError(f"{flag('--rules', path)}: not a regular file")
-            if st.st_size > MAX_RULES_BYTES:
-                raise WormcastError(f"{flag('--rules', path)}: larger than {MAX_RULES_BYTES} bytes; not a rules file")
-            utext = path.read_text(encoding="utf-8")
+            utext = read_regular_text(path, MAX_RULES_BYTES)  # the one safe reader: never blocks on a FIFO
+        except NotRegular as exc:  # not a regular file, or too large for a rules file
+            raise WormcastError(f"{flag('--rules', path)}: not a regular file of at most {MAX_RULES_BYTES:,} "
+                                f"bytes: it {exc}") from None
         except (OSError, UnicodeDecodeError) as exc:
             raise WormcastError(f"{flag('--rules', path)}: cannot read ({getattr(exc, 'strerror', None) or exc})") from None
         mode, user = _parse(utext, str(path))

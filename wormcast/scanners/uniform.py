@@ -55,17 +55,19 @@ class UniformScanner(Scanner):
 
     def start(self, ids: np.ndarray) -> None:
         super().start(ids)
-        if self.scanning is not None:
-            self.scanning[ids] = True
-            if self.windows is not None:
-                self.windows.started(ids)
+        self._watching(ids, True)
 
     def stop(self, ids: np.ndarray) -> None:
         super().stop(ids)
-        if self.scanning is not None:
-            self.scanning[ids] = False
-            if self.windows is not None:
-                self.windows.stopped(ids)
+        self._watching(ids, False)
+
+    def _watching(self, ids: np.ndarray, scanning: bool) -> None:
+        """Keep the watched sources (and their attribution windows) in step with who scans."""
+        if self.scanning is None:
+            return
+        self.scanning[ids] = scanning
+        if self.windows is not None:
+            (self.windows.started if scanning else self.windows.stopped)(ids)
 
     def _landings(self, c: int, misses: int, reached: np.ndarray) -> list[Landing]:
         rng = self.streams["watch"]
