@@ -62,7 +62,6 @@ def simulate(scenario: Scenario | str | Path, seed: int = 0, overrides=None, pro
     ``wormcast run`` does, so ``result.write(dir)`` writes the same files. ``result.observers`` maps each
     named observer of the scenario to its tables: ``result.observers["caida"]["series"]`` and
     ``["sources"]`` for a telescope, ``["log"]`` for a server (pandas DataFrames, docs/outputs.md)."""
-    from .core.loop import Simulation
     from .observers.snapshots import run_with_snapshots
     from .util.progress import Progress
 

@@ -12,7 +12,7 @@ from .extra_hazard import ExtraHazard, HazardKind
 from .infectability import infectable
 from .phases import floods_at_start, phase_steps
 from .registry import SCANNERS
-from .states import DORMANT, PATCHED, SCANNING, SUSCEPTIBLE
+from .states import PATCHED, SUSCEPTIBLE
 
 
 class RunningWorm:

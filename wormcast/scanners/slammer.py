@@ -272,7 +272,6 @@ class SlammerScanner(NextHostCopies):
         self.t = t_end
         if self.copies.size == 0:
             return ProbeBatch(worm, 0, 0, EMPTY)
-        ids = self.copies
         short = np.flatnonzero(self.short & self._is_copy)
         adv = self.streams["probes"].poisson(self.rates[short] * dt).astype(np.int64)
         long_rate = max(0.0, self.total_rate - float(self.rates[short].sum()))
