@@ -59,9 +59,9 @@ def words(summary: dict) -> str:
 
 def _with_interval(row: dict, figure: str, fmt: str) -> str:
     """A compared figure's median with its 5-95% interval across runs: ``12.0 [3.1-20.5]``."""
-    value = row
-    for part in figure.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
+    from ..runs.ensemble.stats import flatten
+
+    value = flatten(row).get(figure)
     if value is None:
         return "n/a"
     lo, hi = row.get("intervals", {}).get(figure, [None, None])

@@ -93,10 +93,11 @@ class Comparison:
     def figure(self, path: str) -> np.ndarray:
         """(values, runs) array of a summary figure given as a dotted path (``orgs.hotmail.backdoors``);
         NaN where a run has none."""
-        def get(s):
-            for part in path.split("."):
-                s = s.get(part) if isinstance(s, dict) else None
-            return float(s) if isinstance(s, (int, float)) and not isinstance(s, bool) else np.nan
+        from .ensemble.stats import flatten, is_number
+
+        def get(summary):
+            v = flatten(summary).get(path)
+            return float(v) if is_number(v) else np.nan
         return np.array([[get(s) for s in row] for row in self.summaries], dtype=float)
 
     def interval(self, path: str, i: int) -> Interval:
