@@ -20,7 +20,8 @@ SPACE = 2 ** 32  # IPv4 addresses: the default target space
 
 
 def param(default: Any, unit: str, help: str, kind: str = "float") -> Any:
-    """A model parameter: ``kind`` is float, count (an integer) or duration (parsed like "10s", "1h")."""
+    """A model parameter: ``kind`` is float, count (an integer), duration (parsed like "10s", "1h") or text
+    (kept as written; the model parses it)."""
     return dataclasses.field(default=default, metadata={"unit": unit, "help": help, "kind": kind})
 
 
@@ -68,7 +69,8 @@ class AnalyticModel:
     # -- construction from the command line
     @classmethod
     def parameters(cls) -> list[dataclasses.Field]:
-        return list(dataclasses.fields(cls))
+        """The :func:`param` fields (a field without a unit, such as a model's world, is not a parameter)."""
+        return [f for f in dataclasses.fields(cls) if "unit" in f.metadata]
 
     @classmethod
     def from_strings(cls, values: dict[str, str]) -> "AnalyticModel":
@@ -80,7 +82,9 @@ class AnalyticModel:
                 raise ValueError(f"no parameter {key!r} (it has {', '.join(fields)})")
             kind = fields[key].metadata.get("kind", "float")
             try:
-                if kind == "duration":
+                if kind == "text":
+                    kwargs[key] = text
+                elif kind == "duration":
                     kwargs[key] = parse_duration(text)
                 elif kind == "count":
                     v = float(text)

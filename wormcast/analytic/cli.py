@@ -147,7 +147,7 @@ def main(args: argparse.Namespace) -> int:
         print(f"Wrote {args.out}: {len(df)} rows of model {cls.name}")
         return 0
     print(f"{cls.name}: {cls.summary}")
-    print("  " + ", ".join(f"{k}={v:g}" for k, v in model.params().items()))
+    print("  " + ", ".join(f"{k}={v}" if isinstance(v, str) else f"{k}={v:g}" for k, v in model.params().items()))
     if figures:
         print("  " + ", ".join(f"{k}={v:.4g}" for k, v in figures.items()))
     print(f"{'time':>10} {'infected':>12} {'fraction':>9} {'ever_infected':>14}")

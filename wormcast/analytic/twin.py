@@ -81,12 +81,58 @@ def release_offset(scenario: Scenario) -> float:
     return float(np.ceil(t / scenario.step - 1e-9) * scenario.step)
 
 
-def twin_for(scenario: Scenario) -> Optional[AnalyticModel]:
+def _constant_patch_rate(scenario: Scenario) -> Optional[float]:
+    """The patch rate per hour of a campaign with one rate from the start (0 without one), else None."""
+    hosts = scenario.hosts
+    rates = {p.rate_per_hour for p in hosts.patch}
+    if hosts.patch and (len(rates) > 1 or hosts.patch[0].start > scenario.start):
+        return None  # a campaign that starts late or changes rate: no constant-rate twin
+    return rates.pop() if rates else 0.0
+
+
+def _localized_twin(scenario: Scenario, seed: int) -> Optional[AnalyticModel]:
+    """Localized scanning: the mean-field model over the world the engine builds with ``seed``."""
+    from ..core.streams import Streams
+    from ..world.population import build_world
+    from .localized import LocalWorld, Localized
+
+    worm = scenario.worms[0]
+    patch = _constant_patch_rate(scenario)
+    if patch is None or scenario.dynamics or scenario.seeding.hitlist is not None or worm.backbone_cap is not None \
+            or (worm.backdoor and worm.infectable.through_backdoors) or not _spreads_throughout(scenario):
+        return None
+    levels = [(p.prefix, p.probability) for p in worm.scanning.local_preference]
+    pop = scenario.population
+    world = build_world(pop, Streams(seed)["population"], scenario.base_dir, scenario.orgs)
+    local = LocalWorld.of(world.addresses, [k for k, _ in levels], target_ranges(worm.exclude), worm.skip_self)
+    N = float(local.hosts.sum())
+    share = worm.infectable.exploit_share
+    seeded = scenario.seeding.initial_infected if worm.initial_infected is None else worm.initial_infected
+    i0 = float(min(seeded, np.floor(N * share)))
+    if i0 < 1:
+        return None
+    extra = worm.extra_hazard
+    gen = {} if pop.csv is not None else dict(active_slash8=pop.active_slash8, slash8_tail=pop.slash8_tail,
+                                             slash16_occupancy=pop.slash16_occupancy, slash16_sigma=pop.slash16_sigma)
+    return Localized(**gen, vulnerable=N, world_seed=seed, levels=",".join(f"{k}:{p!r}" for k, p in levels),
+                     exclude=",".join(worm.exclude), skip_self=int(worm.skip_self), scan_rate=worm.scan_rate.mean,
+                     success=worm.infection_success, exploit_share=share, initial_infected=i0, patch_rate=patch,
+                     reboot_rate=0.0 if worm.reboot == "restart" else scenario.hosts.reboot_rate_per_hour,
+                     lifetime=worm.lifetime or 0.0,
+                     extra_rate=extra.rate_per_hour if extra is not None and extra.kind == "constant" else 0.0,
+                     extra_per_infected=extra.rate_per_hour if extra is not None and extra.kind == "per-infected"
+                     else 0.0, step=scenario.step, world=local)
+
+
+def twin_for(scenario: Scenario, seed: int = 0) -> Optional[AnalyticModel]:
     """The analytic model whose assumptions ``scenario`` meets (its clock starts at the worm's release), or
-    None when none does (see the module's rules)."""
+    None when none does (see the module's rules). ``seed``: the run whose world a localized twin is built on
+    (the engine's world depends on the seed)."""
     if len(scenario.worms) != 1 or scenario.orgs or scenario.defences.throttle or scenario.defences.containment:
         return None
     worm, hosts = scenario.worms[0], scenario.hosts
+    if worm.scanning.kind == "localized" and worm.infection_success > 0:
+        return _localized_twin(scenario, seed)
     if worm.scanning.kind in FAST_KINDS and worm.infection_success > 0 and _spreads_throughout(scenario):
         excluded = target_ranges(worm.exclude)
         N = _vulnerable_in_targets(scenario, excluded)
@@ -119,10 +165,9 @@ def twin_for(scenario: Scenario) -> Optional[AnalyticModel]:
     i0 = float(min(seeded, N))
     if i0 < 1:
         return None
-    rates = {p.rate_per_hour for p in hosts.patch}
-    if hosts.patch and (len(rates) > 1 or hosts.patch[0].start > scenario.start):
-        return None  # a campaign that starts late or changes rate: no constant-rate twin
-    patch = rates.pop() if rates else 0.0
+    patch = _constant_patch_rate(scenario)
+    if patch is None:
+        return None
     reboot = 0.0 if worm.reboot == "restart" else hosts.reboot_rate_per_hour
     if worm.scanning.kind == "mirai":
         from ..scanners.mirai import mean_contact_success
@@ -145,16 +190,17 @@ def twin_for(scenario: Scenario) -> Optional[AnalyticModel]:
     return RCS(**common)
 
 
-def twin_series(scenario: Scenario, times_s, model: Optional[AnalyticModel] = None
+def twin_series(scenario: Scenario, times_s, model: Optional[AnalyticModel] = None, seed: int = 0
                 ) -> Optional["pandas.DataFrame"]:  # noqa: F821
     """The twin's curve at ``times_s`` seconds after the scenario's start: columns time (UTC), infected,
     ever_infected (NaN where the model does not define it) and model; None when the scenario has no twin.
-    ``model`` replaces :func:`twin_for`'s choice (to overlay another model, or a deliberately wrong one).
+    ``model`` replaces :func:`twin_for`'s choice (to overlay another model, or a deliberately wrong one);
+    ``seed``: the run whose world a localized twin is built on.
 
     Hosts are counts, as in :meth:`Result.to_df`. Mind that table's convention when overlaying: a row is
     labelled by the start of its interval but holds the stocks at its end; :func:`overlay` aligns for you.
     """
-    model = twin_for(scenario) if model is None else model
+    model = twin_for(scenario, seed) if model is None else model
     if model is None:
         return None
     t = np.atleast_1d(np.asarray(times_s, dtype=float))
@@ -177,12 +223,13 @@ def scenario_times(scenario: Scenario, t_seconds):
 def overlay(result, interval=None, model: Optional[AnalyticModel] = None
             ) -> Optional["pandas.DataFrame"]:  # noqa: F821
     """The twin (or ``model``) beside ``result.to_df(interval)``: one row per row of that table (same ``time``
-    labels), evaluated where the table's stocks are, at the end of each interval. None when there is no twin."""
+    labels), evaluated where the table's stocks are, at the end of each interval (a localized twin on the
+    run's own world). None when there is no twin."""
     sc = result.scenario
     cols = result.columns(interval)
     k = result.interval_seconds(interval)  # "5min", seconds or a timedelta, as Result.to_df takes
     ends = np.minimum(cols["t_seconds"] + k, sc.duration)
-    df = twin_series(sc, ends, model)
+    df = twin_series(sc, ends, model, result.seed)
     if df is not None:
         df["time"] = scenario_times(sc, cols["t_seconds"])
     return df
