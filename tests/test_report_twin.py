@@ -25,10 +25,20 @@ def test_figure_overlays_the_twin_and_the_measured_figure():
     assert "measured: more than 2,000 new infections per minute at the peak" in rate_labels
 
 
-def test_no_twin_no_line():
-    """Negative control: a scenario without a twin (localized scanning) draws no twin line."""
+def test_localized_twin_line():
+    """codered-ii (localized scanning) is overlaid with its localized twin, on the run's own world."""
     res = wormcast.simulate("codered-ii", seed=1, overrides=["population.vulnerable=5000",
                                                              "end=2001-08-04T02:00:00Z"])
+    twin = overlay(res)
+    assert twin is not None and set(twin["model"]) == {"localized"} and len(twin) == len(res.to_df())
+    fig = outbreak_figure(res.to_df().reset_index(), res.summary, twin=twin, measured=measured_for(res.scenario))
+    assert any(label.startswith("analytic twin (localized)") for label in _labels(fig))
+
+
+def test_no_twin_no_line():
+    """Negative control: a scenario without a twin (one shared scan sequence) draws no twin line."""
+    res = wormcast.simulate("codered-v1", seed=1, overrides=["population.vulnerable=5000",
+                                                             "end=2001-07-12T02:00:00Z"])
     assert overlay(res) is None
     fig = outbreak_figure(res.to_df().reset_index(), res.summary, twin=None, measured=measured_for(res.scenario))
     assert not any("twin" in label for label in _labels(fig))
