@@ -131,9 +131,14 @@ def map_section(map_png: bytes | None, interactive_href: str | None = None) -> l
 def overlay_note(twin, measured) -> str:
     """What the outbreak figure shows beside the simulation: the twin's model and each measured figure with
     its source, or that there is none."""
-    parts = [f"Dashed black: the analytic twin ({twin['model'].iloc[0]}) of the scenario's parameters."
-             if twin is not None else "No analytic model twins this scenario (several worms, non-uniform "
-             "scanning, a worm lifetime, organisations or defences: docs/models.md)."]
+    model = twin["model"].iloc[0] if twin is not None else None
+    parts = [f"Dashed black: the analytic twin ({model}) of the scenario's parameters."
+             if twin is not None else "No analytic model twins this scenario (several worms, shared-sequence "
+             "scanning, a worm lifetime with uniform scanning, organisations or defences: docs/models.md)."]
+    if model == "localized":
+        parts.append("It is a mean field on this run's world, with the first copies spread over the /16s as "
+                     "their mean: a run from a few first copies leads or lags it by the time they take to "
+                     "reach a dense /16.")
     if measured:
         parts += [f"Amber: {m.describe()} ({m.source})." for m in measured]
     else:
