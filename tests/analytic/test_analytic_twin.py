@@ -12,6 +12,7 @@ from wormcast.analytic.localized import Localized
 from wormcast.analytic.rcs import RCS
 from wormcast.analytic.sis import SIS
 from wormcast.analytic.twin import twin_for, twin_series
+from wormcast.core.loop import Simulation
 from wormcast.world.population import ELIGIBLE_SLASH8
 
 UNIFORM = ["hosts.reboot_rate_per_hour=0", "hosts.patch=[]"]
@@ -77,6 +78,8 @@ def test_localized_presets_twins():
     # the world is the run's own: another seed, other /16s
     other = twin_for(wormcast.load_scenario("codered-ii"), seed=1)
     assert other.world.groups != cr2.world.groups and other.world_seed == 1
+    engine = Simulation(wormcast.load_scenario("codered-ii"), seed=1).world  # the engine's world of that seed
+    assert np.array_equal(np.unique(engine.addresses >> 16, return_counts=True)[1], other.world.hosts)
     late = wormcast.load_scenario("codered-ii", ["hosts.patch.0.from=2001-08-04T06:00:00Z"])
     assert twin_for(late) is None  # a campaign that starts late
     examples = Path(__file__).resolve().parents[2] / "examples"

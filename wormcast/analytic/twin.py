@@ -20,9 +20,15 @@ Rules (docs/models.md, "Which model twins which scenario"):
   for copies that start at random (each sweeps addresses it has not probed), an approximation that ignores
   local starts (they speed the spread in a clustered population); a reboot that restarts the worm is no cure
   (death rate 0);
-- anything else (several worms, localized or shared-sequence scanning, a lifetime, a patch campaign that
-  changes rate, a calendar that leaves the spreading phase, organisations, defences, other ``[[dynamics]]``,
-  churn with patching): no twin (None).
+- localized scanning (Code Red II, Nimda): the mean-field model of :mod:`wormcast.analytic.localized` on the
+  world the engine builds with the run's seed (its levels, exclusions and skipped source), with the lifetime,
+  reboots (none for a worm that restarts at boot), a constant patch rate from the start, the exploit share and
+  the extra hazard (constant or per infected); entry through backdoors adds nothing with one worm (no other
+  worm leaves any), but a worm that enters through its own backdoors, ``[[dynamics]]``, a hit-list schedule,
+  a backbone cap or a calendar that leaves the spreading phase: no twin;
+- anything else (several worms, shared-sequence scanning, a lifetime with uniform scanning, a patch campaign
+  that changes rate, a calendar that leaves the spreading phase, organisations, defences, other
+  ``[[dynamics]]``, churn with patching): no twin (None).
 
 N is the number of vulnerable hosts inside the worm's target space: for the clustered generator, its
 expectation (a /8 or /16 is chosen uniformly, so an excluded range holds its share of the eligible space);
