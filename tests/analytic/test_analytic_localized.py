@@ -142,6 +142,9 @@ def test_lifetime_reboots_and_patching_remove_the_first_copies():
     assert n[10] == pytest.approx(100 * keep ** 10, rel=1e-9)  # ten ticks of reboots and patches
     assert n[11] < 1e-6 and e[11] == pytest.approx(100)  # then the lifetime ends the rest
     assert _two_blocks(scan_rate=1e-12, initial_infected=100, lifetime=200.0).ticks(12)[0][11] == pytest.approx(100)
+    # a long lifetime: infections kept in bins of 5 ticks (1/200 of it), a bin's ended over 5 ticks
+    n = _two_blocks(scan_rate=1e-12, initial_infected=100, lifetime=1000.0, step=1.0).ticks(1006)[0]
+    assert n[1000] == pytest.approx(100) and n[1001] == pytest.approx(80) and n[1005] < 1e-6
 
 
 def test_command_line(capsys, tmp_path):

@@ -24,7 +24,8 @@ continuous equation above (the tick's limit as dt -> 0) would run ahead of the e
 engine's order: infections end (the worm's lifetime, reboots with hazard d), hosts are patched (hazard p,
 infected or not), then the tick's infections. The lifetime is a delay: hosts infected at time t stop at
 t + lifetime unless rebooted or patched first (survival (1 - d)(1 - p) per tick); the model keeps the new
-infections of each group in bins of at most 1/200 of the lifetime, so an end may come up to one bin early.
+infections of each group in bins of at most 1/200 of the lifetime and ends a bin's over as many ticks, so an
+end may come up to one bin early or late.
 A cleared host is susceptible again (the engine's CLEAR). The extra hazard of other vectors (e-mail, shares)
 is a per-host rate, constant or proportional to the infected share of the world's hosts (core/extra_hazard.py).
 An exploit that works on a share of the hosts thins every group's infectable hosts by that share (the mean
