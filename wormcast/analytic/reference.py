@@ -4,8 +4,9 @@ Every probe is drawn: its time (superposed Poisson processes of the scanning hos
 address by the worm's own rule, and the host (if any) at that address. It is meant for small target spaces
 (say 2^18 addresses and a few hundred hosts). It draws targets with each scanner's own per-probe rule
 (``Scanner.Rule``, in the scanner's file), so it supports every registered scanner without importing the
-engine it checks; also infection success below 1, constant-rate patching and reboots, and a worm lifetime with a backdoor. It does
-not model the calendar. Probes are drawn in vectorised batches; after any state change the rest of the batch
+engine it checks; also infection success below 1, constant-rate patching and reboots, a worm lifetime with a backdoor, and
+hit-list seeding (``seeding.hitlist``: each entry infected at its own time if still susceptible). It does not model
+the calendar. Probes are drawn in vectorised batches; after any state change the rest of the batch
 is discarded and redrawn, which is exact because the probe processes are memoryless.
 """
 
@@ -54,6 +55,24 @@ def _target_list(excluded) -> np.ndarray:
     return np.concatenate([np.arange(a, b, dtype=np.int64) for a, b in allowed])
 
 
+def hitlist_times(hitlist, n: int) -> np.ndarray:
+    """Infection time of each hit-list entry in list order (entry 0: the first copy, at release), written out
+    from the schedule's definition rather than taken from the engine's: at-start, all at 0; constant-rate,
+    entry k at k / rate; doubling, after g generations (g / rate) 2^g hosts hold copies, so generation g >= 1
+    adds entries 2^(g-1) .. 2^g - 1."""
+    size = n if hitlist.entries == "all" else hitlist.entries
+    k = np.arange(size)
+    if hitlist.mode == "at-start":
+        return np.zeros(size)
+    if hitlist.mode == "constant-rate":
+        return k / hitlist.rate
+    gen, g = np.zeros(size), 1
+    while (1 << (g - 1)) < size:
+        gen[(1 << (g - 1)):(1 << g)] = g
+        g += 1
+    return gen / hitlist.rate
+
+
 def run_reference(scenario: Scenario, world: World, seed: int) -> ReferenceRun:
     worm, hosts = scenario.worms[0], scenario.hosts
     if len(scenario.worms) > 1 or worm.calendar != "none" or len(hosts.patch) > 1:
@@ -96,13 +115,19 @@ def run_reference(scenario: Scenario, world: World, seed: int) -> ReferenceRun:
             c = min(c, t + worm.lifetime)
         clear_at[h] = c
 
-    seeds = st["reference-seeding"].choice(n, size=min(scenario.seeding.initial_infected, n), replace=False)
-    for h in seeds:
-        infect(int(h), 0.0)
+    list_at = np.full(n, np.inf)  # when each host's hit-list entry is due (inf: not on the list, or done)
+    hitlist = scenario.seeding.hitlist
+    if hitlist is None:
+        seeds = st["reference-seeding"].choice(n, size=min(scenario.seeding.initial_infected, n), replace=False)
+        for h in seeds:
+            infect(int(h), 0.0)
+    else:
+        due = hitlist_times(hitlist, n)
+        list_at[st["reference-seeding"].choice(n, size=due.size, replace=False)] = due
     t = 0.0
     while t < t_end:
         scanning = np.flatnonzero(state == I)
-        t_ev = min(float(clear_at.min()), float(patch_at.min()))
+        t_ev = min(float(clear_at.min()), float(patch_at.min()), float(list_at.min()))
         R = float(rates[scanning].sum())
         if R <= 0:
             if not np.isfinite(t_ev) or t_ev >= t_end:
@@ -141,10 +166,15 @@ def run_reference(scenario: Scenario, world: World, seed: int) -> ReferenceRun:
             t = min(t_ev, t_end)
             if t >= t_end:
                 break
-        # apply the due host event (clear or patch) at time t
+        # apply the due host event (clear, patch or hit-list entry) at time t
         h_clear = int(np.argmin(clear_at))
         h_patch = int(np.argmin(patch_at))
-        if clear_at[h_clear] <= patch_at[h_patch]:
+        h_list = int(np.argmin(list_at))
+        if list_at[h_list] < min(clear_at[h_clear], patch_at[h_patch]):
+            list_at[h_list] = np.inf
+            if state[h_list] == S:  # an entry that scanning (or patching) got to first is skipped
+                infect(h_list, t)
+        elif clear_at[h_clear] <= patch_at[h_patch]:
             state[h_clear] = S
             clear_at[h_clear] = np.inf
         else:
