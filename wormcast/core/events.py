@@ -24,17 +24,20 @@ class EventQueue:
 
     def push(self, steps: np.ndarray, hosts: np.ndarray, epochs: np.ndarray, kind: int) -> None:
         """Events of one kind (a :class:`~wormcast.core.requests.Change`); ``epochs`` is each event's tag."""
-        keep = steps < self.n_steps
-        if not keep.all():
-            steps, hosts, epochs = steps[keep], hosts[keep], epochs[keep]
         if steps.size == 0:
             return
-        chunk = (steps.astype(np.int64), hosts.astype(np.int64), epochs.astype(np.int64),
-                 np.full(steps.size, kind, dtype=np.int64))
+        if steps.max() >= self.n_steps:
+            keep = steps < self.n_steps
+            steps, hosts, epochs = steps[keep], hosts[keep], epochs[keep]
+            if steps.size == 0:
+                return
+        chunk = (steps.astype(np.int64, copy=False), hosts.astype(np.int64), epochs.astype(np.int64),
+                 np.full(steps.size, kind, dtype=np.int64))  # (the callers' steps are their own fresh arrays)
         soon = steps < (self.cur_bucket + 1) * self.width
-        if soon.all():
+        n_soon = np.count_nonzero(soon)
+        if n_soon == steps.size:
             self.hot.append(chunk)
-        elif not soon.any():
+        elif n_soon == 0:
             self.staging.append(chunk)
         else:
             self.hot.append(tuple(a[soon] for a in chunk))

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .states import N_STATES, SUSCEPTIBLE
+from .states import DORMANT, N_STATES, SCANNING, SUSCEPTIBLE
 
 
 def _read_only(a: np.ndarray) -> np.ndarray:
@@ -90,14 +90,26 @@ class HostTable:
             self.n_backdoored += int(fresh.sum())
             self.backdoor[ids] = True
 
-    def mark_ended(self, ids: np.ndarray, new_state: int) -> None:
-        old = self.worm[ids]
-        old = old[old >= 0]
-        if old.size:
-            self.running[:old.max() + 1] -= np.bincount(old)
+    def mark_ended(self, ids: np.ndarray, new_state: int, by_state: np.ndarray | None = None,
+                   worm: int | None = None) -> None:
+        """The worm (if any) stops on ``ids``, which go to ``new_state``. When the caller has them (cheaper, the
+        loop calls this every step): ``by_state``, the bincount of the ids' current states, and ``worm``, the one
+        worm that those of them running one run."""
+        if by_state is not None and worm is not None:  # a host runs a worm exactly while scanning or dormant
+            self.running[worm] -= by_state[SCANNING] + by_state[DORMANT]
+        else:
+            old = self.worm[ids]
+            old = old[old >= 0]
+            if old.size:
+                self.running[:old.max() + 1] -= np.bincount(old)
         self.worm[ids] = -1
         self.epoch[ids] += 1
-        self.set_state(ids, new_state)
+        if by_state is None:
+            self.set_state(ids, new_state)
+        else:
+            self.counts -= by_state
+            self.counts[new_state] += ids.size
+            self.state[ids] = new_state
 
     def close_backdoors(self, ids: np.ndarray) -> np.ndarray:
         """Close the backdoors open among ``ids``; returns the hosts whose backdoor was closed."""

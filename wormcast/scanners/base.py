@@ -203,6 +203,7 @@ class Scanner:
         self.config, self.space, self.world, self.rates, self.streams = config, space, world, rates, streams
         self.infectable = infectable
         self.targetable = space.targetable
+        self.all_targetable = space.targetable.size == world.n  # then targetable[i] == i (no gather needed)
         self.target_addresses = space.size
         self.n_scanning = 0
         self.total_rate = 0.0
@@ -261,7 +262,8 @@ class Scanner:
         h = int(s["hits"].binomial(p, p_hit)) if p else 0
         if h == 0:  # (an empty draw takes nothing from the stream)
             return p, 0, EMPTY
-        return p, h, self._delivered(c, self.targetable[s["targets"].integers(0, self.targetable.size, h)])
+        hit = s["targets"].integers(0, self.targetable.size, h)
+        return p, h, self._delivered(c, hit if self.all_targetable else self.targetable[hit])
 
     def _class_rates(self) -> list[tuple[int, float]]:
         """(class, summed rate) of the classes with scanners; one entry (0, total) without filters."""
