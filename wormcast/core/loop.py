@@ -199,6 +199,8 @@ class Simulation:
                 else:
                     self._push(r.change, r.hosts, float(at), r.tag)
                 continue
+            if at.size == 0:
+                continue
             if at.min() > t:  # (the common case: every time later)
                 self._push(r.change, r.hosts, at, r.tag)
                 continue
