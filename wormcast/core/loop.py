@@ -312,8 +312,9 @@ class Simulation:
                 self._end_infection(running, SUSCEPTIBLE, t, restore=False)
         if self.through_backdoors:
             self.patched_under[ids] = under
-        only_self = self.tracking == [w]  # then ids were all infectable by w and none are once they run it
-        before = None if only_self else self._infectable_before(ids)
+        tracking = self.tracking
+        only_self = len(tracking) == 1 and tracking[0] is w  # then ids were all infectable by w, none are now
+        before = None if only_self or not tracking else self._infectable_before(ids)
         if w.phase == SPREAD:
             scanning = ids
             h.set_state(ids, SCANNING, SUSCEPTIBLE)
@@ -324,12 +325,13 @@ class Simulation:
             h.set_state(ids[~scan], DORMANT, SUSCEPTIBLE)
             w.n_dormant += int(ids.size - scanning.size)
         h.mark_infected(ids, k, t, w.config.backdoor)
-        w.copies_started(ids, t)
+        if w.flood_rule is not None:
+            w.copies_started(ids, t)
         w.scanner.on_infected(ids)
         w.scanner.start(scanning)
         if only_self:
             w.scanner.infectable_changed(ids, -1)
-        else:
+        elif before:
             self._infectable_after(ids, before)
         if self.on_infected:
             requests = []
@@ -346,14 +348,15 @@ class Simulation:
         if ids.size == 0:
             return
         h = self.hosts
-        before = self._infectable_before(ids)
+        before = self._infectable_before(ids) if self.tracking else None
         state = h.state[ids]
         by_state = np.bincount(state, minlength=N_STATES)
         if len(self.worms) == 1:  # (the common case, every step: one count of the states serves all below)
             w = self.worms[0]
             w.scanner.stop(ids if by_state[SCANNING] == ids.size else ids[state == SCANNING])
             w.n_dormant -= int(by_state[DORMANT])
-            w.copies_ended(ids)
+            if w.flooding is not None:
+                w.copies_ended(ids)
             h.mark_ended(ids, new_state, by_state, w.index)
         else:
             k = h.worm[ids]
@@ -369,8 +372,10 @@ class Simulation:
             back = ids[self.patched_under[ids]] if restore and new_state == SUSCEPTIBLE else ids[:0]
             h.set_state(back, PATCHED, SUSCEPTIBLE)
             self.patched_under[ids] = False
-        self._infectable_after(ids, before)
-        self._changed(ids, t)
+        if before:
+            self._infectable_after(ids, before)
+        if self.on_changed:
+            self._changed(ids, t)
 
     def _go_offline(self, ids: np.ndarray, t: float) -> None:
         """Devices go away: a running worm is lost (memory-resident), and they cannot be reached. A patched
