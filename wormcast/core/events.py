@@ -21,27 +21,31 @@ class EventQueue:
         self.cur_bucket = -1
         self.cur = (_EMPTY, _EMPTY, _EMPTY, _EMPTY)
         self.cur_bounds = [0] * (width + 1)
+        self._filled: dict[int, np.ndarray] = {}  # kind -> a long array of it (the chunks' kind columns)
 
     def push(self, steps: np.ndarray, hosts: np.ndarray, epochs: np.ndarray, kind: int) -> None:
-        """Events of one kind (a :class:`~wormcast.core.requests.Change`); ``epochs`` is each event's tag."""
-        if steps.size == 0:
+        """Events of one kind (a :class:`~wormcast.core.requests.Change`); ``epochs`` is each event's tag.
+        Those at or beyond ``n_steps`` are never due and are dropped."""
+        keep = steps < self.n_steps
+        n = int(np.count_nonzero(keep))
+        if n == 0:
             return
-        if steps.max() >= self.n_steps:
-            keep = steps < self.n_steps
+        if n < steps.size:
             steps, hosts, epochs = steps[keep], hosts[keep], epochs[keep]
-            if steps.size == 0:
-                return
-        chunk = (steps.astype(np.int64, copy=False), hosts.astype(np.int64), epochs.astype(np.int64),
-                 np.full(steps.size, kind, dtype=np.int64))  # (the callers' steps are their own fresh arrays)
-        soon = steps < (self.cur_bucket + 1) * self.width
+        kinds = self._filled.get(kind)
+        if kinds is None or kinds.size < n:
+            kinds = self._filled[kind] = np.full(max(2 * n, 1024), kind, dtype=np.int64)  # read-only, sliced
+        chunk = (steps.astype(np.int64, copy=False), hosts.astype(np.int64), epochs.astype(np.int64), kinds[:n])
+        soon = steps < (self.cur_bucket + 1) * self.width  # due within the current bucket
         n_soon = np.count_nonzero(soon)
-        if n_soon == steps.size:
+        if n_soon == n:
             self.hot.append(chunk)
         elif n_soon == 0:
             self.staging.append(chunk)
         else:
-            self.hot.append(tuple(a[soon] for a in chunk))
-            self.staging.append(tuple(a[~soon] for a in chunk))
+            later = ~soon
+            self.hot.append((chunk[0][soon], chunk[1][soon], chunk[2][soon], chunk[3][soon]))
+            self.staging.append((chunk[0][later], chunk[1][later], chunk[2][later], chunk[3][later]))
 
     def _distribute(self) -> None:
         if not self.staging:

@@ -80,11 +80,12 @@ class HostTable:
         self.worm[ids] = worm
         self.running[worm] += ids.size
         self.epoch[ids] += 1
-        first = ~self.ever_infected[ids]
-        n_first = int(np.count_nonzero(first))
-        self.first_infected_at[ids if n_first == ids.size else ids[first]] = t
-        self.ever_infected[ids] = True
-        self.n_ever += n_first
+        before = self.ever_infected[ids]
+        n_first = ids.size - int(np.count_nonzero(before))
+        if n_first:
+            self.first_infected_at[ids if n_first == ids.size else ids[~before]] = t
+            self.ever_infected[ids] = True
+            self.n_ever += n_first
         if backdoor:
             fresh = ~self.backdoor[ids]
             self.n_backdoored += int(fresh.sum())

@@ -201,7 +201,7 @@ class Simulation:
                 continue
             if at.size == 0:
                 continue
-            if at.min() > t:  # (the common case: every time later)
+            if np.minimum.reduce(at) > t:  # (the common case: every time later; at.min() without its wrapper)
                 self._push(r.change, r.hosts, at, r.tag)
                 continue
             now = at <= t
