@@ -17,7 +17,7 @@ class EventQueue:
         self.n_steps, self.width = n_steps, width
         self.buckets: dict[int, list[tuple[np.ndarray, ...]]] = {}
         self.staging: list[tuple[np.ndarray, ...]] = []
-        self.hot: list[tuple[np.ndarray, ...]] = []
+        self.hot: dict[int, list[tuple[np.ndarray, ...]]] = {}  # step -> chunks due then, in the current bucket
         self.cur_bucket = -1
         self.cur = (_EMPTY, _EMPTY, _EMPTY, _EMPTY)
         self.cur_bounds = [0] * (width + 1)
@@ -38,14 +38,26 @@ class EventQueue:
         chunk = (steps.astype(np.int64, copy=False), hosts.astype(np.int64), epochs.astype(np.int64), kinds[:n])
         soon = steps < (self.cur_bucket + 1) * self.width  # due within the current bucket
         n_soon = np.count_nonzero(soon)
-        if n_soon == n:
-            self.hot.append(chunk)
-        elif n_soon == 0:
+        if n_soon == 0:
             self.staging.append(chunk)
-        else:
+            return
+        if n_soon < n:
             later = ~soon
-            self.hot.append((chunk[0][soon], chunk[1][soon], chunk[2][soon], chunk[3][soon]))
             self.staging.append((chunk[0][later], chunk[1][later], chunk[2][later], chunk[3][later]))
+            chunk = (chunk[0][soon], chunk[1][soon], chunk[2][soon], chunk[3][soon])
+        self._hot(chunk)
+
+    def _hot(self, chunk: tuple[np.ndarray, ...]) -> None:
+        """Events due within the current bucket, kept by step (in the order pushed): a pop takes its own."""
+        steps = chunk[0]
+        if steps.size == 1 or not np.any(steps != steps[0]):
+            self.hot.setdefault(int(steps[0]), []).append(chunk)
+            return
+        order = np.argsort(steps, kind="stable")
+        chunk = tuple(a[order] for a in chunk)
+        cuts = np.flatnonzero(np.diff(chunk[0])) + 1
+        for a, b in zip([0, *cuts.tolist()], [*cuts.tolist(), steps.size]):
+            self.hot.setdefault(int(chunk[0][a]), []).append(tuple(x[a:b] for x in chunk))
 
     def _distribute(self) -> None:
         if not self.staging:
@@ -69,8 +81,7 @@ class EventQueue:
             self.cur_bucket = bucket
             self._distribute()
             chunks = self.buckets.pop(bucket, [])
-            chunks.extend(self.hot)
-            self.hot = []
+            self.hot = {}  # (due in the previous bucket: all popped, or pushed after their step's pop, never due)
             if chunks:
                 arrs = [np.concatenate(c) for c in zip(*chunks)]
                 order = np.argsort(arrs[0], kind="stable")
@@ -83,10 +94,7 @@ class EventQueue:
         _, hosts, epochs, kinds = self.cur
         out = (hosts[lo:hi], epochs[lo:hi], kinds[lo:hi])
         if self.hot:
-            steps, hosts, epochs, kinds = (np.concatenate(c) for c in zip(*self.hot))
-            due = steps == step
-            later = ~due & (steps > step)
-            self.hot = [(steps[later], hosts[later], epochs[later], kinds[later])] if later.any() else []
-            if due.any():
-                out = tuple(np.concatenate([o, x[due]]) for o, x in zip(out, (hosts, epochs, kinds)))
+            due = self.hot.pop(step, None)
+            if due:
+                out = tuple(np.concatenate([o, *(c[j] for c in due)]) for j, o in zip((1, 2, 3), out))
         return out
