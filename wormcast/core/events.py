@@ -67,12 +67,10 @@ class EventQueue:
         b = steps // self.width
         order = np.argsort(b, kind="stable")
         b = b[order]
-        cuts = np.flatnonzero(np.diff(b)) + 1
-        starts = np.concatenate([[0], cuts])
-        ends = np.concatenate([cuts, [b.size]])
-        for s, e in zip(starts, ends):
-            sl = order[s:e]
-            self.buckets.setdefault(int(b[s]), []).append((steps[sl], hosts[sl], epochs[sl], kinds[sl]))
+        steps, hosts, epochs, kinds = steps[order], hosts[order], epochs[order], kinds[order]  # then views
+        cuts = (np.flatnonzero(np.diff(b)) + 1).tolist()
+        for s, e in zip([0, *cuts], [*cuts, b.size]):
+            self.buckets.setdefault(int(b[s]), []).append((steps[s:e], hosts[s:e], epochs[s:e], kinds[s:e]))
 
     def pop(self, step: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(hosts, epochs, kinds) of the events due at ``step``; steps must be popped in order."""
