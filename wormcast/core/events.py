@@ -25,17 +25,20 @@ class EventQueue:
 
     def push(self, steps: np.ndarray, hosts: np.ndarray, epochs: np.ndarray, kind: int) -> None:
         """Events of one kind (a :class:`~wormcast.core.requests.Change`); ``epochs`` is each event's tag.
-        Those at or beyond ``n_steps`` are never due and are dropped."""
+        ``steps``: whole numbers (a float array too: inf or nan is never due), the caller's own array; those at or
+        beyond ``n_steps`` are never due and are dropped."""
         keep = steps < self.n_steps
         n = int(np.count_nonzero(keep))
         if n == 0:
             return
-        if n < steps.size:
+        fresh = n < steps.size  # (then the arrays below are this method's own: no copies needed)
+        if fresh:
             steps, hosts, epochs = steps[keep], hosts[keep], epochs[keep]
         kinds = self._filled.get(kind)
         if kinds is None or kinds.size < n:
             kinds = self._filled[kind] = np.full(max(2 * n, 1024), kind, dtype=np.int64)  # read-only, sliced
-        chunk = (steps.astype(np.int64, copy=False), hosts.astype(np.int64), epochs.astype(np.int64), kinds[:n])
+        chunk = (steps.astype(np.int64, copy=False), hosts.astype(np.int64, copy=not fresh),
+                 epochs.astype(np.int64, copy=not fresh), kinds[:n])
         soon = steps < (self.cur_bucket + 1) * self.width  # due within the current bucket
         n_soon = np.count_nonzero(soon)
         if n_soon == 0:

@@ -182,7 +182,7 @@ class Simulation:
         if not isinstance(at, np.ndarray) or at.ndim == 0:
             steps = np.full(hosts.size, int(at // self.dt), dtype=np.int64)
         else:
-            steps = np.minimum(at // self.dt, self.n_steps).astype(np.int64)  # beyond the end: never due
+            steps = at // self.dt  # (the queue drops those beyond the end, then makes them integers)
         if tag is None:
             tag = np.zeros(hosts.size, dtype=np.int64)
         elif not isinstance(tag, np.ndarray) or tag.ndim == 0:
