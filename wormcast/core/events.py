@@ -1,8 +1,10 @@
 """A calendar queue of per-host events (patch, worm cleared, clean, refilter) keyed by engine step.
 
 Events are pushed in batches and popped one step at a time. Far events wait in a staging list that is
-sorted into coarse buckets every ``width`` steps; events due within the current bucket go to a small hot
-list. Cost per step is a handful of array operations, whatever the number of pending events.
+sorted into coarse buckets every ``width`` steps; events due within the current bucket are kept by step
+(the hot events). A step's events come out in the order pushed (the loop applies them in that order, which
+its sums of scan rates depend on), whatever the width. Cost per step is a lookup and a few slices, whatever
+the number of pending events.
 """
 
 from __future__ import annotations
