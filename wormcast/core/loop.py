@@ -539,11 +539,14 @@ class Simulation:
             for k, ids in enumerate(new):  # 6. infection
                 if ids.size:
                     self.infect(ids, (s + 1) * dt, k)
-            totals = StepTotals(  # 7. record
+            flood = 0  # 7. record
+            for w in floods:
+                if w.phase == FLOOD:
+                    flood += w.n_dormant * w.flood_rate * dt
+            totals = StepTotals(
                 s, h.counts, h.n_backdoored, h.n_ever, n_new, probes, hit_vuln, cleared + self.flows_now[0],
                 patched + self.flows_now[1],
-                (sum(w.n_dormant * w.flood_rate * dt for w in floods if w.phase == FLOOD) if floods else 0)
-                + (sum(w.n_flooding * w.flood_rate * dt for w in flooders) if flooders else 0),
+                flood + (sum(w.n_flooding * w.flood_rate * dt for w in flooders) if flooders else 0),
                 [w.probes for w in self.worms] if multi else [],
                 [int(h.running[w.index]) for w in self.worms] if multi else [])
             for comp in record:
