@@ -27,6 +27,8 @@ class Hazard:
         self.cum = np.concatenate([[0.0], np.cumsum(rates[:-1] * np.diff(breaks))])
         self.is_zero = not np.any(rates > 0)
         self._constant = float(rates[0]) if np.all(rates == rates[0]) else None
+        self.is_constant = self._constant is not None and not self.is_zero  # positive and constant: times finite
+        self._scale = 1.0 / self._constant if self.is_constant else None  # mean time to the next event
 
     @classmethod
     def constant(cls, rate_per_s: float) -> "Hazard":
@@ -37,13 +39,18 @@ class Hazard:
         seg = np.clip(np.searchsorted(self.breaks, t, side="right") - 1, 0, None)
         return self.cum[seg] + self.rates[seg] * (t - self.breaks[seg])
 
-    def sample_after(self, t0, rng: np.random.Generator) -> np.ndarray:
-        """Next event time after each t0 (array); ``inf`` when the rate stays zero."""
+    def sample_after(self, t0, rng: np.random.Generator, size: int | None = None) -> np.ndarray:
+        """Next event time after each t0 (an array; or one time for ``size`` events: the same draws, cheaper);
+        ``inf`` when the rate stays zero."""
+        if size is not None and self.is_constant:  # (the reboot draw of every step: no arrays to build)
+            return float(t0) + rng.exponential(self._scale, size=size)
         t0 = np.asarray(t0, dtype=float)
+        shape = t0.shape if size is None else (size,)
         if self.is_zero:
-            return np.full(t0.shape, np.inf)
-        if self._constant is not None:
-            return t0 + rng.exponential(1.0 / self._constant, size=t0.shape)
+            return np.full(shape, np.inf)
+        if self.is_constant:
+            return t0 + rng.exponential(self._scale, size=shape)
+        t0 = np.broadcast_to(t0, shape)
         target = self.cumulative(t0) + rng.exponential(1.0, size=t0.shape)
         seg = np.searchsorted(self.cum, target, side="right") - 1
         rate = self.rates[seg]

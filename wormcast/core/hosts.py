@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .states import N_STATES, SUSCEPTIBLE
+from .states import DORMANT, N_STATES, SCANNING, SUSCEPTIBLE
 
 
 def _read_only(a: np.ndarray) -> np.ndarray:
@@ -80,24 +80,37 @@ class HostTable:
         self.worm[ids] = worm
         self.running[worm] += ids.size
         self.epoch[ids] += 1
-        first = ~self.ever_infected[ids]
-        n_first = int(np.count_nonzero(first))
-        self.first_infected_at[ids if n_first == ids.size else ids[first]] = t
-        self.ever_infected[ids] = True
-        self.n_ever += n_first
+        before = self.ever_infected[ids]
+        n_first = ids.size - int(np.count_nonzero(before))
+        if n_first:
+            self.first_infected_at[ids if n_first == ids.size else ids[~before]] = t
+            self.ever_infected[ids] = True
+            self.n_ever += n_first
         if backdoor:
             fresh = ~self.backdoor[ids]
             self.n_backdoored += int(fresh.sum())
             self.backdoor[ids] = True
 
-    def mark_ended(self, ids: np.ndarray, new_state: int) -> None:
-        old = self.worm[ids]
-        old = old[old >= 0]
-        if old.size:
-            self.running[:old.max() + 1] -= np.bincount(old)
+    def mark_ended(self, ids: np.ndarray, new_state: int, by_state: np.ndarray | None = None,
+                   worm: int | None = None) -> None:
+        """The worm (if any) stops on ``ids``, which go to ``new_state``. When the caller has them (cheaper, the
+        loop calls this every step): ``by_state``, the bincount of the ids' current states, and ``worm``, the one
+        worm that those of them running one run."""
+        if by_state is not None and worm is not None:  # a host runs a worm exactly while scanning or dormant
+            self.running[worm] -= by_state[SCANNING] + by_state[DORMANT]
+        else:
+            old = self.worm[ids]
+            old = old[old >= 0]
+            if old.size:
+                self.running[:old.max() + 1] -= np.bincount(old)
         self.worm[ids] = -1
         self.epoch[ids] += 1
-        self.set_state(ids, new_state)
+        if by_state is None:
+            self.set_state(ids, new_state)
+        else:
+            self.counts -= by_state
+            self.counts[new_state] += ids.size
+            self.state[ids] = new_state
 
     def close_backdoors(self, ids: np.ndarray) -> np.ndarray:
         """Close the backdoors open among ``ids``; returns the hosts whose backdoor was closed."""

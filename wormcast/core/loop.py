@@ -50,10 +50,12 @@ from .hosts import HostTable
 from .phases import FLOOD, SPREAD
 from .registry import DEFENCES, DYNAMICS, OBSERVERS
 from .requests import Change
-from .states import DEAD, DORMANT, OFFLINE, PATCHED, SCANNING, SUSCEPTIBLE
+from .states import DEAD, DORMANT, N_STATES, OFFLINE, PATCHED, SCANNING, SUSCEPTIBLE
 from .streams import Streams
 
 PATCH, CLEAR, CLEAN, REFILTER, GO_OFFLINE, GO_ONLINE, KILL = (int(c) for c in Change)  # plain ints: cheaper
+N_CHANGES = len(Change)
+_EMPTY = np.empty(0, dtype=np.int64)
 from .worm import RunningWorm
 
 
@@ -177,13 +179,13 @@ class Simulation:
     # ---------------------------------------------------------------- requests and events
 
     def _push(self, change: Change, hosts: np.ndarray, at, tag) -> None:
-        if np.ndim(at) == 0:
+        if not isinstance(at, np.ndarray) or at.ndim == 0:
             steps = np.full(hosts.size, int(at // self.dt), dtype=np.int64)
         else:
-            steps = np.minimum(at // self.dt, self.n_steps).astype(np.int64)  # beyond the end: never due
+            steps = at // self.dt  # (the queue drops those beyond the end, then makes them integers)
         if tag is None:
             tag = np.zeros(hosts.size, dtype=np.int64)
-        elif np.ndim(tag) == 0:
+        elif not isinstance(tag, np.ndarray) or tag.ndim == 0:
             tag = np.full(hosts.size, int(tag), dtype=np.int64)
         self.queue.push(steps, hosts, tag, change)
 
@@ -197,10 +199,12 @@ class Simulation:
                 else:
                     self._push(r.change, r.hosts, float(at), r.tag)
                 continue
-            now = at <= t
-            if not now.any():
+            if at.size == 0:
+                continue
+            if np.minimum.reduce(at) > t:  # (the common case: every time later; at.min() without its wrapper)
                 self._push(r.change, r.hosts, at, r.tag)
                 continue
+            now = at <= t
             split = r.tag is not None and np.ndim(r.tag) > 0
             self._change(r.change, r.hosts[now], np.asarray(r.tag)[now] if split else r.tag, t)
             later = ~now
@@ -235,24 +239,28 @@ class Simulation:
             return 0, 0
         t = step * self.dt
         h = self.hosts
-        clear = hosts[(kinds == CLEAR) & (h.epoch[hosts] == tags)]
-        clear = clear[h.worm[clear] >= 0]  # running a worm (scanning or dormant)
-        self._clear(clear, t)
-        patch = hosts[kinds == PATCH]
-        patch = patch[h.state[patch] != PATCHED]
-        self._end_infection(patch, PATCHED, t)
-        clean = hosts[kinds == CLEAN]
-        if clean.size:
-            self._clean(clean, t)
-        kill = hosts[kinds == KILL]
-        if kill.size:
-            self._kill(kill, t)
-        if self.filtering:
+        n_of = np.bincount(kinds, minlength=N_CHANGES).tolist()  # events of each kind (most steps: one kind)
+        one = n_of[int(kinds[0])] == hosts.size
+        clear = patch = _EMPTY
+        if n_of[CLEAR]:
+            mine = None if one else kinds == CLEAR
+            c_hosts, c_tags = (hosts, tags) if one else (hosts[mine], tags[mine])
+            clear = c_hosts[(h.epoch[c_hosts] == c_tags) & (h.worm[c_hosts] >= 0)]  # still running that infection
+            self._clear(clear, t)
+        if n_of[PATCH]:
+            patch = hosts if one else hosts[kinds == PATCH]
+            patch = patch[h.state[patch] != PATCHED]
+            self._end_infection(patch, PATCHED, t)
+        if n_of[CLEAN]:
+            self._clean(hosts if one else hosts[kinds == CLEAN], t)
+        if n_of[KILL]:
+            self._kill(hosts if one else hosts[kinds == KILL], t)
+        if self.filtering and n_of[REFILTER]:
             refilter = kinds == REFILTER
             for owner in np.unique(tags[refilter]):
                 ids = hosts[refilter & (tags == owner)]
                 self._reclassify(self.components[int(owner)].refilter(ids, t))
-        if kinds.max() >= GO_OFFLINE:  # churn: devices go away, then others come back
+        if n_of[GO_OFFLINE] or n_of[GO_ONLINE]:  # churn: devices go away, then others come back
             self._go_offline(hosts[kinds == GO_OFFLINE], t)
             self._come_online(hosts[kinds == GO_ONLINE], t)
         return int(clear.size), int(patch.size)
@@ -298,13 +306,15 @@ class Simulation:
         h, w = self.hosts, self.worms[k]
         if self.through_backdoors:
             under = (h.state[ids] == PATCHED) | self.patched_under[ids]
-        running = ids[h.state[ids] != SUSCEPTIBLE]
-        if running.size:  # hosts running a worm this one displaces (or patched ones entered by a backdoor)
-            self._end_infection(running, SUSCEPTIBLE, t, restore=False)
+        if w.displacing or self.through_backdoors:  # else infectable hosts are susceptible ones
+            running = ids[h.state[ids] != SUSCEPTIBLE]
+            if running.size:  # hosts running a worm this one displaces (or patched ones entered by a backdoor)
+                self._end_infection(running, SUSCEPTIBLE, t, restore=False)
         if self.through_backdoors:
             self.patched_under[ids] = under
-        only_self = self.tracking == [w]  # then ids were all infectable by w and none are once they run it
-        before = None if only_self else self._infectable_before(ids)
+        tracking = self.tracking
+        only_self = len(tracking) == 1 and tracking[0] is w  # then ids were all infectable by w, none are now
+        before = None if only_self or not tracking else self._infectable_before(ids)
         if w.phase == SPREAD:
             scanning = ids
             h.set_state(ids, SCANNING, SUSCEPTIBLE)
@@ -315,12 +325,13 @@ class Simulation:
             h.set_state(ids[~scan], DORMANT, SUSCEPTIBLE)
             w.n_dormant += int(ids.size - scanning.size)
         h.mark_infected(ids, k, t, w.config.backdoor)
-        w.copies_started(ids, t)
+        if w.flood_rule is not None:
+            w.copies_started(ids, t)
         w.scanner.on_infected(ids)
         w.scanner.start(scanning)
         if only_self:
             w.scanner.infectable_changed(ids, -1)
-        else:
+        elif before:
             self._infectable_after(ids, before)
         if self.on_infected:
             requests = []
@@ -337,19 +348,34 @@ class Simulation:
         if ids.size == 0:
             return
         h = self.hosts
-        before = self._infectable_before(ids)
-        for w, mine in self._by_worm(ids):
-            state = h.state[mine]
-            w.scanner.stop(mine[state == SCANNING])
-            w.n_dormant -= int(np.count_nonzero(state == DORMANT))
-            w.copies_ended(mine)
-        h.mark_ended(ids, new_state)
+        before = self._infectable_before(ids) if self.tracking else None
+        state = h.state[ids]
+        by_state = np.bincount(state, minlength=N_STATES)
+        if len(self.worms) == 1:  # (the common case, every step: one count of the states serves all below)
+            w = self.worms[0]
+            w.scanner.stop(ids if by_state[SCANNING] == ids.size else ids[state == SCANNING])
+            w.n_dormant -= int(by_state[DORMANT])
+            if w.flooding is not None:
+                w.copies_ended(ids)
+            h.mark_ended(ids, new_state, by_state, w.index)
+        else:
+            k = h.worm[ids]
+            for w in self.worms:
+                on = k == w.index
+                if on.any():
+                    mine, st = ids[on], state[on]
+                    w.scanner.stop(mine[st == SCANNING])
+                    w.n_dormant -= int(np.count_nonzero(st == DORMANT))
+                    w.copies_ended(mine)
+            h.mark_ended(ids, new_state, by_state)
         if self.through_backdoors:
             back = ids[self.patched_under[ids]] if restore and new_state == SUSCEPTIBLE else ids[:0]
             h.set_state(back, PATCHED, SUSCEPTIBLE)
             self.patched_under[ids] = False
-        self._infectable_after(ids, before)
-        self._changed(ids, t)
+        if before:
+            self._infectable_after(ids, before)
+        if self.on_changed:
+            self._changed(ids, t)
 
     def _go_offline(self, ids: np.ndarray, t: float) -> None:
         """Devices go away: a running worm is lost (memory-resident), and they cannot be reached. A patched
@@ -446,9 +472,10 @@ class Simulation:
         """Every worm's probes of the step; a host reached by several worms goes to one of them at random."""
         probes = hits = 0
         found = []
+        on_probes = self.hooks["on_probes"]
         for w in self.worms:
             batch = w.scan(dt)
-            for comp in self.hooks["on_probes"]:
+            for comp in on_probes:
                 comp.on_probes(batch)
             if batch.ended.size:
                 self.dying.append(batch.ended)
@@ -465,7 +492,7 @@ class Simulation:
                 targets = np.concatenate([targets, w.extra_infections(dt)])
             found.append(targets)
         if len(found) == 1:
-            new = _unique(found[0])
+            new = _unique(found[0]) if found[0].size else _EMPTY
             return probes, hits, new.size, [new]
         hosts = np.concatenate(found)
         worm_of = np.repeat(np.arange(len(found)), [f.size for f in found])
@@ -487,17 +514,22 @@ class Simulation:
         for w in self.worms:
             releases.setdefault(w.release_step, []).append(w)
         report_every = max(1, n_steps // 200)
+        calendars = [w for w in self.worms if w.phase_at]
+        begin_step, record = self.hooks["begin_step"], self.hooks["record"]
+        floods = [w for w in self.worms if w.flood_rate]  # (a worm without a flood rate adds 0 packets)
+        flooders = [w for w in self.worms if w.flooding is not None]
         for s in range(n_steps):
             t = s * dt
-            for w in self.worms:  # 1. phases
+            for w in calendars:  # 1. phases
                 if s in w.phase_at:
                     self._enter_phase(w, w.phase_at[s])
-            for w in releases.get(s, ()):  # 2. releases
-                self._release(w)
+            if s in releases:  # 2. releases
+                for w in releases[s]:
+                    self._release(w)
             for w in self.seeding:  # 2. (hit-lists)
                 self._seed_hitlist(w, s)
             self.flows_now = [0, 0]  # worms cleared and hosts patched by requests applied at once
-            for comp in self.hooks["begin_step"]:  # 3. begin_step
+            for comp in begin_step:  # 3. begin_step
                 self._apply(comp.begin_step(s, t), t)
             cleared, patched = self._apply_events(s)  # 4. events
             self.dying = []
@@ -505,15 +537,19 @@ class Simulation:
             for ids in self.dying:
                 self._kill(ids, (s + 1) * dt)
             for k, ids in enumerate(new):  # 6. infection
-                self.infect(ids, (s + 1) * dt, k)
-            totals = StepTotals(  # 7. record
+                if ids.size:
+                    self.infect(ids, (s + 1) * dt, k)
+            flood = 0  # 7. record
+            for w in floods:
+                if w.phase == FLOOD:
+                    flood += w.n_dormant * w.flood_rate * dt
+            totals = StepTotals(
                 s, h.counts, h.n_backdoored, h.n_ever, n_new, probes, hit_vuln, cleared + self.flows_now[0],
                 patched + self.flows_now[1],
-                sum(w.n_dormant * w.flood_rate * dt for w in self.worms if w.phase == FLOOD)
-                + sum(w.n_flooding * w.flood_rate * dt for w in self.worms if w.flooding is not None),
+                flood + (sum(w.n_flooding * w.flood_rate * dt for w in flooders) if flooders else 0),
                 [w.probes for w in self.worms] if multi else [],
                 [int(h.running[w.index]) for w in self.worms] if multi else [])
-            for comp in self.hooks["record"]:
+            for comp in record:
                 comp.record(totals)
             if progress is not None and (s % report_every == 0 or s == n_steps - 1):
                 progress(s + 1, n_steps)

@@ -26,10 +26,14 @@ class Clearing(Component):
         self.epoch = ctx.hosts.epoch
 
     def on_infected(self, ids: np.ndarray, worm: int, t: float):
-        clear_at = self.reboot.sample_after(np.full(ids.size, t), self.rng)
         lifetime = self.lifetimes[worm]
+        if lifetime is None and self.reboot.is_zero:  # never cleared (and nothing drawn either way)
+            return None
+        clear_at = self.reboot.sample_after(t, self.rng, ids.size)
         if lifetime is not None:
             clear_at = np.minimum(clear_at, t + lifetime)
+        elif self.reboot.is_constant:  # every time finite (called every step: the check below is skipped)
+            return [Request(Change.CLEAR, ids.copy(), clear_at, self.epoch[ids])]
         ok = np.isfinite(clear_at)
         if ok.all():
             return [Request(Change.CLEAR, ids.copy(), clear_at, self.epoch[ids])]

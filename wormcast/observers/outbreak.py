@@ -56,14 +56,15 @@ class OutbreakSeries(Component):
                 self.per_worm.append((stock(f"infected_{k}", "hosts", f"hosts running {name}", n),
                                       flow(f"probes_{k}", "probes", f"probes sent by {name}", n)))
         self.target_addresses = ctx.target_addresses
+        self.arrays = [col.values for col in self.stocks + self.flows]  # (written every step)
 
     def record(self, t: StepTotals) -> None:
-        s, c = t.step, t.counts
+        s, c = t.step, t.counts.tolist()
         values = (c[SUSCEPTIBLE], c[SCANNING] + c[DORMANT], c[SCANNING], c[DORMANT], t.backdoored, c[PATCHED],
                   t.ever_infected, t.new_infections, t.probes, t.vulnerable_hits, t.cleared, t.patched,
                   t.flood_packets)
-        for col, v in zip(self.stocks + self.flows, values):
-            col.values[s] = v
+        for a, v in zip(self.arrays, values):
+            a[s] = v
         for (ci, cp), i, p in zip(self.per_worm, t.worm_infected, t.worm_probes):
             ci.values[s], cp.values[s] = i, p
 

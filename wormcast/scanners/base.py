@@ -203,6 +203,8 @@ class Scanner:
         self.config, self.space, self.world, self.rates, self.streams = config, space, world, rates, streams
         self.infectable = infectable
         self.targetable = space.targetable
+        self.all_targetable = space.targetable.size == world.n  # then targetable[i] == i (no gather needed)
+        self._hit_streams = None  # (probes, hits, targets) streams of _uniform_hits, looked up once
         self.target_addresses = space.size
         self.n_scanning = 0
         self.total_rate = 0.0
@@ -256,12 +258,16 @@ class Scanner:
     def _uniform_hits(self, c: int, lam: float, p_hit: float) -> tuple[int, int, np.ndarray]:
         """Probes ~ Poisson(lam) to uniform target addresses from sources of class ``c``: (probes, hits on
         vulnerable hosts ~ Binomial(probes, p_hit), the hit hosts uniform among the targetable ones)."""
-        s = self.streams
-        p = int(s["probes"].poisson(lam))
-        h = int(s["hits"].binomial(p, p_hit)) if p else 0
+        if self._hit_streams is None:
+            s = self.streams
+            self._hit_streams = (s["probes"], s["hits"], s["targets"])
+        probes, hits, targets = self._hit_streams
+        p = int(probes.poisson(lam))
+        h = int(hits.binomial(p, p_hit)) if p else 0
         if h == 0:  # (an empty draw takes nothing from the stream)
             return p, 0, EMPTY
-        return p, h, self._delivered(c, self.targetable[s["targets"].integers(0, self.targetable.size, h)])
+        hit = targets.integers(0, self.targetable.size, h)
+        return p, h, self._delivered(c, hit if self.all_targetable else self.targetable[hit])
 
     def _class_rates(self) -> list[tuple[int, float]]:
         """(class, summed rate) of the classes with scanners; one entry (0, total) without filters."""
@@ -275,7 +281,7 @@ class Scanner:
         """Hosts ``ids`` start scanning."""
         if ids.size:
             self.n_scanning += ids.size
-            self.total_rate += float(self.rates[ids].sum())
+            self.total_rate += float(np.add.reduce(self.rates[ids]))  # (ndarray.sum without its wrapper)
             if self.filtered:
                 self.class_rate += np.bincount(self.klass[ids], weights=self.rates[ids], minlength=len(self.deliver))
 
@@ -283,7 +289,8 @@ class Scanner:
         """Hosts ``ids`` stop scanning."""
         if ids.size:
             self.n_scanning -= ids.size
-            self.total_rate = 0.0 if self.n_scanning == 0 else max(0.0, self.total_rate - float(self.rates[ids].sum()))
+            self.total_rate = 0.0 if self.n_scanning == 0 else max(
+                0.0, self.total_rate - float(np.add.reduce(self.rates[ids])))
             if self.filtered:
                 self.class_rate -= np.bincount(self.klass[ids], weights=self.rates[ids], minlength=len(self.deliver))
                 if self.n_scanning == 0:

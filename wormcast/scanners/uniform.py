@@ -116,6 +116,10 @@ class UniformScanner(Scanner):
         return sorted(by_block.values(), key=lambda lnd: lnd.block)
 
     def step(self, dt: float, worm: int) -> ProbeBatch:
+        if not self.watched and not self.filtered:  # (one class, no landings: the plain case, every step)
+            if self.total_rate <= 0:
+                return ProbeBatch(worm, 0, 0, EMPTY)
+            return ProbeBatch(worm, *self._uniform_hits(0, self.total_rate * dt, self.p_hit))
         probes = hits = 0
         found, landed = [], []
         for c, rate in self._class_rates():
