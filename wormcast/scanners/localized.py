@@ -191,12 +191,11 @@ class LocalizedScanner(Scanner):
             lv.view(self)
 
     def _cells(self, ids: np.ndarray) -> tuple:
-        """(class rows, blocks) of ``ids`` in ``block_rate``, every level's blocks one after the other."""
-        blocks = self.block_of[:, ids].ravel()
-        return (np.tile(self.klass[ids], len(self.block_of)) if self.filtered else 0), blocks
+        """(class rows, blocks) of ``ids`` in ``block_rate``: one row of blocks per level (broadcasting)."""
+        return (self.klass[ids] if self.filtered else 0), self.block_of[:, ids]
 
     def _update(self, cells: tuple, ids: np.ndarray, sign: float) -> None:
-        np.add.at(self.block_rate, cells, np.tile(sign * self.rates[ids], len(self.block_of)))
+        np.add.at(self.block_rate, cells, sign * self.rates[ids])
 
     def start(self, ids: np.ndarray) -> None:
         super().start(ids)
@@ -219,7 +218,8 @@ class LocalizedScanner(Scanner):
                 left = self.block_rate[cells] <= 1e-12
                 if left.any():
                     rows, blocks = cells
-                    self.block_rate[rows if np.ndim(rows) == 0 else rows[left], blocks[left]] = 0.0
+                    self.block_rate[rows if np.ndim(rows) == 0 else np.broadcast_to(rows, left.shape)[left],
+                                    blocks[left]] = 0.0
 
     def _block_hits(self, lv: Level, dt: float, c: int) -> tuple[int, int, np.ndarray, np.ndarray]:
         """Poisson thinning: the level's probes on infectable hosts, on other vulnerable hosts and misses are
