@@ -83,7 +83,7 @@ class Level:
         """Bind the views of the scanner's block arrays (again after those are reallocated)."""
         cut = slice(self.offset, self.offset + self.n_blocks)
         self.block_rate = scanner.block_rate[:, cut]
-        self.infectable, self.sus_d, self.other_d = scanner.infectable[cut], scanner.sus_d[cut], scanner.other_d[cut]
+        self.infectable, self.sus_d, self.other_d = scanner.open_count[cut], scanner.sus_d[cut], scanner.other_d[cut]
 
 
 @SCANNERS.register("localized")
@@ -153,7 +153,8 @@ class LocalizedScanner(Scanner):
         self.head = start // CHUNK  # the chunk of the block's first targetable host
         self.lead = _COLS < (start % CHUNK)[:, None]  # that chunk's hosts before it
         self.block_rate = np.zeros((1, offset))
-        self.infectable = np.bincount(self.block_of[:, self.targetable].ravel(), minlength=offset).astype(np.int64)
+        # infectable hosts per block (``self.infectable`` is the loop's test, from Scanner)
+        self.open_count = np.bincount(self.block_of[:, self.targetable].ravel(), minlength=offset).astype(np.int64)
         self.sus_d, self.other_d = np.zeros(offset), np.zeros(offset)
         self._refresh(np.arange(offset))
         for lv in self.block_levels:
@@ -169,7 +170,7 @@ class LocalizedScanner(Scanner):
 
     def _refresh(self, blocks: np.ndarray) -> None:
         """``sus_d`` and ``other_d`` of ``blocks`` (indices into the block arrays) from their infectable counts."""
-        inf, inv = self.infectable[blocks], self.inv_d[blocks]
+        inf, inv = self.open_count[blocks], self.inv_d[blocks]
         self.sus_d[blocks] = inf * inv
         self.other_d[blocks] = np.maximum(self.width_left[blocks] - inf, 0) * inv
 
@@ -182,7 +183,7 @@ class LocalizedScanner(Scanner):
         np.add.at(self.chunk_open, pos // CHUNK, sign)
         if self.block_levels:
             blocks = self.block_of[:, ids].ravel()
-            np.add.at(self.infectable, blocks, sign)
+            np.add.at(self.open_count, blocks, sign)
             self._refresh(blocks)
 
     def _classes_changed(self) -> None:
