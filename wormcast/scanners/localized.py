@@ -121,6 +121,7 @@ class LocalizedScanner(Scanner):
         tgt_addr = world.addresses[self.targetable]
         self.is_target = np.zeros(world.n, dtype=bool)
         self.is_target[self.targetable] = True
+        self.all_targets = self.targetable.size == world.n
         block_of, start, width, denom = [], [], [], []
         offset = 0
         for pref in self.config.local_preference:
@@ -175,10 +176,15 @@ class LocalizedScanner(Scanner):
         self.other_d[blocks] = np.maximum(self.width_left[blocks] - inf, 0) * inv
 
     def infectable_changed(self, ids: np.ndarray, sign: int) -> None:
-        ids = ids[self.is_target[ids]]
         if ids.size == 0:
             return
-        pos = self.position[ids]
+        if self.all_targets:  # every host is targetable: a host's index in targetable is its id
+            pos = ids
+        else:
+            ids = ids[self.is_target[ids]]
+            if ids.size == 0:
+                return
+            pos = self.position[ids]
         self.open_t[pos] = sign > 0
         np.add.at(self.chunk_open, pos // CHUNK, sign)
         if self.block_levels:
@@ -195,27 +201,24 @@ class LocalizedScanner(Scanner):
         """(class rows, blocks) of ``ids`` in ``block_rate``: one row of blocks per level (broadcasting)."""
         return (self.klass[ids] if self.filtered else 0), self.block_of[:, ids]
 
-    def _update(self, cells: tuple, ids: np.ndarray, sign: float) -> None:
-        np.add.at(self.block_rate, cells, sign * self.rates[ids])
-
     def start(self, ids: np.ndarray) -> None:
         super().start(ids)
-        if self.block_levels:
-            self._update(self._cells(ids), ids, +1.0)
+        if self.block_levels and ids.size:
+            np.add.at(self.block_rate, self._cells(ids), self.rates[ids])
         if self.watched:
             self._watching(ids, True)
 
     def stop(self, ids: np.ndarray) -> None:
         super().stop(ids)
-        cells = self._cells(ids) if self.block_levels else None
+        cells = self._cells(ids) if self.block_levels and ids.size else None
         if cells is not None:
-            self._update(cells, ids, -1.0)
+            np.subtract.at(self.block_rate, cells, self.rates[ids])
         if self.watched:
             self._watching(ids, False)
-        if cells is not None:
+        if self.block_levels:
             if self.n_scanning == 0:
                 self.block_rate[:] = 0.0
-            elif ids.size:  # a block whose last scanner stopped keeps a residue of rounding: zero it
+            elif cells is not None:  # a block whose last scanner stopped keeps a residue of rounding: zero it
                 left = self.block_rate[cells] <= 1e-12
                 if left.any():
                     rows, blocks = cells
