@@ -246,12 +246,14 @@ class LocalizedScanner(Scanner):
         if n_sus == 0:
             return n_sus + n_other + n_miss, n_sus + n_other, EMPTY, EMPTY
         rng = s["targets"]
-        cum = np.cumsum(w)
+        some = (w > 0).nonzero()[0]  # the blocks with weight: few at /16 (the cumulative sum is the same over them)
+        cum = np.cumsum(w[some])
         u = rng.random(n_sus)
         u.sort()
         where = np.searchsorted(cum, u * cum[-1], side="right")
         if where[-1] >= cum.size:  # a uniform within rounding of 1
-            where = np.minimum(where, np.flatnonzero(w)[-1])
+            where = np.minimum(where, cum.size - 1)
+        where = some[where]
         rank = (rng.random(n_sus) * lv.infectable[where]).astype(np.int64)
         return n_sus + n_other + n_miss, n_sus + n_other, where + lv.offset, rank
 
