@@ -89,10 +89,10 @@ def test_codered_ii_leaves_backdoors_after_its_lifetime():
     idle_with_backdoor = (sim.hosts.state == SUSCEPTIBLE) & sim.hosts.backdoor
     assert idle_with_backdoor.any()
     # the per-block susceptible counts the localized scanner keeps match the states
-    for lv in sim.worms[0].scanner.levels:
-        if lv.prefix:
-            recount = np.bincount(lv.host_block[sim.hosts.state == SUSCEPTIBLE], minlength=lv.infectable.size)
-            assert np.array_equal(recount, lv.infectable)
+    scanner = sim.worms[0].scanner
+    for host_block, lv in zip(scanner.block_of, scanner.block_levels):
+        recount = np.bincount(host_block[sim.hosts.state == SUSCEPTIBLE] - lv.offset, minlength=lv.n_blocks)
+        assert np.array_equal(recount, lv.infectable)
 
 
 def test_patching_removes_hosts_from_the_outbreak():

@@ -67,11 +67,10 @@ def test_code_red_v2_and_ii_share_the_hosts():
     assert r.summary["signatures"] == ["codered1", "codered2"]
     # Code Red II takes over hosts running v2; the per-block counts its scanner keeps stay exact
     st = sim.worms[1]
-    for lv in st.scanner.levels:
-        if lv.prefix:
-            recount = np.bincount(lv.host_block[st.scanner.targetable[st.infectable(st.scanner.targetable)]],
-                                  minlength=lv.infectable.size)
-            assert np.array_equal(recount, lv.infectable)
+    open_now = st.scanner.targetable[st.infectable(st.scanner.targetable)]
+    for host_block, lv in zip(st.scanner.block_of, st.scanner.block_levels):
+        recount = np.bincount(host_block[open_now] - lv.offset, minlength=lv.n_blocks)
+        assert np.array_equal(recount, lv.infectable)
 
 
 def test_a_displacing_worm_takes_over_running_copies():

@@ -63,27 +63,27 @@ _COLS = np.arange(CHUNK)
 
 @dataclass
 class Level:
-    """One prefix level. Prefix 0 needs only ``p_hit``; a /k level keeps per-block structures: each host's
-    block, the blocks' summed scan rates per delivery class, their targetable hosts (a contiguous range of
-    ``targetable``), the addresses a probe can reach there, and how many hosts there are infectable now."""
+    """One prefix level. Prefix 0 needs only ``p_hit``; a /k level owns the blocks ``offset`` .. ``offset +
+    n_blocks`` of the scanner's block arrays (all levels' blocks side by side, so that one state change updates
+    every level in one operation) and keeps views of them: the blocks' summed scan rates per delivery class,
+    how many hosts there are infectable now, and ``sus_d`` (infectable / d_b: a probe's chance to hit an
+    infectable host there) and ``other_d`` (the same for the block's other vulnerable hosts, not the source)."""
 
     prefix: int
     prob: float
     p_hit: float = 0.0
-    host_block: np.ndarray | None = None
+    offset: int = 0
+    n_blocks: int = 0
     block_rate: np.ndarray | None = None  # (delivery classes, blocks)
-    start: np.ndarray | None = None
-    width: np.ndarray | None = None
-    denom: np.ndarray | None = None
     infectable: np.ndarray | None = None
-    inv_d: np.ndarray | None = None  # 1 / denom
-    sus_d: np.ndarray | None = None  # infectable / denom: a probe's chance to hit an infectable host there
-    other_d: np.ndarray | None = None  # the same for the block's other vulnerable hosts (not the source)
+    sus_d: np.ndarray | None = None
+    other_d: np.ndarray | None = None
 
-    def refresh(self, blocks: np.ndarray, skip: int) -> None:
-        """``sus_d`` and ``other_d`` of ``blocks`` from their infectable counts."""
-        self.sus_d[blocks] = self.infectable[blocks] * self.inv_d[blocks]
-        self.other_d[blocks] = np.maximum(self.width[blocks] - self.infectable[blocks] - skip, 0) * self.inv_d[blocks]
+    def view(self, scanner: "LocalizedScanner") -> None:
+        """Bind the views of the scanner's block arrays (again after those are reallocated)."""
+        cut = slice(self.offset, self.offset + self.n_blocks)
+        self.block_rate = scanner.block_rate[:, cut]
+        self.infectable, self.sus_d, self.other_d = scanner.open_count[cut], scanner.sus_d[cut], scanner.other_d[cut]
 
 
 @SCANNERS.register("localized")
@@ -92,9 +92,13 @@ class LocalizedScanner(Scanner):
     all scanners in one block are Poisson with the block's summed rate, and they split (Poisson thinning) into
     hits on the block's infectable hosts, hits on its other vulnerable hosts, and misses. An infectable host
     is never the source, so excluding the source's own address only changes the denominator (block size - 1),
-    which keeps the draw exact for every host whose state can change. Work per step grows with the blocks
-    where an infectable host is hit, not with the probes: per-block infectable counts are kept up to date
-    through :meth:`infectable_changed` (infectable: susceptible, or running a worm this one displaces).
+    which keeps the draw exact for every host whose state can change. Work per step grows with the hits on
+    infectable hosts, not with the probes: per-block infectable counts are kept up to date through
+    :meth:`infectable_changed` (infectable: susceptible, or running a worm this one displaces).
+
+    The blocks of all /k levels sit side by side in one set of arrays (``block_of[j, host]``: the host's block
+    at the j-th /k level, an index into them), so a state change costs the same few operations for every
+    level, and the hits of all levels are found in one pass (:meth:`_pick`).
     """
 
     Config = LocalizedConfig
@@ -117,6 +121,9 @@ class LocalizedScanner(Scanner):
         tgt_addr = world.addresses[self.targetable]
         self.is_target = np.zeros(world.n, dtype=bool)
         self.is_target[self.targetable] = True
+        self.all_targets = self.targetable.size == world.n
+        block_of, start, width, denom = [], [], [], []
+        offset = 0
         for pref in self.config.local_preference:
             if pref.probability == 0:
                 continue
@@ -130,71 +137,103 @@ class LocalizedScanner(Scanner):
             lo = np.searchsorted(tgt_block, blocks, side="left")
             hi = np.searchsorted(tgt_block, blocks, side="right")
             size = 1 << (32 - k)
-            denom = np.array([size - overlap(int(b) * size, int(b + 1) * size, space.excluded) for b in blocks])
-            denom = np.maximum(denom - skip, 1)
-            self.levels.append(Level(
-                k, pref.probability, host_block=inverse, block_rate=np.zeros((1, blocks.size)),
-                start=lo, width=hi - lo, denom=denom.astype(float),
-                infectable=np.bincount(inverse[self.targetable], minlength=blocks.size).astype(np.int64),
-                inv_d=1.0 / denom, sus_d=np.zeros(blocks.size), other_d=np.zeros(blocks.size)))
-            self.levels[-1].refresh(np.arange(blocks.size), skip)
-        self.skip = skip
+            d = np.array([size - overlap(int(b) * size, int(b + 1) * size, space.excluded) for b in blocks])
+            block_of.append(offset + inverse)
+            start.append(lo)
+            width.append(hi - lo)
+            denom.append(np.maximum(d - skip, 1))
+            self.levels.append(Level(k, pref.probability, offset=offset, n_blocks=blocks.size))
+            offset += blocks.size
+        self.block_levels = [lv for lv in self.levels if lv.prefix]
+        cat = (lambda parts, dtype: np.concatenate(parts).astype(dtype)) if block_of else \
+            (lambda parts, dtype: np.zeros(0, dtype=dtype))
+        self.block_of = np.array(block_of, dtype=np.int64).reshape(len(block_of), world.n)
+        start = cat(start, np.int64)
+        self.width_left = np.maximum(cat(width, np.int64) - skip, 0)  # the block's targetable hosts, less a source
+        self.inv_d = 1.0 / cat(denom, float)
+        self.head = start // CHUNK  # the chunk of the block's first targetable host
+        self.lead = _COLS < (start % CHUNK)[:, None]  # that chunk's hosts before it
+        self.block_rate = np.zeros((1, offset))
+        # infectable hosts per block (``self.infectable`` is the loop's test, from Scanner)
+        self.open_count = np.bincount(self.block_of[:, self.targetable].ravel(), minlength=offset).astype(np.int64)
+        self.sus_d, self.other_d = np.zeros(offset), np.zeros(offset)
+        self._refresh(np.arange(offset))
+        for lv in self.block_levels:
+            lv.view(self)
         self.position = np.full(world.n, -1, dtype=np.int64)  # a host's index in targetable
         self.position[self.targetable] = np.arange(self.targetable.size)
         n_chunks = -(-self.targetable.size // CHUNK)
         self.open_t = np.zeros(n_chunks * CHUNK, dtype=bool)  # targetable host i is infectable now (all at first)
         self.open_t[:self.targetable.size] = True
-        self.chunk_open = self.open_t.reshape(n_chunks, CHUNK).sum(axis=1).astype(np.int64)
+        self.open_rows = self.open_t.reshape(n_chunks, CHUNK)  # a view: one row per chunk
+        self.chunk_open = self.open_rows.sum(axis=1).astype(np.int64)
         self._upto: np.ndarray | None = None
-        self.block_levels = [lv for lv in self.levels if lv.prefix]
+
+    def _refresh(self, blocks: np.ndarray) -> None:
+        """``sus_d`` and ``other_d`` of ``blocks`` (indices into the block arrays) from their infectable counts."""
+        inf, inv = self.open_count[blocks], self.inv_d[blocks]
+        self.sus_d[blocks] = inf * inv
+        self.other_d[blocks] = np.maximum(self.width_left[blocks] - inf, 0) * inv
 
     def infectable_changed(self, ids: np.ndarray, sign: int) -> None:
-        ids = ids[self.is_target[ids]]
         if ids.size == 0:
             return
-        pos = self.position[ids]
+        if self.all_targets:  # every host is targetable: a host's index in targetable is its id
+            pos = ids
+        else:
+            ids = ids[self.is_target[ids]]
+            if ids.size == 0:
+                return
+            pos = self.position[ids]
         self.open_t[pos] = sign > 0
         np.add.at(self.chunk_open, pos // CHUNK, sign)
-        for lv in self.block_levels:
-            np.add.at(lv.infectable, lv.host_block[ids], sign)
-            lv.refresh(lv.host_block[ids], self.skip)
+        if self.block_levels:
+            blocks = self.block_of[:, ids].ravel()
+            np.add.at(self.open_count, blocks, sign)
+            self._refresh(blocks)
 
     def _classes_changed(self) -> None:
+        self.block_rate = np.zeros((len(self.deliver), self.block_rate.shape[1]))
         for lv in self.block_levels:
-            lv.block_rate = np.zeros((len(self.deliver), lv.block_rate.shape[1]))
+            lv.view(self)
 
-    def _update(self, ids: np.ndarray, sign: float) -> None:
-        for lv in self.block_levels:
-            np.add.at(lv.block_rate, (self.klass[ids] if self.filtered else 0, lv.host_block[ids]),
-                      sign * self.rates[ids])
+    def _cells(self, ids: np.ndarray) -> tuple:
+        """(class rows, blocks) of ``ids`` in ``block_rate``: one row of blocks per level (broadcasting)."""
+        return (self.klass[ids] if self.filtered else 0), self.block_of[:, ids]
 
     def start(self, ids: np.ndarray) -> None:
         super().start(ids)
-        self._update(ids, +1.0)
+        if self.block_levels and ids.size:
+            np.add.at(self.block_rate, self._cells(ids), self.rates[ids])
         if self.watched:
             self._watching(ids, True)
 
     def stop(self, ids: np.ndarray) -> None:
         super().stop(ids)
-        self._update(ids, -1.0)
+        cells = self._cells(ids) if self.block_levels and ids.size else None
+        if cells is not None:
+            np.subtract.at(self.block_rate, cells, self.rates[ids])
         if self.watched:
             self._watching(ids, False)
-        if self.n_scanning == 0:
-            for lv in self.block_levels:
-                lv.block_rate[:] = 0.0
-        elif ids.size:  # a block whose last scanner stopped keeps a residue of rounding: zero it
-            for lv in self.block_levels:
-                rows, blocks = self.klass[ids] if self.filtered else 0, lv.host_block[ids]
-                left = lv.block_rate[rows, blocks]
-                lv.block_rate[rows, blocks] = np.where(left > 1e-12, left, 0.0)
+        if self.block_levels:
+            if self.n_scanning == 0:
+                self.block_rate[:] = 0.0
+            elif cells is not None:  # a block whose last scanner stopped keeps a residue of rounding: zero it
+                left = self.block_rate[cells] <= 1e-12
+                if left.any():
+                    rows, blocks = cells
+                    self.block_rate[rows if np.ndim(rows) == 0 else np.broadcast_to(rows, left.shape)[left],
+                                    blocks[left]] = 0.0
 
-    def _block_hits(self, lv: Level, dt: float, c: int) -> tuple[int, int, np.ndarray]:
+    def _block_hits(self, lv: Level, dt: float, c: int) -> tuple[int, int, np.ndarray, np.ndarray]:
         """Poisson thinning: the level's probes on infectable hosts, on other vulnerable hosts and misses are
         independent Poisson counts with the summed means over blocks (``lam_b S_b / d_b``, ``lam_b O_b / d_b``
         and the rest); the hits on infectable hosts are then spread over the blocks in proportion to
         ``lam_b S_b / d_b`` (one multinomial split, as sorted uniforms against the cumulative weights), and
-        uniformly over each hit block's infectable hosts. The per-step work over blocks is a few whole-array
-        products; only hit blocks are enumerated. ``c``: the sources' class."""
+        uniformly over each hit block's infectable hosts: the (r+1)-th, r uniform below their count (found
+        by :meth:`_pick`). The per-step work over blocks is a few whole-array products; only hits are
+        enumerated. ``c``: the sources' class. Returns (probes, vulnerable hits, hit blocks (indices into the
+        block arrays), r of each hit)."""
         s = self.streams
         rates = lv.block_rate[c]  # residues of rounding are zeroed when scanners stop
         k = lv.prob * dt
@@ -205,37 +244,34 @@ class LocalizedScanner(Scanner):
         n_other = int(s["hits"].poisson(lam_other))
         n_miss = int(s["probes"].poisson(max(k * float(rates.sum()) - lam_sus - lam_other, 0.0)))
         if n_sus == 0:
-            return n_sus + n_other + n_miss, n_sus + n_other, EMPTY
+            return n_sus + n_other + n_miss, n_sus + n_other, EMPTY, EMPTY
         rng = s["targets"]
-        cum = np.cumsum(w)
+        some = (w > 0).nonzero()[0]  # the blocks with weight: few at /16 (the cumulative sum is the same over them)
+        cum = np.cumsum(w[some])
         u = rng.random(n_sus)
         u.sort()
-        where = np.searchsorted(cum, u * cum[-1], side="right")  # sorted: hits of one block are adjacent
+        where = np.searchsorted(cum, u * cum[-1], side="right")
         if where[-1] >= cum.size:  # a uniform within rounding of 1
-            where = np.minimum(where, np.flatnonzero(w)[-1])
-        return n_sus + n_other + n_miss, n_sus + n_other, self._delivered(c, self._pick(lv, where, rng))
+            where = np.minimum(where, cum.size - 1)
+        where = some[where]
+        rank = (rng.random(n_sus) * lv.infectable[where]).astype(np.int64)
+        return n_sus + n_other + n_miss, n_sus + n_other, where + lv.offset, rank
 
-    def _pick(self, lv: Level, where: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """One uniform infectable host of block ``where[i]`` for each i (``where`` sorted), all at once: with r uniform below the
-        block's infectable count, the (r+1)-th infectable host from the block's start, found through the
-        infectable counts per chunk of CHUNK targetable hosts (a cumulative sum over chunks, then one chunk)."""
-        start = lv.start[where]
-        rank = (rng.random(where.size) * lv.infectable[where]).astype(np.int64)
-        per_chunk = self.chunk_open
+    def _pick(self, blocks: np.ndarray, rank: np.ndarray) -> np.ndarray:
+        """The (rank[i]+1)-th infectable host of block ``blocks[i]`` (in targetable order) for each i, all at
+        once: a block's targetable hosts are one range of ``targetable``, so that host is the (before + r +
+        1)-th infectable one overall, with ``before`` the infectable hosts ahead of the block's first; both are
+        found through the infectable counts per chunk of CHUNK targetable hosts (their cumulative sum, once a
+        step, then one chunk's row)."""
+        per_chunk, rows = self.chunk_open, self.open_rows
         if self._upto is None:
             self._upto = np.cumsum(per_chunk)  # infectable hosts in chunks 0..j (nothing changes within a step)
         upto = self._upto
-        first = np.flatnonzero(np.concatenate([[True], where[1:] != where[:-1]]))  # where is sorted
-        lo = start[first]  # each hit block's start, once
-        head = lo // CHUNK
-        row = head[:, None] * CHUNK + _COLS
-        before = upto[head] - per_chunk[head] + np.count_nonzero(self.open_t[row] & (row < lo[:, None]), axis=1)
-        before = np.repeat(before, np.diff(np.append(first, where.size)))  # infectable hosts before the block
-        target = before + rank + 1  # the target-th infectable host in targetable order lies in the block
+        head = self.head[blocks]
+        target = upto[head] - per_chunk[head] + np.count_nonzero(rows[head] & self.lead[blocks], axis=1) + rank + 1
         chunk = np.searchsorted(upto, target)
-        row = chunk[:, None] * CHUNK + _COLS
-        need = target - (upto[chunk] - per_chunk[chunk])
-        within = (np.cumsum(self.open_t[row], axis=1) >= need[:, None]).argmax(axis=1)
+        need = target - upto[chunk] + per_chunk[chunk]
+        within = (np.cumsum(rows[chunk], axis=1) >= need[:, None]).argmax(axis=1)
         return self.targetable[chunk * CHUNK + within]
 
     # ------------------------------------------------------------ where probes land (observers)
@@ -305,13 +341,26 @@ class LocalizedScanner(Scanner):
         probes, vuln, found = 0, 0, []
         self._upto = None  # infectable hosts per chunk, summed: computed once a step, when a block is hit
         for c, rate in self._class_rates():
+            hit, ranks, slots = [], [], []  # the block levels' hits, picked together below
             for lv in self.levels:
                 if lv.prefix == 0:
                     p, h, targets = self._uniform_hits(c, rate * lv.prob * dt, lv.p_hit)
+                    found.append(targets)
                 else:
-                    p, h, targets = self._block_hits(lv, dt, c)
+                    p, h, blocks, rank = self._block_hits(lv, dt, c)
+                    if blocks.size:
+                        hit.append(blocks)
+                        ranks.append(rank)
+                        slots.append(len(found))
+                        found.append(None)
                 vuln += h
                 probes += p
-                found.append(targets)
+            if hit:
+                picked = self._pick(np.concatenate(hit), np.concatenate(ranks)) if len(hit) > 1 else \
+                    self._pick(hit[0], ranks[0])
+                at = 0
+                for slot, blocks in zip(slots, hit):
+                    found[slot] = self._delivered(c, picked[at:at + blocks.size])
+                    at += blocks.size
         return ProbeBatch(worm, probes, vuln, np.concatenate(found) if found else EMPTY,
                           self._landings(dt) if self.watched else [])
