@@ -200,7 +200,8 @@ class Telescope(Component):
         infected = int(totals.counts[SCANNING] + totals.counts[DORMANT])
         if self.log is not None:  # the worm's packets come after the run; the detectors too
             self.infected.append(infected)
-            self.counter.observe(first * dt, (s + 1) * dt, *self._background())
+            if self.background is not None:
+                self.counter.observe(first * dt, (s + 1) * dt, *self._background())
             return
         hosts = np.flatnonzero(self.landed)
         bg_ids, bg_counts = self._background()
@@ -218,6 +219,17 @@ class Telescope(Component):
             bg_counts = np.bincount(inv, weights=np.concatenate([p[1] for p in self.pending])).astype(np.int64)
         self.pending = []
         return bg_ids, bg_counts
+
+    def _background_tables(self) -> tuple[TelescopeSeries, SourceTable]:
+        """Fast accounting: the background's own record (all zeros without background radiation)."""
+        if self.background is not None:
+            return self.counter.series(), self.counter.sources()
+        ctx, k = self.ctx, self.per_interval
+        t_start = np.arange(0, ctx.n_steps, k) * ctx.dt
+        t_end = np.minimum(np.arange(k, ctx.n_steps + k, k), ctx.n_steps) * ctx.dt
+        z, none = np.zeros(t_start.size, np.int64), np.zeros(0, np.int64)
+        return TelescopeSeries(t_start, t_end, z, z, z, z, z, z, z), SourceTable(none, none * 1.0, none * 1.0, none,
+                                                                              none)
 
     def _detect(self, t_end: float, new_addresses: int, infected: int) -> None:
         for det in self.detectors:
@@ -241,17 +253,18 @@ class Telescope(Component):
                              ctx.streams[f"telescope:{self.config.name}:fast"])
         self.worm_packets = int(fast.packets.sum())
         self.window_packets[fast.ids] = fast.window_packets
-        bg, bgs = self.counter.series(), self.counter.sources()
+        bg, bgs = self._background_tables()
         new = fast.new + bg.new_hosts
         unique = np.cumsum(new)
         self.ser = TelescopeSeries(bg.t_start, bg.t_end, fast.packets + bg.packets, fast.active + bg.active_hosts,
                                    new, unique, fast.active + bg.active_addresses, new, unique)
-        t_start = fast.first * k * ctx.dt
+        interval = k * ctx.dt
+        # in the order first seen, hosts (in id order) before background sources (ids above theirs)
+        first = np.concatenate([fast.first, np.rint(bgs.first_seen / interval).astype(np.int64)])
+        order = np.argsort(first.astype(np.int16) if first.size and first.max() < 2 ** 15 else first, kind="stable")
         t_end = np.minimum((fast.last + 1) * k, ctx.n_steps) * ctx.dt
-        ids = np.concatenate([fast.ids, bgs.ids])
-        first = np.concatenate([t_start, bgs.first_seen])
-        order = np.lexsort((ids, first))  # in the order first seen, hosts before background (ids above theirs)
-        self.src = SourceTable(ids[order], first[order], np.concatenate([t_end, bgs.last_seen])[order],
+        self.src = SourceTable(np.concatenate([fast.ids, bgs.ids])[order], (first * interval)[order],
+                               np.concatenate([t_end, bgs.last_seen])[order],
                                np.concatenate([fast.source_packets, bgs.packets])[order],
                                np.concatenate([np.ones(fast.ids.size, np.int64), bgs.addresses])[order])
         self.unique_total = int(unique[-1]) if unique.size else 0
@@ -305,13 +318,15 @@ class Telescope(Component):
             "unique_sources": ser.unique_addresses, "new_sources": ser.new_addresses,
             "active_sources": ser.active_addresses, "unique_hosts": ser.unique_hosts, "new_hosts": ser.new_hosts})
         worm = src.ids < ctx.hosts.n
-        addresses = pd.array(format_addresses(ctx.world.addresses[np.where(worm, src.ids, 0)]), dtype="string")
-        addresses[~worm] = pd.NA  # background sources have no host address
-        sources = pd.DataFrame({
-            "address": addresses,
-            "first_seen": t0 + pd.to_timedelta(src.first_seen, unit="s"),
-            "last_seen": t0 + pd.to_timedelta(src.last_seen, unit="s"),
-            "packets": src.packets, "addresses": src.addresses, "background": ~worm})
+
+        def sources():  # built when read (formatting every address costs more than drawing the packets)
+            addresses = pd.array(format_addresses(ctx.world.addresses[np.where(worm, src.ids, 0)]), dtype="string")
+            addresses[~worm] = pd.NA  # background sources have no host address
+            return pd.DataFrame({
+                "address": addresses,
+                "first_seen": t0 + pd.to_timedelta(src.first_seen, unit="s"),
+                "last_seen": t0 + pd.to_timedelta(src.last_seen, unit="s"),
+                "packets": src.packets, "addresses": src.addresses, "background": ~worm})
         window_h = (ctx.n_steps - self.window_from) * ctx.dt / 3600.0
         summary = {
             "kind": "telescope", "blocks": list(cfg.blocks),
@@ -327,11 +342,12 @@ class Telescope(Component):
             "first_alarm_time": self.alarms[0]["time"] if self.alarms else None,
             "accounting": self.accounting,
         }
-        files = {f"telescope-{cfg.name}.parquet": lambda path, df=series[
-                     ["time", "packets", "unique_sources", "new_sources", "active_sources", "unique_hosts",
-                      "new_hosts"]]: _parquet(df, path),
-                 f"telescope-{cfg.name}-sources.parquet": lambda path, df=sources: _parquet(df, path)}
-        return ObserverOutput(cfg.name, "telescope", {"series": series, "sources": sources}, files, summary)
+        out = ObserverOutput(cfg.name, "telescope", {"series": series, "sources": sources}, {}, summary)
+        out.files = {f"telescope-{cfg.name}.parquet": lambda path, df=series[
+                         ["time", "packets", "unique_sources", "new_sources", "active_sources", "unique_hosts",
+                          "new_hosts"]]: _parquet(df, path),
+                     f"telescope-{cfg.name}-sources.parquet": lambda path: _parquet(out["sources"], path)}
+        return out
 
 
 def _parquet(df, path) -> None:

@@ -30,7 +30,7 @@ from .episodes import Episodes
 
 @dataclass(frozen=True)
 class FastTables:
-    """Per interval: packets, active and new sources; per source seen (by first interval, then id): host id,
+    """Per interval: packets, active and new sources; per source seen (in host order): host id,
     first and last interval, packets, packets in intervals from the estimate window's first on."""
 
     packets: np.ndarray
@@ -43,113 +43,126 @@ class FastTables:
     window_packets: np.ndarray
 
 
-def _spread(t0: np.ndarray, t1: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
-    """Per interval, the summed weights of the ranges [t0, t1) covering it (a difference array)."""
+def _spread(t0: np.ndarray, t1: np.ndarray, weights, n: int) -> np.ndarray:
+    """Per interval, the summed weights (None: counts) of the ranges [t0, t1) covering it (a difference array)."""
     d = np.bincount(t0, weights, minlength=n + 1) - np.bincount(t1, weights, minlength=n + 1)
     return np.cumsum(d)[:n]
 
 
 def draw_landings(ep: Episodes, per_step: np.ndarray, k: int, n_steps: int, window_interval: int,
-                  rng: np.random.Generator, enumerate_below: int = 4096) -> FastTables:
+                  rng: np.random.Generator, enumerate_below: int = 2048) -> FastTables:
     """``per_step``: each host's expected packets per step scanned (mu_h dt); ``k``: steps per interval;
-    ``window_interval``: first interval of the estimate window."""
+    ``window_interval``: first interval of the estimate window. Sources in host order."""
     T = -(-n_steps // k)
     keep = per_step[ep.host] > 0
     h, a, b = ep.host[keep], ep.start[keep], ep.end[keep]
-    ln = (b - a).astype(float)
-    hosts, first_ep, n_ep = np.unique(h, return_index=True, return_counts=True)
-    G = np.concatenate([[0.0], np.cumsum(ln)])[:-1]  # scanning time before each episode, all hosts in turn
-    S = np.add.reduceat(ln, first_ep) if first_ep.size else np.zeros(0)
-    m = per_step[hosts].astype(float)
-    e1, e2 = rng.standard_exponential(hosts.size), rng.standard_exponential(hosts.size)
-    tau1 = e1 / np.maximum(m, 1e-300)
-    seen = tau1 < S
-    i = np.flatnonzero(seen)  # host index of each source seen
-    tau1, S_i, m_i = tau1[i], S[i], m[i]
-    tau2 = S_i - e2[i] / m_i
+    first_ep = np.flatnonzero(np.r_[True, h[1:] != h[:-1]]) if h.size else np.zeros(0, dtype=np.int64)
+    n_ep = np.diff(np.r_[first_ep, h.size])
+    ln = b - a
+    S = np.add.reduceat(ln, first_ep) if first_ep.size else np.zeros(0, dtype=np.int64)
+    m = per_step[h[first_ep]]
+    e1, e2 = rng.standard_exponential(first_ep.size), rng.standard_exponential(first_ep.size)
+    tau1 = e1 / m
+    i = np.flatnonzero(tau1 < S)  # host index of each source seen
+    tau1, m_i, lo_ep = tau1[i], m[i], first_ep[i]
+    tau2 = S[i] - e2[i] / m_i
     single = tau2 <= tau1
-    lo_ep, hi_ep = first_ep[i], first_ep[i] + n_ep[i] - 1
+    tau2 = np.maximum(tau2, tau1)
+    a0, ln0 = a[lo_ep], ln[lo_ep]
+    multi = np.flatnonzero(n_ep[i] > 1)  # sources with several episodes (the others: their own one)
+    if multi.size:
+        G = np.cumsum(ln) - ln  # scanning steps before each episode, all hosts in turn
+        m_lo, m_n = lo_ep[multi], n_ep[i][multi]
+        span = T * k + 1
+        key = h * span + a  # sorted: episodes by host, then start
 
-    def interval_at(u):  # the interval of scanning time u of each source seen
-        x = G[lo_ep] + u
-        j = np.clip(np.searchsorted(G, x, side="right") - 1, lo_ep, hi_ep)
-        step = np.clip(np.floor(a[j] + (x - G[j])).astype(np.int64), a[j], b[j] - 1)
-        return step // k
+    def step_at(u):  # the step of each source's scanning time u
+        step = a0 + u.astype(np.int64)
+        if multi.size:
+            x = G[m_lo] + u[multi]
+            j = np.clip(np.searchsorted(G, x, side="right") - 1, m_lo, m_lo + m_n - 1)
+            step[multi] = np.clip(np.floor(a[j] + (x - G[j])).astype(np.int64), a[j], b[j] - 1)
+        return step
 
-    span = T * k + 1
-    key = h * span + a  # sorted (episodes by host, then start)
+    def scanned_before(x):  # each source's scanning steps before step x
+        out = np.minimum(np.maximum(x - a0, 0), ln0)
+        if multi.size:
+            j = np.searchsorted(key, h[m_lo] * span + x[multi], side="right") - 1
+            out[multi] = G[j] - G[m_lo] + np.minimum(x[multi] - a[j], ln[j])  # j: an episode of its own
+        return out
 
-    def scanned_before(x):  # scanning time of each source seen before step x
-        j = np.searchsorted(key, hosts[i] * span + x, side="right") - 1
-        jj = np.maximum(j, 0)
-        return np.where(j >= lo_ep, G[jj] - G[lo_ep] + np.clip(x - a[jj], 0, ln[jj]), 0.0)
-
-    f = interval_at(tau1)
-    l_ = np.where(single, f, interval_at(np.maximum(tau2, tau1)))
+    f = step_at(tau1) // k
+    l_ = np.where(single, f, step_at(tau2) // k)
     same = f == l_
-    # end points: the first and last packets, with the Poisson packets of their intervals' remainders
-    x_first = np.where(same, tau2 - tau1, scanned_before((f + 1) * k) - tau1)
-    c_first = np.where(single, 1, np.where(same, 2, 1) + rng.poisson(m_i * np.maximum(np.where(single, 0, x_first), 0)))
-    c_last = 1 + rng.poisson(m_i * np.maximum(np.where(same, 0.0, tau2 - scanned_before(l_ * k)), 0))
-    c_last = np.where(same, 0, c_last)
-    # between them: each episode of a source clipped to the intervals strictly between f and l
-    ep_src = np.repeat(np.arange(i.size), n_ep[i])  # episodes of the sources seen, in order
-    ep_idx = ranges(lo_ep, hi_ep + 1)
-    a2 = np.maximum(a[ep_idx], (f[ep_src] + 1) * k)
-    b2 = np.minimum(b[ep_idx], l_[ep_src] * k)
-    ok = a2 < b2
-    ep_src, a2, b2 = ep_src[ok], a2[ok], b2[ok]
-    c0, c1 = -(-a2 // k), b2 // k
-    inside = c0 > c1  # within one interval, touching neither of its edges
-    head = ~inside & (c0 * k > a2)
-    tail = ~inside & (b2 > c1 * k)
-    part_src = np.concatenate([ep_src[inside], ep_src[head], ep_src[tail]])
-    part_t = np.concatenate([a2[inside] // k, c0[head] - 1, c1[tail]])
-    part_x = np.concatenate([b2[inside] - a2[inside], c0[head] * k - a2[head], b2[tail] - c1[tail] * k])
-    full = ~inside & (c1 > c0)
-    r_src, r0, r1 = ep_src[full], c0[full], c1[full]
+    # end points: the first and last packets; the rest of their intervals' exposure goes with the crowded
+    base_first = np.where(single | ~same, 1, 2)
+    base_last = (~same).astype(np.int64)
+    x_first = m_i * np.where(same, tau2 - tau1, np.maximum(scanned_before((f + 1) * k) - tau1, 0))
+    x_last = np.where(same, 0.0, m_i * np.maximum(tau2 - scanned_before(l_ * k), 0))
+    # between them, intervals scanned in full: one range per one-episode source; others episode by episode
+    one = np.ones(i.size, dtype=bool)
+    one[multi] = False
+    r_src = np.flatnonzero(one & (l_ > f + 1))
+    r0, r1 = f[r_src] + 1, l_[r_src]
+    part_src = part_t = part_x = np.zeros(0, dtype=np.int64)
+    if multi.size:
+        ep_src = np.repeat(multi, m_n)
+        ep_idx = ranges(m_lo, m_lo + m_n)
+        a2 = np.maximum(a[ep_idx], (f[ep_src] + 1) * k)
+        b2 = np.minimum(b[ep_idx], l_[ep_src] * k)
+        ok = a2 < b2
+        ep_src, a2, b2 = ep_src[ok], a2[ok], b2[ok]
+        c0, c1 = -(-a2 // k), b2 // k
+        inside = c0 > c1  # within one interval, touching neither of its edges
+        head, tail = ~inside & (c0 * k > a2), ~inside & (b2 > c1 * k)
+        uk, inv = np.unique(np.concatenate([ep_src[inside], ep_src[head], ep_src[tail]]) * T + np.concatenate(
+            [a2[inside] // k, c0[head] - 1, c1[tail]]), return_inverse=True)  # one per (source, interval)
+        part_src, part_t = uk // T, uk % T
+        part_x = np.bincount(inv, np.concatenate([b2[inside] - a2[inside], c0[head] * k - a2[head],
+                                                  b2[tail] - c1[tail] * k]), minlength=uk.size)
+        full = ~inside & (c1 > c0)
+        r_src, r0, r1 = np.r_[r_src, ep_src[full]], np.r_[r0, c0[full]], np.r_[r1, c1[full]]
     lam = m_i[r_src] * k
-    members = _spread(r0, r1, np.ones(r0.size), T)
+    members = _spread(r0, r1, None, T)
     crowded = members > enumerate_below
-    cs = np.concatenate([[0], np.cumsum(~crowded)])  # uncrowded intervals: each (source, interval) drawn
+    cs = np.cumsum(np.r_[False, ~crowded])  # uncrowded intervals: each (source, interval) drawn
     n_open = cs[r1] - cs[r0]
-    open_t = np.flatnonzero(~crowded)[ranges(cs[r0], cs[r1])]
-    item_src = np.concatenate([part_src, np.repeat(r_src, n_open)])
-    item_t = np.concatenate([part_t, open_t]).astype(np.int64)
-    item_x = np.concatenate([m_i[part_src] * part_x, np.repeat(lam, n_open)])
-    uk, inv = np.unique(item_src * T + item_t, return_inverse=True)  # one item per (source, interval)
-    x_items = rng.poisson(np.bincount(inv, item_x, minlength=uk.size))
-    item_src, item_t = uk // T, uk % T
-    # crowded intervals: per source totals, inside the estimate window and before it
-    in_w = crowded & (np.arange(T) >= window_interval)
-    cw = np.concatenate([[0], np.cumsum(in_w)])
-    cb = np.concatenate([[0], np.cumsum(crowded & ~in_w)])
-    n_w, n_b = cw[r1] - cw[r0], cb[r1] - cb[r0]
-    m_w, m_b = rng.poisson(lam * n_w), rng.poisson(lam * n_b)
-    Lam = _spread(r0, r1, lam, T)
+    has = np.flatnonzero(n_open)
+    item_src = np.concatenate([part_src, np.repeat(r_src[has], n_open[has])])
+    item_t = np.concatenate([part_t, np.flatnonzero(~crowded)[ranges(cs[r0[has]], cs[r1[has]])]])
+    x_items = rng.poisson(np.concatenate([m_i[part_src] * part_x, np.repeat(lam[has], n_open[has])]))
+    # the rest (end points' intervals, crowded intervals): per source totals, in the window and before it
+    win = np.arange(T) >= window_interval
+    cw = np.cumsum(np.r_[False, crowded & win])
+    lam_w = lam * (cw[r1] - cw[r0])
+    agg_w = np.where(f >= window_interval, x_first, 0) + np.where(l_ >= window_interval, x_last, 0)
+    agg_b = x_first + x_last - agg_w
+    agg_w += np.bincount(r_src, lam_w, minlength=i.size)
+    agg_b += np.bincount(r_src, lam * (r1 - r0 - n_open) - lam_w, minlength=i.size)
+    m_w, m_b = rng.poisson(agg_w), rng.poisson(np.maximum(agg_b, 0))
+    lam_c = _spread(r0, r1, lam, T) * crowded
+    lam_all = np.bincount(f, x_first, minlength=T) + np.bincount(l_, x_last, minlength=T) + lam_c
     Z = np.zeros(T, dtype=np.int64)
-    for sel, total in ((in_w, int(m_w.sum())), (crowded & ~in_w, int(m_b.sum()))):
-        if sel.any():
-            Z[sel] = rng.multinomial(total, Lam[sel] / Lam[sel].sum())
-    Y = _active_given_packets(Z[crowded], members[crowded], [_spread(r0, r1, w, T)[crowded] for w in (
-        lam, -np.expm1(-lam), -np.expm1(-lam) * np.exp(-lam), lam * np.exp(-lam))], rng)
+    for sel, total in ((win, int(m_w.sum())), (~win, int(m_b.sum()))):
+        if total:
+            Z[sel] = rng.multinomial(total, lam_all[sel] / lam_all[sel].sum())
+    Zc = rng.binomial(Z[crowded], np.clip(lam_c[crowded] / np.maximum(lam_all[crowded], 1e-300), 0, 1))
+    e = np.exp(-lam)
+    Y = _active_given_packets(Zc, members[crowded], [_spread(r0, r1, w, T)[crowded] for w in (
+        lam, 1 - e, (1 - e) * e, lam * e)], rng)
     # the two tables
     n_src = i.size
-    src_packets = c_first + c_last + np.bincount(item_src, x_items, minlength=n_src).astype(np.int64) \
-        + np.bincount(r_src, m_w + m_b, minlength=n_src).astype(np.int64)
+    src_packets = base_first + base_last + m_w + m_b + np.bincount(item_src, x_items, minlength=n_src).astype(np.int64)
     w_items = item_t >= window_interval
-    window_packets = np.where(f >= window_interval, c_first, 0) + np.where(l_ >= window_interval, c_last, 0) \
-        + np.bincount(item_src[w_items], x_items[w_items], minlength=n_src).astype(np.int64) \
-        + np.bincount(r_src, m_w, minlength=n_src).astype(np.int64)
-    packets = np.bincount(f, c_first, minlength=T) + np.bincount(l_, c_last, minlength=T) \
-        + np.bincount(item_t, x_items, minlength=T)
-    packets = packets.astype(np.int64) + Z
+    window_packets = np.where(f >= window_interval, base_first, 0) + np.where(l_ >= window_interval, base_last, 0) \
+        + m_w + np.bincount(item_src[w_items], x_items[w_items], minlength=n_src).astype(np.int64)
+    packets = Z + np.bincount(f, base_first, minlength=T) + np.bincount(l_, base_last, minlength=T) \
+        + np.bincount(item_t, x_items, minlength=T).astype(np.int64)
     new = np.bincount(f, minlength=T).astype(np.int64)
     active = new + np.bincount(l_[~same], minlength=T) + np.bincount(item_t[x_items > 0], minlength=T)
     active[crowded] += Y
-    order = np.argsort(f, kind="stable")  # sources by first interval, then host id
-    return FastTables(packets, active.astype(np.int64), new, hosts[i][order], f[order], l_[order],
-                      src_packets[order], window_packets[order].astype(np.int64))
+    return FastTables(packets.astype(np.int64), active.astype(np.int64), new, h[lo_ep], f, l_, src_packets,
+                      window_packets)
 
 
 def _active_given_packets(Z, n, moments, rng) -> np.ndarray:
