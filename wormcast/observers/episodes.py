@@ -22,32 +22,41 @@ class Episodes:
 
 
 class EpisodeLog:
-    """Fed by ``Scanner.start`` / ``Scanner.stop`` (``scanner.episode_logs``); read once by :meth:`episodes`."""
+    """Fed by ``Scanner.start`` / ``Scanner.stop`` (``scanner.episode_logs``), which start only hosts not
+    scanning and stop only scanning ones; read once by :meth:`episodes`. Per call one or two array writes."""
 
     def __init__(self, n_hosts: int):
         self.since = np.full(n_hosts, -1, dtype=np.int64)  # start step of the open episode (-1: none)
         self.s = 0
-        self._closed: list[tuple[np.ndarray, int]] = []  # (hosts, end step); their starts in _starts
-        self._starts: list[np.ndarray] = []
+        self._closed: list[tuple[np.ndarray, np.ndarray, int]] = []  # (hosts, their start steps, end step)
 
     def started(self, ids: np.ndarray) -> None:
-        if ids.size:
-            ids = ids[self.since[ids] < 0]
-            self.since[ids] = self.s
+        self.since[ids] = self.s
 
     def stopped(self, ids: np.ndarray) -> None:
         if ids.size:
-            ids = ids[(self.since[ids] >= 0) & (self.since[ids] < self.s)]  # (empty episodes dropped)
-            self._starts.append(self.since[ids].copy())
-            self._closed.append((ids, self.s))
+            self._closed.append((ids, self.since[ids], self.s))
             self.since[ids] = -1
 
     def episodes(self, n_steps: int) -> Episodes:
-        """Every episode, those still open ending at ``n_steps``."""
-        still = np.flatnonzero((self.since >= 0) & (self.since < n_steps))
-        host = np.concatenate([ids for ids, _ in self._closed] + [still])
-        start = np.concatenate(self._starts + [self.since[still]])
-        end = np.concatenate([np.full(ids.size, e, dtype=np.int64) for ids, e in self._closed]
-                             + [np.full(still.size, n_steps, dtype=np.int64)])
-        order = np.argsort(host, kind="stable")  # each host's episodes come in time order (runs: cheap)
-        return Episodes(host[order].astype(np.int64), start[order].astype(np.int64), end[order])
+        """Every episode, those still open ending at ``n_steps``; empty ones dropped."""
+        still = np.flatnonzero(self.since >= 0)
+        host = np.concatenate([c[0] for c in self._closed] + [still]).astype(np.int64)
+        start = np.concatenate([c[1] for c in self._closed] + [self.since[still]])
+        end = np.repeat(np.array([c[2] for c in self._closed] + [n_steps], dtype=np.int64),
+                        [c[0].size for c in self._closed] + [still.size])
+        keep = start < end
+        host, start, end = host[keep], start[keep], end[keep]
+        # grouped by host without a full sort: hosts with one episode through a dense table, the others
+        # (few) sorted; each host's episodes come in time order (closed ones as they closed, the open last)
+        count = np.bincount(host, minlength=self.since.size)
+        several = count[host] > 1
+        one = np.flatnonzero(count == 1)
+        first, last = np.zeros(self.since.size, np.int64), np.zeros(self.since.size, np.int64)
+        first[host[~several]], last[host[~several]] = start[~several], end[~several]
+        order = np.argsort(host[several], kind="stable")
+        host = np.concatenate([one, host[several][order]])
+        start = np.concatenate([first[one], start[several][order]])
+        end = np.concatenate([last[one], end[several][order]])
+        order = np.argsort(host, kind="stable")  # two sorted runs: a merge
+        return Episodes(host[order], start[order], end[order])

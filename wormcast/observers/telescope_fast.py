@@ -50,64 +50,70 @@ def _spread(t0: np.ndarray, t1: np.ndarray, weights, n: int) -> np.ndarray:
 
 
 def draw_landings(ep: Episodes, per_step: np.ndarray, k: int, n_steps: int, window_interval: int,
-                  rng: np.random.Generator, enumerate_below: int = 2048) -> FastTables:
+                  rng: np.random.Generator, enumerate_below: int = 1024) -> FastTables:
     """``per_step``: each host's expected packets per step scanned (mu_h dt); ``k``: steps per interval;
     ``window_interval``: first interval of the estimate window. Sources in host order."""
-    T = -(-n_steps // k)
-    keep = per_step[ep.host] > 0
-    h, a, b = ep.host[keep], ep.start[keep], ep.end[keep]
-    first_ep = np.flatnonzero(np.r_[True, h[1:] != h[:-1]]) if h.size else np.zeros(0, dtype=np.int64)
-    n_ep = np.diff(np.r_[first_ep, h.size])
+    T, w0 = -(-n_steps // k), window_interval
+    h, a, b = ep.host, ep.start, ep.end
+    if h.size and per_step.min() <= 0:  # hosts that send nothing here are never seen
+        keep = per_step[h] > 0
+        h, a, b = h[keep], a[keep], b[keep]
     ln = b - a
-    S = np.add.reduceat(ln, first_ep) if first_ep.size else np.zeros(0, dtype=np.int64)
+    several = np.flatnonzero(h[1:] == h[:-1]).size if h.size else 0
+    if several:
+        first_ep = np.flatnonzero(np.r_[True, h[1:] != h[:-1]])
+        n_ep, S = np.diff(np.r_[first_ep, h.size]), np.add.reduceat(ln, first_ep)
+    else:  # one episode per host
+        first_ep, n_ep, S = np.arange(h.size), np.ones(h.size, dtype=np.int64), ln
     m = per_step[h[first_ep]]
     e1, e2 = rng.standard_exponential(first_ep.size), rng.standard_exponential(first_ep.size)
     tau1 = e1 / m
     i = np.flatnonzero(tau1 < S)  # host index of each source seen
-    tau1, m_i, lo_ep = tau1[i], m[i], first_ep[i]
-    tau2 = S[i] - e2[i] / m_i
-    single = tau2 <= tau1
-    tau2 = np.maximum(tau2, tau1)
-    a0, ln0 = a[lo_ep], ln[lo_ep]
-    multi = np.flatnonzero(n_ep[i] > 1)  # sources with several episodes (the others: their own one)
+    n_src = i.size
+    if n_src < first_ep.size:
+        tau1, m_i, lo_ep, n_i, S, e2 = tau1[i], m[i], first_ep[i], n_ep[i], S[i], e2[i]
+    else:
+        m_i, lo_ep, n_i = m, first_ep, n_ep
+    tau2 = S - e2 / m_i
+    np.maximum(tau2, tau1, out=tau2)
+    single = tau2 == tau1
+    a0 = a[lo_ep]
+    f, l_ = (a0 + tau1.astype(np.int64)) // k, (a0 + tau2.astype(np.int64)) // k  # one episode: its own
+    multi = np.flatnonzero(n_i > 1)  # sources with several episodes: through their episodes
     if multi.size:
         G = np.cumsum(ln) - ln  # scanning steps before each episode, all hosts in turn
-        m_lo, m_n = lo_ep[multi], n_ep[i][multi]
+        m_lo, m_hi = lo_ep[multi], lo_ep[multi] + n_i[multi]
         span = T * k + 1
         key = h * span + a  # sorted: episodes by host, then start
 
-    def step_at(u):  # the step of each source's scanning time u
-        step = a0 + u.astype(np.int64)
-        if multi.size:
+        def interval_at(u):
             x = G[m_lo] + u[multi]
-            j = np.clip(np.searchsorted(G, x, side="right") - 1, m_lo, m_lo + m_n - 1)
-            step[multi] = np.clip(np.floor(a[j] + (x - G[j])).astype(np.int64), a[j], b[j] - 1)
-        return step
+            j = np.clip(np.searchsorted(G, x, side="right") - 1, m_lo, m_hi - 1)
+            return np.clip(np.floor(a[j] + (x - G[j])).astype(np.int64), a[j], b[j] - 1) // k
 
-    def scanned_before(x):  # each source's scanning steps before step x
-        out = np.minimum(np.maximum(x - a0, 0), ln0)
-        if multi.size:
-            j = np.searchsorted(key, h[m_lo] * span + x[multi], side="right") - 1
-            out[multi] = G[j] - G[m_lo] + np.minimum(x[multi] - a[j], ln[j])  # j: an episode of its own
-        return out
+        def scanned_before(x):  # steps scanned before step x
+            j = np.searchsorted(key, h[m_lo] * span + x, side="right") - 1  # an episode of its own
+            return G[j] - G[m_lo] + np.minimum(x - a[j], ln[j])
 
-    f = step_at(tau1) // k
-    l_ = np.where(single, f, step_at(tau2) // k)
+        f[multi], l_[multi] = interval_at(tau1), interval_at(tau2)
     same = f == l_
     # end points: the first and last packets; the rest of their intervals' exposure goes with the crowded
-    base_first = np.where(single | ~same, 1, 2)
+    base_first = np.where(same & ~single, 2, 1)
     base_last = (~same).astype(np.int64)
-    x_first = m_i * np.where(same, tau2 - tau1, np.maximum(scanned_before((f + 1) * k) - tau1, 0))
-    x_last = np.where(same, 0.0, m_i * np.maximum(tau2 - scanned_before(l_ * k), 0))
+    x_first = m_i * (np.where(same, tau2, (f + 1) * k - a0) - tau1)
+    x_last = m_i * np.where(same, 0.0, tau2 - (l_ * k - a0))
     # between them, intervals scanned in full: one range per one-episode source; others episode by episode
-    one = np.ones(i.size, dtype=bool)
-    one[multi] = False
-    r_src = np.flatnonzero(one & (l_ > f + 1))
-    r0, r1 = f[r_src] + 1, l_[r_src]
+    r0, r1 = f + 1, np.maximum(l_, f + 1)
+    r_src = None  # the first n_src ranges are the sources'
     part_src = part_t = part_x = np.zeros(0, dtype=np.int64)
     if multi.size:
-        ep_src = np.repeat(multi, m_n)
-        ep_idx = ranges(m_lo, m_lo + m_n)
+        fm, lm = f[multi], l_[multi]
+        x_first[multi] = m_i[multi] * np.where(same[multi], tau2[multi] - tau1[multi],
+                                               scanned_before((fm + 1) * k) - tau1[multi])
+        x_last[multi] = m_i[multi] * np.where(same[multi], 0.0, tau2[multi] - scanned_before(lm * k))
+        r1[multi] = r0[multi]
+        ep_src = np.repeat(multi, n_i[multi])
+        ep_idx = ranges(m_lo, m_hi)
         a2 = np.maximum(a[ep_idx], (f[ep_src] + 1) * k)
         b2 = np.minimum(b[ep_idx], l_[ep_src] * k)
         ok = a2 < b2
@@ -121,25 +127,28 @@ def draw_landings(ep: Episodes, per_step: np.ndarray, k: int, n_steps: int, wind
         part_x = np.bincount(inv, np.concatenate([b2[inside] - a2[inside], c0[head] * k - a2[head],
                                                   b2[tail] - c1[tail] * k]), minlength=uk.size)
         full = ~inside & (c1 > c0)
-        r_src, r0, r1 = np.r_[r_src, ep_src[full]], np.r_[r0, c0[full]], np.r_[r1, c1[full]]
-    lam = m_i[r_src] * k
+        r_src = np.r_[np.arange(n_src), ep_src[full]]
+        r0, r1 = np.r_[r0, c0[full]], np.r_[r1, c1[full]]
+    lam = m_i * k if r_src is None else m_i[r_src] * k
     members = _spread(r0, r1, None, T)
     crowded = members > enumerate_below
-    cs = np.cumsum(np.r_[False, ~crowded])  # uncrowded intervals: each (source, interval) drawn
+    cs = np.cumsum(np.r_[0, ~crowded])  # uncrowded intervals: each (source, interval) drawn
     n_open = cs[r1] - cs[r0]
     has = np.flatnonzero(n_open)
-    item_src = np.concatenate([part_src, np.repeat(r_src[has], n_open[has])])
+    has_src = has if r_src is None else r_src[has]
+    item_src = np.concatenate([part_src, np.repeat(has_src, n_open[has])])
     item_t = np.concatenate([part_t, np.flatnonzero(~crowded)[ranges(cs[r0[has]], cs[r1[has]])]])
     x_items = rng.poisson(np.concatenate([m_i[part_src] * part_x, np.repeat(lam[has], n_open[has])]))
     # the rest (end points' intervals, crowded intervals): per source totals, in the window and before it
-    win = np.arange(T) >= window_interval
-    cw = np.cumsum(np.r_[False, crowded & win])
+    win = np.arange(T) >= w0
+    cw = np.cumsum(np.r_[0, crowded & win])
     lam_w = lam * (cw[r1] - cw[r0])
-    agg_w = np.where(f >= window_interval, x_first, 0) + np.where(l_ >= window_interval, x_last, 0)
-    agg_b = x_first + x_last - agg_w
-    agg_w += np.bincount(r_src, lam_w, minlength=i.size)
-    agg_b += np.bincount(r_src, lam * (r1 - r0 - n_open) - lam_w, minlength=i.size)
-    m_w, m_b = rng.poisson(agg_w), rng.poisson(np.maximum(agg_b, 0))
+    lam_b = lam * (r1 - r0 - n_open) - lam_w
+    if r_src is not None:
+        lam_w, lam_b = np.bincount(r_src, lam_w, minlength=n_src), np.bincount(r_src, lam_b, minlength=n_src)
+    agg_w = np.where(f >= w0, x_first, 0) + np.where(l_ >= w0, x_last, 0)
+    m_w = rng.poisson(agg_w + lam_w)
+    m_b = rng.poisson(np.maximum(x_first + x_last - agg_w + lam_b, 0))
     lam_c = _spread(r0, r1, lam, T) * crowded
     lam_all = np.bincount(f, x_first, minlength=T) + np.bincount(l_, x_last, minlength=T) + lam_c
     Z = np.zeros(T, dtype=np.int64)
@@ -147,19 +156,22 @@ def draw_landings(ep: Episodes, per_step: np.ndarray, k: int, n_steps: int, wind
         if total:
             Z[sel] = rng.multinomial(total, lam_all[sel] / lam_all[sel].sum())
     Zc = rng.binomial(Z[crowded], np.clip(lam_c[crowded] / np.maximum(lam_all[crowded], 1e-300), 0, 1))
-    e = np.exp(-lam)
-    Y = _active_given_packets(Zc, members[crowded], [_spread(r0, r1, w, T)[crowded] for w in (
-        lam, 1 - e, (1 - e) * e, lam * e)], rng)
+    Y = np.zeros(0, dtype=np.int64)
+    if crowded.any():
+        e = np.exp(-lam)
+        q = 1 - e
+        Y = _active_given_packets(Zc, members[crowded], [lam_c[crowded]] + [
+            _spread(r0, r1, w, T)[crowded] for w in (q, q * e, lam * e)], rng)
     # the two tables
-    n_src = i.size
-    src_packets = base_first + base_last + m_w + m_b + np.bincount(item_src, x_items, minlength=n_src).astype(np.int64)
-    w_items = item_t >= window_interval
-    window_packets = np.where(f >= window_interval, base_first, 0) + np.where(l_ >= window_interval, base_last, 0) \
-        + m_w + np.bincount(item_src[w_items], x_items[w_items], minlength=n_src).astype(np.int64)
+    x_src = np.bincount(item_src, x_items, minlength=n_src).astype(np.int64)
+    w_items = item_t >= w0
+    x_win = np.bincount(item_src[w_items], x_items[w_items], minlength=n_src).astype(np.int64)
+    src_packets = base_first + base_last + m_w + m_b + x_src
+    window_packets = np.where(f >= w0, base_first, 0) + np.where(l_ >= w0, base_last, 0) + m_w + x_win
     packets = Z + np.bincount(f, base_first, minlength=T) + np.bincount(l_, base_last, minlength=T) \
         + np.bincount(item_t, x_items, minlength=T).astype(np.int64)
     new = np.bincount(f, minlength=T).astype(np.int64)
-    active = new + np.bincount(l_[~same], minlength=T) + np.bincount(item_t[x_items > 0], minlength=T)
+    active = new + np.bincount(l_, base_last, minlength=T) + np.bincount(item_t, x_items > 0, minlength=T)
     active[crowded] += Y
     return FastTables(packets.astype(np.int64), active.astype(np.int64), new, h[lo_ep], f, l_, src_packets,
                       window_packets)
