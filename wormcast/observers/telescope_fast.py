@@ -28,6 +28,9 @@ from ..scanners.base import ranges
 from .episodes import Episodes
 
 
+CROWDED = 1024  # an interval with more sources strictly inside their first and last: aggregated (module doc)
+
+
 @dataclass(frozen=True)
 class FastTables:
     """Per interval: packets, active and new sources; per source seen (in host order): host id,
@@ -50,10 +53,11 @@ def _spread(t0: np.ndarray, t1: np.ndarray, weights, n: int) -> np.ndarray:
 
 
 def draw_landings(ep: Episodes, per_step: np.ndarray, k: int, n_steps: int, window_interval: int,
-                  rng: np.random.Generator, enumerate_below: int = 1024) -> FastTables:
+                  rng: np.random.Generator, enumerate_below: int | None = None) -> FastTables:
     """``per_step``: each host's expected packets per step scanned (mu_h dt); ``k``: steps per interval;
     ``window_interval``: first interval of the estimate window. Sources in host order."""
     T, w0 = -(-n_steps // k), window_interval
+    enumerate_below = CROWDED if enumerate_below is None else enumerate_below
     h, a, b = ep.host, ep.start, ep.end
     if h.size and per_step.min() <= 0:  # hosts that send nothing here are never seen
         keep = per_step[h] > 0
