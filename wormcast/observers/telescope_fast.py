@@ -24,11 +24,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..scanners.base import ranges
+from ..scanners.base import EMPTY, ranges
 from .episodes import Episodes
 
 
 CROWDED = 1024  # an interval with more sources strictly inside their first and last: aggregated (module doc)
+CHUNK = 8192  # sources per chunk of the per-source work
 
 
 @dataclass(frozen=True)
@@ -55,15 +56,16 @@ def _spread(t0: np.ndarray, t1: np.ndarray, weights, n: int) -> np.ndarray:
 def draw_landings(ep: Episodes, per_step: np.ndarray, k: int, n_steps: int, window_interval: int,
                   rng: np.random.Generator, enumerate_below: int | None = None) -> FastTables:
     """``per_step``: each host's expected packets per step scanned (mu_h dt); ``k``: steps per interval;
-    ``window_interval``: first interval of the estimate window. Sources in host order."""
+    ``window_interval``: first interval of the estimate window. Sources in host order. The per-source work
+    goes in chunks of ``CHUNK`` sources (small arrays: no fresh pages per operation)."""
     T, w0 = -(-n_steps // k), window_interval
-    enumerate_below = CROWDED if enumerate_below is None else enumerate_below
+    crowd = CROWDED if enumerate_below is None else enumerate_below
     h, a, b = ep.host, ep.start, ep.end
     if h.size and per_step.min() <= 0:  # hosts that send nothing here are never seen
         keep = per_step[h] > 0
         h, a, b = h[keep], a[keep], b[keep]
     ln = b - a
-    several = np.flatnonzero(h[1:] == h[:-1]).size if h.size else 0
+    several = bool(h.size) and bool(np.any(h[1:] == h[:-1]))
     if several:
         first_ep = np.flatnonzero(np.r_[True, h[1:] != h[:-1]])
         n_ep, S = np.diff(np.r_[first_ep, h.size]), np.add.reduceat(ln, first_ep)
@@ -75,110 +77,128 @@ def draw_landings(ep: Episodes, per_step: np.ndarray, k: int, n_steps: int, wind
     i = np.flatnonzero(tau1 < S)  # host index of each source seen
     n_src = i.size
     if n_src < first_ep.size:
-        tau1, m_i, lo_ep, n_i, S, e2 = tau1[i], m[i], first_ep[i], n_ep[i], S[i], e2[i]
-    else:
-        m_i, lo_ep, n_i = m, first_ep, n_ep
-    tau2 = S - e2 / m_i
-    np.maximum(tau2, tau1, out=tau2)
-    single = tau2 == tau1
-    a0 = a[lo_ep]
-    f, l_ = (a0 + tau1.astype(np.int64)) // k, (a0 + tau2.astype(np.int64)) // k  # one episode: its own
-    multi = np.flatnonzero(n_i > 1)  # sources with several episodes: through their episodes
-    if multi.size:
-        G = np.cumsum(ln) - ln  # scanning steps before each episode, all hosts in turn
-        m_lo, m_hi = lo_ep[multi], lo_ep[multi] + n_i[multi]
+        tau1, m, first_ep, n_ep, S, e2 = tau1[i], m[i], first_ep[i], n_ep[i], S[i], e2[i]
+    if several:
+        G = (np.cumsum(ln) - ln).astype(float)  # scanning steps before each episode, all hosts in turn
         span = T * k + 1
         key = h * span + a  # sorted: episodes by host, then start
-
-        def interval_at(u):
-            x = G[m_lo] + u[multi]
-            j = np.clip(np.searchsorted(G, x, side="right") - 1, m_lo, m_hi - 1)
-            return np.clip(np.floor(a[j] + (x - G[j])).astype(np.int64), a[j], b[j] - 1) // k
-
-        def scanned_before(x):  # steps scanned before step x
-            j = np.searchsorted(key, h[m_lo] * span + x, side="right") - 1  # an episode of its own
-            return G[j] - G[m_lo] + np.minimum(x - a[j], ln[j])
-
-        f[multi], l_[multi] = interval_at(tau1), interval_at(tau2)
-    same = f == l_
-    # end points: the first and last packets; the rest of their intervals' exposure goes with the crowded
-    base_first = np.where(same & ~single, 2, 1)
-    base_last = (~same).astype(np.int64)
-    x_first = m_i * (np.where(same, tau2, (f + 1) * k - a0) - tau1)
-    x_last = m_i * np.where(same, 0.0, tau2 - (l_ * k - a0))
-    # between them, intervals scanned in full: one range per one-episode source; others episode by episode
-    r0, r1 = f + 1, np.maximum(l_, f + 1)
-    r_src = None  # the first n_src ranges are the sources'
-    part_src = part_t = part_x = np.zeros(0, dtype=np.int64)
-    if multi.size:
-        fm, lm = f[multi], l_[multi]
-        x_first[multi] = m_i[multi] * np.where(same[multi], tau2[multi] - tau1[multi],
-                                               scanned_before((fm + 1) * k) - tau1[multi])
-        x_last[multi] = m_i[multi] * np.where(same[multi], 0.0, tau2[multi] - scanned_before(lm * k))
-        r1[multi] = r0[multi]
-        ep_src = np.repeat(multi, n_i[multi])
-        ep_idx = ranges(m_lo, m_hi)
-        a2 = np.maximum(a[ep_idx], (f[ep_src] + 1) * k)
-        b2 = np.minimum(b[ep_idx], l_[ep_src] * k)
-        ok = a2 < b2
-        ep_src, a2, b2 = ep_src[ok], a2[ok], b2[ok]
-        c0, c1 = -(-a2 // k), b2 // k
-        inside = c0 > c1  # within one interval, touching neither of its edges
-        head, tail = ~inside & (c0 * k > a2), ~inside & (b2 > c1 * k)
-        uk, inv = np.unique(np.concatenate([ep_src[inside], ep_src[head], ep_src[tail]]) * T + np.concatenate(
-            [a2[inside] // k, c0[head] - 1, c1[tail]]), return_inverse=True)  # one per (source, interval)
-        part_src, part_t = uk // T, uk % T
-        part_x = np.bincount(inv, np.concatenate([b2[inside] - a2[inside], c0[head] * k - a2[head],
-                                                  b2[tail] - c1[tail] * k]), minlength=uk.size)
-        full = ~inside & (c1 > c0)
-        r_src = np.r_[np.arange(n_src), ep_src[full]]
-        r0, r1 = np.r_[r0, c0[full]], np.r_[r1, c1[full]]
-    lam = m_i * k if r_src is None else m_i[r_src] * k
-    members = _spread(r0, r1, None, T)
-    crowded = members > enumerate_below
-    cs = np.cumsum(np.r_[0, ~crowded])  # uncrowded intervals: each (source, interval) drawn
-    n_open = cs[r1] - cs[r0]
-    has = np.flatnonzero(n_open)
-    has_src = has if r_src is None else r_src[has]
-    item_src = np.concatenate([part_src, np.repeat(has_src, n_open[has])])
-    item_t = np.concatenate([part_t, np.flatnonzero(~crowded)[ranges(cs[r0[has]], cs[r1[has]])]])
-    x_items = rng.poisson(np.concatenate([m_i[part_src] * part_x, np.repeat(lam[has], n_open[has])]))
-    # the rest (end points' intervals, crowded intervals): per source totals, in the window and before it
     win = np.arange(T) >= w0
+
+    def ends(sl):
+        """First and last intervals, end-point packets and the exposure left in their intervals, and the
+        ranges of intervals scanned in full between them (one per one-episode source, first), of sources
+        ``sl``; exposure of intervals scanned in part, per (source, interval)."""
+        t1, mm, lo, n_i = tau1[sl], m[sl], first_ep[sl], n_ep[sl]
+        t2 = S[sl] - e2[sl] / mm
+        np.maximum(t2, t1, out=t2)
+        a0 = a[lo]
+        f, l_ = (a0 + t1.astype(np.int64)) // k, (a0 + t2.astype(np.int64)) // k  # one episode: its own
+        same = f == l_
+        x_first = mm * (np.where(same, t2, (f + 1) * k - a0) - t1)
+        x_last = mm * np.where(same, 0.0, t2 - (l_ * k - a0))
+        r0 = f + 1
+        r1 = np.maximum(l_, r0)
+        r_src, part = None, (EMPTY, EMPTY, EMPTY)
+        multi = np.flatnonzero(n_i > 1) if several else EMPTY  # several episodes: through them
+        if multi.size:
+            m_lo, m_hi = lo[multi], lo[multi] + n_i[multi]
+
+            def interval_at(u):
+                x = G[m_lo] + u
+                j = np.clip(np.searchsorted(G, x, side="right") - 1, m_lo, m_hi - 1)
+                return np.clip(np.floor(a[j] + (x - G[j])).astype(np.int64), a[j], b[j] - 1) // k
+
+            def scanned_before(x):  # steps scanned before step x
+                j = np.searchsorted(key, h[m_lo] * span + x, side="right") - 1  # an episode of its own
+                return G[j] - G[m_lo] + np.minimum(x - a[j], ln[j])
+
+            fm, lm = interval_at(t1[multi]), interval_at(t2[multi])
+            f[multi], l_[multi] = fm, lm
+            same[multi] = sm = fm == lm
+            x_first[multi] = mm[multi] * np.where(sm, t2[multi] - t1[multi], scanned_before((fm + 1) * k) - t1[multi])
+            x_last[multi] = mm[multi] * np.where(sm, 0.0, t2[multi] - scanned_before(lm * k))
+            r0[multi] = r1[multi] = fm + 1
+            ep_src = np.repeat(multi, n_i[multi])
+            ep_idx = ranges(m_lo, m_hi)
+            a2 = np.maximum(a[ep_idx], (f[ep_src] + 1) * k)
+            b2 = np.minimum(b[ep_idx], l_[ep_src] * k)
+            ok = a2 < b2
+            ep_src, a2, b2 = ep_src[ok], a2[ok], b2[ok]
+            c0, c1 = -(-a2 // k), b2 // k
+            inside = c0 > c1  # within one interval, touching neither of its edges
+            head, tail = ~inside & (c0 * k > a2), ~inside & (b2 > c1 * k)
+            uk, inv = np.unique(np.concatenate([ep_src[inside], ep_src[head], ep_src[tail]]) * T + np.concatenate(
+                [a2[inside] // k, c0[head] - 1, c1[tail]]), return_inverse=True)  # one per (source, interval)
+            part = (uk // T, uk % T, mm[uk // T] * np.bincount(inv, np.concatenate(
+                [b2[inside] - a2[inside], c0[head] * k - a2[head], b2[tail] - c1[tail] * k]), minlength=uk.size))
+            full = ~inside & (c1 > c0)
+            r_src = np.r_[np.arange(f.size), ep_src[full]]
+            r0, r1 = np.r_[r0, c0[full]], np.r_[r1, c1[full]]
+        single = t2 == t1
+        return (f, l_, same, np.where(same & ~single, 2, 1), (~same).astype(np.int64), x_first, x_last,
+                r_src, r0, r1, (mm if r_src is None else mm[r_src]) * k, part)
+
+    chunks = [ends(slice(c, c + CHUNK)) for c in range(0, n_src, CHUNK)]
+    members = np.zeros(T + 1)
+    for ch in chunks:
+        members += np.bincount(ch[8], minlength=T + 1) - np.bincount(ch[9], minlength=T + 1)
+    members = np.cumsum(members)[:T]
+    crowded = members > crowd
+    cs = np.cumsum(np.r_[0, ~crowded])  # uncrowded intervals: each (source, interval) drawn
     cw = np.cumsum(np.r_[0, crowded & win])
-    lam_w = lam * (cw[r1] - cw[r0])
-    lam_b = lam * (r1 - r0 - n_open) - lam_w
-    if r_src is not None:
-        lam_w, lam_b = np.bincount(r_src, lam_w, minlength=n_src), np.bincount(r_src, lam_b, minlength=n_src)
-    agg_w = np.where(f >= w0, x_first, 0) + np.where(l_ >= w0, x_last, 0)
-    m_w = rng.poisson(agg_w + lam_w)
-    m_b = rng.poisson(np.maximum(x_first + x_last - agg_w + lam_b, 0))
-    lam_c = _spread(r0, r1, lam, T) * crowded
-    lam_all = np.bincount(f, x_first, minlength=T) + np.bincount(l_, x_last, minlength=T) + lam_c
+    open_t = np.flatnonzero(~crowded)
+    out = [np.empty(n_src, dtype=np.int64) for _ in range(4)]  # first, last, packets, window packets
+    packets, active, new = np.zeros(T), np.zeros(T), np.zeros(T)
+    lam_all, diffs = np.zeros(T), np.zeros((4, T + 1))  # end points' and crowded exposure; moments
+    totals = [0, 0]
+    for c, (f, l_, same, base_first, base_last, x_first, x_last, r_src, r0, r1, lam, part) in zip(
+            range(0, n_src, CHUNK), chunks):
+        n_c = f.size
+        n_open = cs[r1] - cs[r0]
+        has = np.flatnonzero(n_open)
+        item_src = np.concatenate([part[0], (has if r_src is None else r_src[has]).repeat(n_open[has])])
+        item_t = np.concatenate([part[1], open_t[ranges(cs[r0[has]], cs[r1[has]])]])
+        x_items = rng.poisson(np.concatenate([part[2], lam[has].repeat(n_open[has])]))
+        lam_w = lam * (cw[r1] - cw[r0])
+        lam_b = lam * (r1 - r0 - n_open) - lam_w
+        if r_src is not None:
+            lam_w, lam_b = np.bincount(r_src, lam_w, minlength=n_c), np.bincount(r_src, lam_b, minlength=n_c)
+        agg_w = np.where(f >= w0, x_first, 0) + np.where(l_ >= w0, x_last, 0)
+        m_w = rng.poisson(agg_w + lam_w)
+        m_b = rng.poisson(np.maximum(x_first + x_last - agg_w + lam_b, 0))
+        totals[0] += int(m_w.sum())
+        totals[1] += int(m_b.sum())
+        lam_all += np.bincount(f, x_first, minlength=T) + np.bincount(l_, x_last, minlength=T)
+        if crowded.any():
+            e = np.exp(-lam)
+            q = 1 - e
+            for d, w in zip(diffs, (lam, q, q * e, lam * e)):
+                d += np.bincount(r0, w, minlength=T + 1) - np.bincount(r1, w, minlength=T + 1)
+        w_items = item_t >= w0
+        sl = slice(c, c + n_c)
+        out[0][sl], out[1][sl] = f, l_
+        out[2][sl] = base_first + base_last + m_w + m_b + np.bincount(item_src, x_items, minlength=n_c)
+        out[3][sl] = np.where(f >= w0, base_first, 0) + np.where(l_ >= w0, base_last, 0) + m_w \
+            + np.bincount(item_src[w_items], x_items[w_items], minlength=n_c)
+        packets += np.bincount(f, base_first, minlength=T) + np.bincount(l_, base_last, minlength=T) \
+            + np.bincount(item_t, x_items, minlength=T)
+        c_new = np.bincount(f, minlength=T)
+        new += c_new
+        active += c_new + np.bincount(l_, base_last, minlength=T) + np.bincount(item_t, x_items > 0, minlength=T)
+    # the aggregated packets: each total split over its intervals (exact independent Poissons per interval)
+    lam_c, q, qq, cov = (np.cumsum(d)[:T] * crowded for d in diffs)
+    lam_all += lam_c
     Z = np.zeros(T, dtype=np.int64)
-    for sel, total in ((win, int(m_w.sum())), (~win, int(m_b.sum()))):
+    for sel, total in zip((win, ~win), totals):
         if total:
             Z[sel] = rng.multinomial(total, lam_all[sel] / lam_all[sel].sum())
-    Zc = rng.binomial(Z[crowded], np.clip(lam_c[crowded] / np.maximum(lam_all[crowded], 1e-300), 0, 1))
-    Y = np.zeros(0, dtype=np.int64)
+    active = active.astype(np.int64)
     if crowded.any():
-        e = np.exp(-lam)
-        q = 1 - e
-        Y = _active_given_packets(Zc, members[crowded], [lam_c[crowded]] + [
-            _spread(r0, r1, w, T)[crowded] for w in (q, q * e, lam * e)], rng)
-    # the two tables
-    x_src = np.bincount(item_src, x_items, minlength=n_src).astype(np.int64)
-    w_items = item_t >= w0
-    x_win = np.bincount(item_src[w_items], x_items[w_items], minlength=n_src).astype(np.int64)
-    src_packets = base_first + base_last + m_w + m_b + x_src
-    window_packets = np.where(f >= w0, base_first, 0) + np.where(l_ >= w0, base_last, 0) + m_w + x_win
-    packets = Z + np.bincount(f, base_first, minlength=T) + np.bincount(l_, base_last, minlength=T) \
-        + np.bincount(item_t, x_items, minlength=T).astype(np.int64)
-    new = np.bincount(f, minlength=T).astype(np.int64)
-    active = new + np.bincount(l_, base_last, minlength=T) + np.bincount(item_t, x_items > 0, minlength=T)
-    active[crowded] += Y
-    return FastTables(packets.astype(np.int64), active.astype(np.int64), new, h[lo_ep], f, l_, src_packets,
-                      window_packets)
+        Zc = rng.binomial(Z[crowded], np.clip(lam_c[crowded] / np.maximum(lam_all[crowded], 1e-300), 0, 1))
+        active[crowded] += _active_given_packets(Zc, members[crowded], [v[crowded] for v in (lam_c, q, qq, cov)],
+                                                 rng)
+    return FastTables(packets.astype(np.int64) + Z, active, new.astype(np.int64), h[first_ep], out[0], out[1],
+                      out[2], out[3])
 
 
 def _active_given_packets(Z, n, moments, rng) -> np.ndarray:
