@@ -46,17 +46,20 @@ class EpisodeLog:
         end = np.repeat(np.array([c[2] for c in self._closed] + [n_steps], dtype=np.int64),
                         [c[0].size for c in self._closed] + [still.size])
         keep = start < end
-        host, start, end = host[keep], start[keep], end[keep]
+        if not keep.all():
+            host, start, end = host[keep], start[keep], end[keep]
         # grouped by host without a full sort: hosts with one episode through a dense table, the others
-        # (few) sorted; each host's episodes come in time order (closed ones as they closed, the open last)
+        # (few) sorted and merged in; each host's episodes come in time order (closed ones as they closed,
+        # the open one last)
         count = np.bincount(host, minlength=self.since.size)
-        several = count[host] > 1
+        first, last = np.empty(self.since.size, np.int64), np.empty(self.since.size, np.int64)
+        first[host], last[host] = start, end
         one = np.flatnonzero(count == 1)
-        first, last = np.zeros(self.since.size, np.int64), np.zeros(self.since.size, np.int64)
-        first[host[~several]], last[host[~several]] = start[~several], end[~several]
+        host1, start1, end1 = one, first[one], last[one]
+        several = count[host] > 1
+        if not several.any():
+            return Episodes(host1, start1, end1)
         order = np.argsort(host[several], kind="stable")
-        host = np.concatenate([one, host[several][order]])
-        start = np.concatenate([first[one], start[several][order]])
-        end = np.concatenate([last[one], end[several][order]])
-        order = np.argsort(host, kind="stable")  # two sorted runs: a merge
-        return Episodes(host[order], start[order], end[order])
+        hm, sm, em = host[several][order], start[several][order], end[several][order]
+        at = np.searchsorted(host1, hm)
+        return Episodes(np.insert(host1, at, hm), np.insert(start1, at, sm), np.insert(end1, at, em))

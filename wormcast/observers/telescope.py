@@ -261,13 +261,15 @@ class Telescope(Component):
                                    new, unique, fast.active + bg.active_addresses, new, unique)
         interval = k * ctx.dt
         # in the order first seen, hosts (in id order) before background sources (ids above theirs)
-        first = np.concatenate([fast.first, np.rint(bgs.first_seen / interval).astype(np.int64)])
+        first, ids, last, packets = fast.first, fast.ids, fast.last, fast.source_packets
+        t_end = np.minimum((last + 1) * k, ctx.n_steps) * ctx.dt
+        addresses = np.ones(ids.size, np.int64)
+        if bgs.ids.size:
+            first = np.concatenate([first, np.rint(bgs.first_seen / interval).astype(np.int64)])
+            ids, t_end = np.concatenate([ids, bgs.ids]), np.concatenate([t_end, bgs.last_seen])
+            packets, addresses = np.concatenate([packets, bgs.packets]), np.concatenate([addresses, bgs.addresses])
         order = np.argsort(first.astype(np.int16) if first.size and first.max() < 2 ** 15 else first, kind="stable")
-        t_end = np.minimum((fast.last + 1) * k, ctx.n_steps) * ctx.dt
-        self.src = SourceTable(np.concatenate([fast.ids, bgs.ids])[order], (first * interval)[order],
-                               np.concatenate([t_end, bgs.last_seen])[order],
-                               np.concatenate([fast.source_packets, bgs.packets])[order],
-                               np.concatenate([np.ones(fast.ids.size, np.int64), bgs.addresses])[order])
+        self.src = SourceTable(ids[order], first[order] * interval, t_end[order], packets[order], addresses[order])
         self.unique_total = int(unique[-1]) if unique.size else 0
         for end, n_new, infected in zip(bg.t_end, new, self.infected):
             self._detect(float(end), int(n_new), infected)

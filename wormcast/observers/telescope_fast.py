@@ -29,7 +29,7 @@ from .episodes import Episodes
 
 
 CROWDED = 1024  # an interval with more sources strictly inside their first and last: aggregated (module doc)
-CHUNK = 8192  # sources per chunk of the per-source work
+CHUNK = 16000  # sources per chunk of the per-source work (arrays under malloc's 128 KiB mmap threshold)
 
 
 @dataclass(frozen=True)
