@@ -57,7 +57,8 @@ def draw_landings(ep: Episodes, per_step: np.ndarray, k: int, n_steps: int, wind
                   rng: np.random.Generator, enumerate_below: int | None = None) -> FastTables:
     """``per_step``: each host's expected packets per step scanned (mu_h dt); ``k``: steps per interval;
     ``window_interval``: first interval of the estimate window. Sources in host order. The per-source work
-    goes in chunks of ``CHUNK`` sources (small arrays: no fresh pages per operation)."""
+    goes in chunks of ``CHUNK`` sources (small arrays: no fresh pages per operation); sources with several
+    episodes are worked out once, then patched in."""
     T, w0 = -(-n_steps // k), window_interval
     crowd = CROWDED if enumerate_below is None else enumerate_below
     h, a, b = ep.host, ep.start, ep.end
@@ -78,113 +79,96 @@ def draw_landings(ep: Episodes, per_step: np.ndarray, k: int, n_steps: int, wind
     n_src = i.size
     if n_src < first_ep.size:
         tau1, m, first_ep, n_ep, S, e2 = tau1[i], m[i], first_ep[i], n_ep[i], S[i], e2[i]
-    if several:
-        G = (np.cumsum(ln) - ln).astype(float)  # scanning steps before each episode, all hosts in turn
-        span = T * k + 1
-        key = h * span + a  # sorted: episodes by host, then start
+    tau2 = S - e2 / m
+    np.maximum(tau2, tau1, out=tau2)
+    multi = _several_episodes(np.flatnonzero(n_ep > 1) if several else EMPTY, tau1, tau2, m, first_ep, n_ep,
+                              h, a, b, k, T)
     win = np.arange(T) >= w0
 
-    def ends(sl):
+    def ends(c):
         """First and last intervals, end-point packets and the exposure left in their intervals, and the
-        ranges of intervals scanned in full between them (one per one-episode source, first), of sources
-        ``sl``; exposure of intervals scanned in part, per (source, interval)."""
-        t1, mm, lo, n_i = tau1[sl], m[sl], first_ep[sl], n_ep[sl]
-        t2 = S[sl] - e2[sl] / mm
-        np.maximum(t2, t1, out=t2)
-        a0 = a[lo]
+        range of intervals scanned in full between them, of the chunk of sources from ``c``."""
+        sl = slice(c, c + CHUNK)
+        t1, t2, mm = tau1[sl], tau2[sl], m[sl]
+        a0 = a[first_ep[sl]]
         f, l_ = (a0 + t1.astype(np.int64)) // k, (a0 + t2.astype(np.int64)) // k  # one episode: its own
         same = f == l_
         x_first = mm * (np.where(same, t2, (f + 1) * k - a0) - t1)
         x_last = mm * np.where(same, 0.0, t2 - (l_ * k - a0))
         r0 = f + 1
         r1 = np.maximum(l_, r0)
-        r_src, part = None, (EMPTY, EMPTY, EMPTY)
-        multi = np.flatnonzero(n_i > 1) if several else EMPTY  # several episodes: through them
-        if multi.size:
-            m_lo, m_hi = lo[multi], lo[multi] + n_i[multi]
-
-            def interval_at(u):
-                x = G[m_lo] + u
-                j = np.clip(np.searchsorted(G, x, side="right") - 1, m_lo, m_hi - 1)
-                return np.clip(np.floor(a[j] + (x - G[j])).astype(np.int64), a[j], b[j] - 1) // k
-
-            def scanned_before(x):  # steps scanned before step x
-                j = np.searchsorted(key, h[m_lo] * span + x, side="right") - 1  # an episode of its own
-                return G[j] - G[m_lo] + np.minimum(x - a[j], ln[j])
-
-            fm, lm = interval_at(t1[multi]), interval_at(t2[multi])
-            f[multi], l_[multi] = fm, lm
-            same[multi] = sm = fm == lm
-            x_first[multi] = mm[multi] * np.where(sm, t2[multi] - t1[multi], scanned_before((fm + 1) * k) - t1[multi])
-            x_last[multi] = mm[multi] * np.where(sm, 0.0, t2[multi] - scanned_before(lm * k))
-            r0[multi] = r1[multi] = fm + 1
-            ep_src = np.repeat(multi, n_i[multi])
-            ep_idx = ranges(m_lo, m_hi)
-            a2 = np.maximum(a[ep_idx], (f[ep_src] + 1) * k)
-            b2 = np.minimum(b[ep_idx], l_[ep_src] * k)
-            ok = a2 < b2
-            ep_src, a2, b2 = ep_src[ok], a2[ok], b2[ok]
-            c0, c1 = -(-a2 // k), b2 // k
-            inside = c0 > c1  # within one interval, touching neither of its edges
-            head, tail = ~inside & (c0 * k > a2), ~inside & (b2 > c1 * k)
-            uk, inv = np.unique(np.concatenate([ep_src[inside], ep_src[head], ep_src[tail]]) * T + np.concatenate(
-                [a2[inside] // k, c0[head] - 1, c1[tail]]), return_inverse=True)  # one per (source, interval)
-            part = (uk // T, uk % T, mm[uk // T] * np.bincount(inv, np.concatenate(
-                [b2[inside] - a2[inside], c0[head] * k - a2[head], b2[tail] - c1[tail] * k]), minlength=uk.size))
-            full = ~inside & (c1 > c0)
-            r_src = np.r_[np.arange(f.size), ep_src[full]]
-            r0, r1 = np.r_[r0, c0[full]], np.r_[r1, c1[full]]
+        if multi is not None:  # patched in
+            j0, j1 = np.searchsorted(multi.src, [c, c + CHUNK])
+            at = multi.src[j0:j1] - c
+            f[at], l_[at], same[at] = multi.f[j0:j1], multi.l[j0:j1], multi.same[j0:j1]
+            x_first[at], x_last[at] = multi.x_first[j0:j1], multi.x_last[j0:j1]
+            r0[at] = r1[at] = 0
         single = t2 == t1
         return (f, l_, same, np.where(same & ~single, 2, 1), (~same).astype(np.int64), x_first, x_last,
-                r_src, r0, r1, (mm if r_src is None else mm[r_src]) * k, part)
+                r0, r1, mm * k)
 
-    chunks = [ends(slice(c, c + CHUNK)) for c in range(0, n_src, CHUNK)]
+    chunks = [ends(c) for c in range(0, n_src, CHUNK)]
     members = np.zeros(T + 1)
-    for ch in chunks:
-        members += np.bincount(ch[8], minlength=T + 1) - np.bincount(ch[9], minlength=T + 1)
+    for r0, r1 in [ch[7:9] for ch in chunks] + ([(multi.r0, multi.r1)] if multi is not None else []):
+        members += np.bincount(r0, minlength=T + 1) - np.bincount(r1, minlength=T + 1)
     members = np.cumsum(members)[:T]
     crowded = members > crowd
+    any_crowded = bool(crowded.any())
     cs = np.cumsum(np.r_[0, ~crowded])  # uncrowded intervals: each (source, interval) drawn
     cw = np.cumsum(np.r_[0, crowded & win])
     open_t = np.flatnonzero(~crowded)
-    out = [np.empty(n_src, dtype=np.int64) for _ in range(4)]  # first, last, packets, window packets
     packets, active, new = np.zeros(T), np.zeros(T), np.zeros(T)
     lam_all, diffs = np.zeros(T), np.zeros((4, T + 1))  # end points' and crowded exposure; moments
     totals = [0, 0]
-    for c, (f, l_, same, base_first, base_last, x_first, x_last, r_src, r0, r1, lam, part) in zip(
-            range(0, n_src, CHUNK), chunks):
-        n_c = f.size
+
+    def interior(r0, r1, lam, part=(EMPTY, EMPTY, EMPTY)):
+        """Packets of the intervals drawn one by one (items: range, interval, packets) and the crowded
+        exposure of each range, in the window and before it; the moments of the crowded intervals."""
         n_open = cs[r1] - cs[r0]
         has = np.flatnonzero(n_open)
-        item_src = np.concatenate([part[0], (has if r_src is None else r_src[has]).repeat(n_open[has])])
+        item_r = np.concatenate([part[0], has.repeat(n_open[has])])
         item_t = np.concatenate([part[1], open_t[ranges(cs[r0[has]], cs[r1[has]])]])
         x_items = rng.poisson(np.concatenate([part[2], lam[has].repeat(n_open[has])]))
         lam_w = lam * (cw[r1] - cw[r0])
-        lam_b = lam * (r1 - r0 - n_open) - lam_w
-        if r_src is not None:
-            lam_w, lam_b = np.bincount(r_src, lam_w, minlength=n_c), np.bincount(r_src, lam_b, minlength=n_c)
+        if any_crowded:
+            e = np.exp(-lam)
+            q = 1 - e
+            for d, w in zip(diffs, (lam, q, q * e, lam * e)):
+                d += np.bincount(r0, w, minlength=T + 1) - np.bincount(r1, w, minlength=T + 1)
+        np.add(packets, np.bincount(item_t, x_items, minlength=T), out=packets)
+        np.add(active, np.bincount(item_t, x_items > 0, minlength=T), out=active)
+        w_items = item_t >= w0
+        return item_r, x_items, w_items, lam_w, lam * (r1 - r0 - n_open) - lam_w
+
+    out = [np.empty(n_src, dtype=np.int64) for _ in range(4)]  # first, last, packets, window packets
+    for c, (f, l_, same, base_first, base_last, x_first, x_last, r0, r1, lam) in zip(range(0, n_src, CHUNK),
+                                                                                    chunks):
+        n_c = f.size
+        item_r, x_items, w_items, lam_w, lam_b = interior(r0, r1, lam)
         agg_w = np.where(f >= w0, x_first, 0) + np.where(l_ >= w0, x_last, 0)
         m_w = rng.poisson(agg_w + lam_w)
         m_b = rng.poisson(np.maximum(x_first + x_last - agg_w + lam_b, 0))
         totals[0] += int(m_w.sum())
         totals[1] += int(m_b.sum())
         lam_all += np.bincount(f, x_first, minlength=T) + np.bincount(l_, x_last, minlength=T)
-        if crowded.any():
-            e = np.exp(-lam)
-            q = 1 - e
-            for d, w in zip(diffs, (lam, q, q * e, lam * e)):
-                d += np.bincount(r0, w, minlength=T + 1) - np.bincount(r1, w, minlength=T + 1)
-        w_items = item_t >= w0
         sl = slice(c, c + n_c)
         out[0][sl], out[1][sl] = f, l_
-        out[2][sl] = base_first + base_last + m_w + m_b + np.bincount(item_src, x_items, minlength=n_c)
+        out[2][sl] = base_first + base_last + m_w + m_b + np.bincount(item_r, x_items, minlength=n_c)
         out[3][sl] = np.where(f >= w0, base_first, 0) + np.where(l_ >= w0, base_last, 0) + m_w \
-            + np.bincount(item_src[w_items], x_items[w_items], minlength=n_c)
-        packets += np.bincount(f, base_first, minlength=T) + np.bincount(l_, base_last, minlength=T) \
-            + np.bincount(item_t, x_items, minlength=T)
+            + np.bincount(item_r[w_items], x_items[w_items], minlength=n_c)
+        packets += np.bincount(f, base_first, minlength=T) + np.bincount(l_, base_last, minlength=T)
         c_new = np.bincount(f, minlength=T)
         new += c_new
-        active += c_new + np.bincount(l_, base_last, minlength=T) + np.bincount(item_t, x_items > 0, minlength=T)
+        active += c_new + np.bincount(l_, base_last, minlength=T)
+    if multi is not None:  # their intervals between first and last: by range and interval, not by source
+        item_r, x_items, w_items, lam_w, lam_b = interior(multi.r0, multi.r1, multi.lam, multi.part)
+        m_w, m_b = rng.poisson(lam_w), rng.poisson(np.maximum(lam_b, 0))
+        totals[0] += int(m_w.sum())
+        totals[1] += int(m_b.sum())
+        np.add.at(out[2], multi.r_src, m_w + m_b)
+        np.add.at(out[3], multi.r_src, m_w)
+        np.add.at(out[2], multi.r_src[item_r], x_items)
+        np.add.at(out[3], multi.r_src[item_r[w_items]], x_items[w_items])
     # the aggregated packets: each total split over its intervals (exact independent Poissons per interval)
     lam_c, q, qq, cov = (np.cumsum(d)[:T] * crowded for d in diffs)
     lam_all += lam_c
@@ -193,12 +177,78 @@ def draw_landings(ep: Episodes, per_step: np.ndarray, k: int, n_steps: int, wind
         if total:
             Z[sel] = rng.multinomial(total, lam_all[sel] / lam_all[sel].sum())
     active = active.astype(np.int64)
-    if crowded.any():
+    if any_crowded:
         Zc = rng.binomial(Z[crowded], np.clip(lam_c[crowded] / np.maximum(lam_all[crowded], 1e-300), 0, 1))
         active[crowded] += _active_given_packets(Zc, members[crowded], [v[crowded] for v in (lam_c, q, qq, cov)],
                                                  rng)
     return FastTables(packets.astype(np.int64) + Z, active, new.astype(np.int64), h[first_ep], out[0], out[1],
                       out[2], out[3])
+
+
+@dataclass(frozen=True)
+class _Several:
+    """Sources with several episodes (``src``, sorted): first and last intervals, end-point exposure; the
+    ranges of intervals they scan in full between them (``r_src``: their sources, ``r0``, ``r1``, ``lam``);
+    the intervals they scan in part (``part``: range-less items, source in ``r_src``'s numbering, interval,
+    exposure)."""
+
+    src: np.ndarray
+    f: np.ndarray
+    l: np.ndarray  # noqa: E741
+    same: np.ndarray
+    x_first: np.ndarray
+    x_last: np.ndarray
+    r_src: np.ndarray
+    r0: np.ndarray
+    r1: np.ndarray
+    lam: np.ndarray
+    part: tuple
+
+
+def _several_episodes(src, tau1, tau2, m, first_ep, n_ep, h, a, b, k, T) -> _Several | None:
+    """The sources ``src`` with several episodes, through their episodes (scanning time to steps by a search)."""
+    if src.size == 0:
+        return None
+    ln = b - a
+    G = (np.cumsum(ln) - ln).astype(float)  # scanning steps before each episode, all hosts in turn
+    span = T * k + 1
+    key = h * span + a  # sorted: episodes by host, then start
+    lo, hi = first_ep[src], first_ep[src] + n_ep[src]
+    t1, t2, mm = tau1[src], tau2[src], m[src]
+
+    def interval_at(u):
+        x = G[lo] + u
+        j = np.clip(np.searchsorted(G, x, side="right") - 1, lo, hi - 1)
+        return np.clip(np.floor(a[j] + (x - G[j])).astype(np.int64), a[j], b[j] - 1) // k
+
+    def scanned_before(x):  # steps scanned before step x
+        j = np.searchsorted(key, h[lo] * span + x, side="right") - 1  # an episode of its own
+        return G[j] - G[lo] + np.minimum(x - a[j], ln[j])
+
+    f, l_ = interval_at(t1), interval_at(t2)
+    same = f == l_
+    x_first = mm * np.where(same, t2 - t1, scanned_before((f + 1) * k) - t1)
+    x_last = mm * np.where(same, 0.0, t2 - scanned_before(l_ * k))
+    ep_src = np.repeat(np.arange(src.size), n_ep[src])
+    ep_idx = ranges(lo, hi)
+    a2 = np.maximum(a[ep_idx], (f[ep_src] + 1) * k)  # each episode clipped to the intervals strictly between
+    b2 = np.minimum(b[ep_idx], l_[ep_src] * k)
+    ok = a2 < b2
+    ep_src, a2, b2 = ep_src[ok], a2[ok], b2[ok]
+    c0, c1 = -(-a2 // k), b2 // k
+    inside = c0 > c1  # within one interval, touching neither of its edges
+    head, tail = ~inside & (c0 * k > a2), ~inside & (b2 > c1 * k)
+    uk, inv = np.unique(np.concatenate([ep_src[inside], ep_src[head], ep_src[tail]]) * T + np.concatenate(
+        [a2[inside] // k, c0[head] - 1, c1[tail]]), return_inverse=True)  # one per (source, interval)
+    exposure = np.bincount(inv, np.concatenate([b2[inside] - a2[inside], c0[head] * k - a2[head],
+                                                b2[tail] - c1[tail] * k]), minlength=uk.size)
+    full = ~inside & (c1 > c0)
+    r_src = np.r_[ep_src[full], uk // T]  # the parts' sources after the ranges' (empty ranges there)
+    n_full = int(full.sum())
+    r0 = np.r_[c0[full], np.zeros(uk.size, dtype=np.int64)]
+    part = (n_full + np.arange(uk.size), uk % T, mm[uk // T] * exposure)
+    return _Several(src, f, l_, same, x_first, x_last, src[r_src], r0, np.r_[c1[full], r0[n_full:]],
+                    np.r_[mm[ep_src[full]] * k, np.zeros(uk.size)], part)
 
 
 def _active_given_packets(Z, n, moments, rng) -> np.ndarray:
