@@ -209,11 +209,15 @@ def _several_episodes(src, tau1, tau2, m, first_ep, n_ep, h, a, b, k, T) -> _Sev
     """The sources ``src`` with several episodes, through their episodes (scanning time to steps by a search)."""
     if src.size == 0:
         return None
+    n = n_ep[src]
+    ep_idx = ranges(first_ep[src], first_ep[src] + n)  # their episodes only
+    h, a, b = h[ep_idx], a[ep_idx], b[ep_idx]
     ln = b - a
-    G = (np.cumsum(ln) - ln).astype(float)  # scanning steps before each episode, all hosts in turn
+    G = (np.cumsum(ln) - ln).astype(float)  # scanning steps before each episode, these hosts in turn
     span = T * k + 1
     key = h * span + a  # sorted: episodes by host, then start
-    lo, hi = first_ep[src], first_ep[src] + n_ep[src]
+    lo = np.cumsum(n) - n
+    hi = lo + n
     t1, t2, mm = tau1[src], tau2[src], m[src]
 
     def interval_at(u):
@@ -229,10 +233,9 @@ def _several_episodes(src, tau1, tau2, m, first_ep, n_ep, h, a, b, k, T) -> _Sev
     same = f == l_
     x_first = mm * np.where(same, t2 - t1, scanned_before((f + 1) * k) - t1)
     x_last = mm * np.where(same, 0.0, t2 - scanned_before(l_ * k))
-    ep_src = np.repeat(np.arange(src.size), n_ep[src])
-    ep_idx = ranges(lo, hi)
-    a2 = np.maximum(a[ep_idx], (f[ep_src] + 1) * k)  # each episode clipped to the intervals strictly between
-    b2 = np.minimum(b[ep_idx], l_[ep_src] * k)
+    ep_src = np.repeat(np.arange(src.size), n)
+    a2 = np.maximum(a, (f[ep_src] + 1) * k)  # each episode clipped to the intervals strictly between
+    b2 = np.minimum(b, l_[ep_src] * k)
     ok = a2 < b2
     ep_src, a2, b2 = ep_src[ok], a2[ok], b2[ok]
     c0, c1 = -(-a2 // k), b2 // k
