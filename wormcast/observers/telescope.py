@@ -7,7 +7,13 @@ background radiation (``background.py``) and, at the end of each interval, hands
 and packets to a :class:`~.telescope_counts.TelescopeCounter` (with address churn, ``churn.py``, if asked).
 Detectors (``detectors/``) read the new sources of each interval (addresses: what a telescope counts),
 background included; estimators (``estimators.py``) read the worm's probes only (as CAIDA filtered Code Red
-by port and payload) over the last ``estimate_window`` of the run. docs/observers.md.
+by port and payload) over the last ``estimate_window`` of the run.
+
+That is the exact accounting (``accounting = "exact"``, the reference). The default, ``"fast"``, watches no
+block: it logs who scans when (``episodes.py``, fed by the scanner's start and stop) and draws the worm's
+packets once, after the run (``telescope_fast.py``), then joins the background's record and runs the
+detectors over the joined series; it falls back to exact accounting where unsupported (``follow``).
+docs/observers.md.
 """
 
 from __future__ import annotations
