@@ -76,6 +76,10 @@ class Component:
         every step's ProbeBatch then says, per block, how many probes landed there and from which sources."""
         return []
 
+    def follow(self, scanners: list) -> None:
+        """The worms' scanners, once built (before :meth:`watch`): an observer may log who scans when
+        (``scanner.episode_logs``) instead of watching blocks."""
+
     def delivery_rule(self):
         """A :class:`~wormcast.core.delivery.DeliveryRule` when this component filters probes, else None."""
         return None

@@ -136,6 +136,8 @@ class Simulation:
         if self.delivery.active:
             for w in self.worms:
                 w.scanner.set_delivery(self.delivery.klass, self.delivery.masks)
+        for comp in self.components:
+            comp.follow([w.scanner for w in self.worms])
         self.watched = []
         for comp in self.components:  # each observer learns the indices of its blocks in the batches' landings
             blocks = comp.watch()

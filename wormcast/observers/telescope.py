@@ -7,7 +7,13 @@ background radiation (``background.py``) and, at the end of each interval, hands
 and packets to a :class:`~.telescope_counts.TelescopeCounter` (with address churn, ``churn.py``, if asked).
 Detectors (``detectors/``) read the new sources of each interval (addresses: what a telescope counts),
 background included; estimators (``estimators.py``) read the worm's probes only (as CAIDA filtered Code Red
-by port and payload) over the last ``estimate_window`` of the run. docs/observers.md.
+by port and payload) over the last ``estimate_window`` of the run.
+
+That is the exact accounting (``accounting = "exact"``, the reference). The default, ``"fast"``, watches no
+block: it logs who scans when (``episodes.py``, fed by the scanner's start and stop) and draws the worm's
+packets once, after the run (``telescope_fast.py``), then joins the background's record and runs the
+detectors over the joined series; it falls back to exact accounting where unsupported (``follow``).
+docs/observers.md.
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ from .detectors.kalman import KalmanDetector
 from .detectors.threshold import ThresholdDetector
 from .detectors.trend import CusumDetector, IncreasingRunDetector
 from .named import NamedObserverConfig
-from .telescope_counts import TelescopeCounter
+from .telescope_counts import SourceTable, TelescopeCounter, TelescopeSeries
 
 DETECTORS = {"kalman": KalmanDetector, "threshold": ThresholdDetector, "cusum": CusumDetector,
              "increasing-run": IncreasingRunDetector}
@@ -73,6 +79,9 @@ class TelescopeConfig(NamedObserverConfig):
     training: int = Field(120, ge=2, le=100_000, description="intervals each detector learns the background on")
     estimate_window: float = Field(3600.0, gt=0, description="the estimators read the run's last window")
     level: float = Field(0.9, gt=0, lt=1, description="level of the estimates' intervals")
+    accounting: Literal["fast", "exact"] = Field(
+        "fast", description="fast: the worm's packets drawn after the run from who scanned when "
+        "(telescope_fast.py); exact: drawn per step and interval (the reference; also where fast is unsupported)")
 
     _dur = field_validator("interval", "estimate_window", mode="before")(
         lambda v: None if v is None else parse_duration(v))
@@ -92,7 +101,48 @@ class Telescope(Component):
     def name(self) -> str:
         return self.config.name
 
+    def follow(self, scanners: list) -> None:
+        """Fast accounting where it is supported: log who scans when, watch no block."""
+        self.log, self.accounting = None, "exact"
+        if self.config.accounting == "exact":
+            return
+        why = self._fast_unsupported(scanners)
+        if why is not None:
+            self.accounting = f"exact (fast unsupported: {why})"
+            return
+        from .episodes import EpisodeLog
+
+        self.accounting, self.log = "fast", EpisodeLog(self.ctx.hosts.n)
+        scanner = scanners[0]
+        scanner.episode_logs.append(self.log)
+        self.share = self._landing_share(scanner)
+        self.per_step = scanner.rates * self.share * self.ctx.dt
+
+    def _fast_unsupported(self, scanners: list) -> Optional[str]:
+        worms = self.ctx.scenario.worms
+        if len(scanners) != 1:
+            return "several worms"
+        if worms[0].scanning.kind not in ("uniform", "localized"):
+            return f"scanning {worms[0].scanning.kind!r} (not independent probes)"
+        if self.config.churn is not None:
+            return "address churn"
+        if worms[0].backbone_cap is not None:
+            return "backbone cap"
+        return None
+
+    def _landing_share(self, scanner) -> np.ndarray:
+        """p_h: the share of each host's probes landing here, as the scanner's own watch path has it."""
+        if self.ctx.scenario.worms[0].scanning.kind == "uniform":
+            size = sum(hi - lo - overlap(lo, hi, scanner.space.excluded) for lo, hi in self.ranges)
+            return np.full(self.ctx.hosts.n, size / scanner.space.denominator)
+        from .landing import ScannerDescription, landing_probability
+
+        desc = ScannerDescription.from_worm(self.ctx.scenario.worms[0])
+        return landing_probability(self.ctx.world.addresses, self.ranges, desc)
+
     def watch(self):
+        if self.log is not None:
+            return []
         every = self.per_interval if self.ctx.n_steps % self.per_interval == 0 else 1
         return [WatchBlock(self.ranges, every)]  # sources once per interval: all the counter needs
 
@@ -123,8 +173,10 @@ class Telescope(Component):
         self.worm_packets = 0
         self.start = ctx.scenario.start
         self.step_now = 0
+        self.log, self.accounting = None, "exact"
+        self.infected: list[int] = []  # per interval, at its end (fast: the alarms' infected_fraction)
 
-    def on_probes(self, batch) -> None:
+    def _landed(self, batch) -> None:
         for landing in batch.landed:
             if landing.block == self.watch_index[0]:  # a landing names each source once
                 self.landed[landing.sources] += landing.counts
@@ -134,6 +186,14 @@ class Telescope(Component):
 
     def begin_step(self, step: int, t: float):
         self.step_now = step
+        if self.log is not None:
+            self.log.s = step
+
+    def on_probes(self, batch) -> None:
+        if self.log is not None:  # hosts started from now on scan from the next step
+            self.log.s = self.step_now + 1
+            return
+        self._landed(batch)
 
     def record(self, totals: StepTotals) -> None:
         s, dt = totals.step, self.ctx.dt
@@ -144,24 +204,81 @@ class Telescope(Component):
         if (s + 1) % self.per_interval and s + 1 < self.ctx.n_steps:
             return
         first = (s // self.per_interval) * self.per_interval
+        infected = int(totals.counts[SCANNING] + totals.counts[DORMANT])
+        if self.log is not None:  # the worm's packets come after the run; the detectors too
+            self.infected.append(infected)
+            if self.background is not None:
+                self.counter.observe(first * dt, (s + 1) * dt, *self._background())
+            return
         hosts = np.flatnonzero(self.landed)
+        bg_ids, bg_counts = self._background()
+        ids = np.concatenate([hosts, bg_ids])  # sorted, one entry per source: background ids lie above hosts'
+        counts = np.concatenate([self.landed[hosts], bg_counts])
+        self.landed[hosts] = 0
+        row = self.counter.observe(first * dt, (s + 1) * dt, ids, counts)
+        self._detect((s + 1) * dt, row.new_addresses, infected)
+
+    def _background(self) -> tuple[np.ndarray, np.ndarray]:
+        """The interval's background sources (sorted) and their packets; the pending steps emptied."""
         bg_ids, bg_counts = np.zeros(0, np.int64), np.zeros(0, np.int64)
         if self.pending:
             bg_ids, inv = np.unique(np.concatenate([p[0] for p in self.pending]), return_inverse=True)
             bg_counts = np.bincount(inv, weights=np.concatenate([p[1] for p in self.pending])).astype(np.int64)
-        ids = np.concatenate([hosts, bg_ids])  # sorted, one entry per source: background ids lie above hosts'
-        counts = np.concatenate([self.landed[hosts], bg_counts])
-        self.landed[hosts] = 0
         self.pending = []
-        row = self.counter.observe(first * dt, (s + 1) * dt, ids, counts)
-        infected = int(totals.counts[SCANNING] + totals.counts[DORMANT])
+        return bg_ids, bg_counts
+
+    def _background_tables(self) -> tuple[TelescopeSeries, SourceTable]:
+        """Fast accounting: the background's own record (all zeros without background radiation)."""
+        if self.background is not None:
+            return self.counter.series(), self.counter.sources()
+        ctx, k = self.ctx, self.per_interval
+        t_start = np.arange(0, ctx.n_steps, k) * ctx.dt
+        t_end = np.minimum(np.arange(k, ctx.n_steps + k, k), ctx.n_steps) * ctx.dt
+        z, none = np.zeros(t_start.size, np.int64), np.zeros(0, np.int64)
+        return TelescopeSeries(t_start, t_end, z, z, z, z, z, z, z), SourceTable(none, none * 1.0, none * 1.0, none,
+                                                                              none)
+
+    def _detect(self, t_end: float, new_addresses: int, infected: int) -> None:
         for det in self.detectors:
-            alarm = det.update((s + 1) * dt, row.new_addresses)
+            alarm = det.update(t_end, new_addresses)
             if alarm is not None:
                 self.alarms.append({"detector": alarm.detector,
                                     "time": iso(self.start + timedelta(seconds=alarm.time)),
                                     "infected_fraction": infected / max(self.ctx.hosts.n, 1),
                                     "infected": infected, "reason": alarm.reason})
+
+    def finish(self, t: float) -> None:
+        """Fast accounting: the worm's packets, drawn now, joined with the background's; then the detectors."""
+        if self.log is None:
+            self.ser, self.src = self.counter.series(), self.counter.sources()
+            self.unique_total = int(self.counter._unique_addresses)
+            return
+        from .telescope_fast import draw_landings
+
+        ctx, k = self.ctx, self.per_interval
+        fast = draw_landings(self.log.episodes(ctx.n_steps), self.per_step, k, ctx.n_steps, self.window_from // k,
+                             ctx.streams[f"telescope:{self.config.name}:fast"])
+        self.worm_packets = int(fast.packets.sum())
+        self.window_packets[fast.ids] = fast.window_packets
+        bg, bgs = self._background_tables()
+        new = fast.new + bg.new_hosts
+        unique = np.cumsum(new)
+        self.ser = TelescopeSeries(bg.t_start, bg.t_end, fast.packets + bg.packets, fast.active + bg.active_hosts,
+                                   new, unique, fast.active + bg.active_addresses, new, unique)
+        interval = k * ctx.dt
+        # in the order first seen, hosts (in id order) before background sources (ids above theirs)
+        first, ids, last, packets = fast.first, fast.ids, fast.last, fast.source_packets
+        t_end = np.minimum((last + 1) * k, ctx.n_steps) * ctx.dt
+        addresses = np.ones(ids.size, np.int64)
+        if bgs.ids.size:
+            first = np.concatenate([first, np.rint(bgs.first_seen / interval).astype(np.int64)])
+            ids, t_end = np.concatenate([ids, bgs.ids]), np.concatenate([t_end, bgs.last_seen])
+            packets, addresses = np.concatenate([packets, bgs.packets]), np.concatenate([addresses, bgs.addresses])
+        order = np.argsort(first.astype(np.int16) if first.size and first.max() < 2 ** 15 else first, kind="stable")
+        self.src = SourceTable(ids[order], first[order] * interval, t_end[order], packets[order], addresses[order])
+        self.unique_total = int(unique[-1]) if unique.size else 0
+        for end, n_new, infected in zip(bg.t_end, new, self.infected):
+            self._detect(float(end), int(n_new), infected)
 
     # ---------------------------------------------------------------- after the run
 
@@ -172,6 +289,8 @@ class Telescope(Component):
 
         worm = self.ctx.scenario.worms[0]
         seen = np.flatnonzero(self.window_packets)
+        if self.log is not None and seen.size:  # fast accounting: each host's share is at hand
+            return float(self.share[seen].mean())
         try:
             desc = ScannerDescription.from_worm(worm)
         except ValueError:
@@ -203,26 +322,28 @@ class Telescope(Component):
         import pandas as pd
 
         cfg, ctx = self.config, self.ctx
-        ser, src = self.counter.series(), self.counter.sources()
+        ser, src = self.ser, self.src
         t0 = pd.Timestamp(self.start)
         series = pd.DataFrame({
             "time": t0 + pd.to_timedelta(ser.t_start, unit="s"), "packets": ser.packets,
             "unique_sources": ser.unique_addresses, "new_sources": ser.new_addresses,
             "active_sources": ser.active_addresses, "unique_hosts": ser.unique_hosts, "new_hosts": ser.new_hosts})
         worm = src.ids < ctx.hosts.n
-        addresses = pd.array(format_addresses(ctx.world.addresses[np.where(worm, src.ids, 0)]), dtype="string")
-        addresses[~worm] = pd.NA  # background sources have no host address
-        sources = pd.DataFrame({
-            "address": addresses,
-            "first_seen": t0 + pd.to_timedelta(src.first_seen, unit="s"),
-            "last_seen": t0 + pd.to_timedelta(src.last_seen, unit="s"),
-            "packets": src.packets, "addresses": src.addresses, "background": ~worm})
+
+        def sources():  # built when read (formatting every address costs more than drawing the packets)
+            addresses = pd.array(format_addresses(ctx.world.addresses[np.where(worm, src.ids, 0)]), dtype="string")
+            addresses[~worm] = pd.NA  # background sources have no host address
+            return pd.DataFrame({
+                "address": addresses,
+                "first_seen": t0 + pd.to_timedelta(src.first_seen, unit="s"),
+                "last_seen": t0 + pd.to_timedelta(src.last_seen, unit="s"),
+                "packets": src.packets, "addresses": src.addresses, "background": ~worm})
         window_h = (ctx.n_steps - self.window_from) * ctx.dt / 3600.0
         summary = {
             "kind": "telescope", "blocks": list(cfg.blocks),
             "packets_total": int(ser.packets.sum()), "worm_packets_total": int(self.worm_packets),
-            "unique_sources_total": int(self.counter._unique_addresses),
-            "unique_hosts_total": int(self.counter.n_sources),
+            "unique_sources_total": self.unique_total,
+            "unique_hosts_total": int(src.ids.size),
             "worm_sources_total": int(np.count_nonzero(worm)),
             **self._estimates(),
             "estimate_window_h": window_h,
@@ -230,12 +351,14 @@ class Telescope(Component):
             "true_scan_rate": float(ctx.scenario.worms[0].scan_rate.mean),
             "alarms": [{k: a[k] for k in ("detector", "time", "infected_fraction")} for a in self.alarms],
             "first_alarm_time": self.alarms[0]["time"] if self.alarms else None,
+            "accounting": self.accounting,
         }
-        files = {f"telescope-{cfg.name}.parquet": lambda path, df=series[
-                     ["time", "packets", "unique_sources", "new_sources", "active_sources", "unique_hosts",
-                      "new_hosts"]]: _parquet(df, path),
-                 f"telescope-{cfg.name}-sources.parquet": lambda path, df=sources: _parquet(df, path)}
-        return ObserverOutput(cfg.name, "telescope", {"series": series, "sources": sources}, files, summary)
+        out = ObserverOutput(cfg.name, "telescope", {"series": series, "sources": sources}, {}, summary)
+        out.files = {f"telescope-{cfg.name}.parquet": lambda path, df=series[
+                         ["time", "packets", "unique_sources", "new_sources", "active_sources", "unique_hosts",
+                          "new_hosts"]]: _parquet(df, path),
+                     f"telescope-{cfg.name}-sources.parquet": lambda path: _parquet(out["sources"], path)}
+        return out
 
 
 def _parquet(df, path) -> None:

@@ -10,9 +10,13 @@ from dataclasses import dataclass, field
 class ObserverOutput:
     name: str
     kind: str
-    tables: dict = field(default_factory=dict)  # table name -> pandas DataFrame
+    tables: dict = field(default_factory=dict)  # table name -> pandas DataFrame (or a function making it)
     files: dict = field(default_factory=dict)  # file name in the run's directory -> writer(path)
     summary: dict = field(default_factory=dict)  # summary.json's observers.<name>
 
     def __getitem__(self, table: str):
-        return self.tables[table]
+        """A table given as a function (no arguments) is built on first read: runs that never read it skip it."""
+        t = self.tables[table]
+        if callable(t):
+            t = self.tables[table] = t()
+        return t

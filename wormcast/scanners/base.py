@@ -211,6 +211,7 @@ class Scanner:
         self.klass = np.zeros(world.n, dtype=np.int64)
         self.deliver: list = [None]
         self.class_rate = np.zeros(1)
+        self.episode_logs: list = []  # observers' logs of who scans when (observers/episodes.py)
 
     @classmethod
     def growth_rate(cls, worm, vulnerable: int, target_addresses: int) -> float | None:
@@ -279,6 +280,8 @@ class Scanner:
 
     def start(self, ids: np.ndarray) -> None:
         """Hosts ``ids`` start scanning."""
+        for log in self.episode_logs:
+            log.started(ids)
         if ids.size:
             self.n_scanning += ids.size
             self.total_rate += float(np.add.reduce(self.rates[ids]))  # (ndarray.sum without its wrapper)
@@ -287,6 +290,8 @@ class Scanner:
 
     def stop(self, ids: np.ndarray) -> None:
         """Hosts ``ids`` stop scanning."""
+        for log in self.episode_logs:
+            log.stopped(ids)
         if ids.size:
             self.n_scanning -= ids.size
             self.total_rate = 0.0 if self.n_scanning == 0 else max(
