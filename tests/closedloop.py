@@ -61,3 +61,15 @@ def telescope_frame(result, name: str = "caida") -> pd.DataFrame:
     s = result.observers[name].tables["series"]
     return pd.DataFrame({"time": s["time"], "packets": s["packets"], "unique_sources": s["active_sources"],
                          "new_sources": s["new_sources"]})
+
+
+def one_copy(rate: float = TRUTH["worm.scan_rate.mean"], hosts: int = TRUTH["population.vulnerable"],
+             observers: list | None = None, end: str = "01:00"):
+    """The toy started from one copy, with codered-v2's rate law (lognormal, cv 0.5): its take-off time is
+    random by minutes (1/K ~ 3.5 min per doubling at the start). ``end``: hh:mm on the day; a calibrated
+    copy runs longer than the observations so that every aligned seed has data to be read (predict.py)."""
+    data = toy_data(rate, hosts, observers)
+    data["end"] = f"2001-07-19T{end}:00Z"
+    data["seeding"]["initial_infected"] = 1
+    data["worm"]["scan_rate"] = {"distribution": "lognormal", "mean": float(rate), "cv": 0.5}
+    return from_dict(data, "one-copy toy")
