@@ -6,7 +6,7 @@ import sys
 
 import numpy as np
 import pytest
-from closedloop import TELESCOPE, observed_run, telescope_frame, toy, toy_data
+from closedloop import TELESCOPE, observed_run, telescope_frame, telescope_observer, toy, toy_data
 
 from wormcast.cli import main
 
@@ -14,8 +14,8 @@ from wormcast.cli import main
 @pytest.fixture(scope="module")
 def observed(tmp_path_factory):
     d = tmp_path_factory.mktemp("cal")
-    sim, result, landed = observed_run(7)
-    frame = telescope_frame(sim, landed)
+    sim, result = observed_run(7)
+    frame = telescope_frame(result)
     frame.to_csv(d / "tel.csv", index=False)
     scenario = d / "toy.toml"
     data = toy_data(rate=3500.0)
@@ -26,7 +26,7 @@ def observed(tmp_path_factory):
         f'[seeding]\ninitial_infected = {data["seeding"]["initial_infected"]}\n'
         f'[worm]\nname = "{w["name"]}"\nsignature = "codered1"\nscanning = "uniform"\n'
         f'scan_rate = {{ distribution = "constant", mean = {w["scan_rate"]["mean"]} }}\n')
-    return d, scenario, sim, result, landed, frame
+    return d, scenario, sim, result, frame
 
 
 def run_cli(capsys, *argv):
@@ -41,7 +41,7 @@ def test_prediction_matches_the_runs_own_telescope(observed):
     from wormcast.observers.predict import Watched, predict_run
     from wormcast.world.addresses import parse_cidr
 
-    _, _, sim, result, _, frame = observed
+    _, _, sim, result, frame = observed
     bins = np.column_stack([np.arange(40) * 3, np.arange(40) * 3 + 3])
     pred = predict_run(result, sim.world.addresses, Watched((parse_cidr(TELESCOPE),)), bins).series(bins)
     assert abs(pred["packets"].sum() / frame.packets.sum() - 1) < 0.005
@@ -185,14 +185,12 @@ def test_first_seen_averages_over_the_hosts_rates():
     """Lognormal rates (cv 1.5) and a /22 watched (a host is seen minutes after it starts): (P2) over the
     rate law matches the hosts the watch stream delivered (within 3% over 3 seeds: ~8,000 sources); the
     mean rate alone overstates them by a third (the slow hosts are seen late, or not before the end)."""
-    from closedloop import Landed
-
     from wormcast.config.loading import from_dict
     from wormcast.core.loop import Simulation
     from wormcast.observers.predict import Watched, first_seen, predict_run, scanning_arrivals
     from wormcast.world.addresses import parse_cidr
 
-    d = toy_data(observers=[{"kind": "closedloop:Landed", "blocks": ["44.0.0.0/22"]}])
+    d = toy_data(observers=[telescope_observer("44.0.0.0/22")])
     d["worm"]["scan_rate"] = {"distribution": "lognormal", "mean": 4000.0, "cv": 1.5}
     sc = from_dict(d, "lognormal toy")
     bins = np.column_stack([np.arange(40) * 3, np.arange(40) * 3 + 3])
@@ -201,11 +199,47 @@ def test_first_seen_averages_over_the_hosts_rates():
     for seed in range(3):
         sim = Simulation(sc, seed)
         res = sim.run()
-        landed = next(c for c in sim.components if isinstance(c, Landed))
-        seen += telescope_frame(sim, landed).new_sources.sum()
+        seen += telescope_frame(res).new_sources.sum()
         mixture += predict_run(res, sim.world.addresses, watched, bins).series(bins)["new_sources"].sum()
         cols = res.columns(sc.step)
         q = 1024 / 2**32
         single += first_seen(scanning_arrivals(cols["ever_infected"], cols["new_infections"]),
                              -np.expm1(-4000.0 * q * sc.step)).sum()
     assert abs(mixture / seen - 1) < 0.03 and single / seen > 1.2, (seen, mixture, single)
+
+
+def test_aligned_mean_keeps_a_runs_shape():
+    """Two runs of one logistic curve, one 300 s later (the random early phase of a one-copy outbreak):
+    their plain mean is smeared (its peak 1.5x lower), the aligned mean is the curve itself at the runs'
+    mean crossing time (to 1e-9 of the peak); shifting past the run's end holds its last rate."""
+    from wormcast.observers.predict import RunPrediction, aligned_mean_prediction, mean_prediction
+
+    dt, n, hosts = 10.0, 600, 10_000
+    t = (np.arange(n) + 1) * dt
+
+    def run(t_mid):
+        ever = hosts / (1 + np.exp(-(t - t_mid) / 60.0))
+        new = np.diff(ever, prepend=0.0)
+        return RunPrediction(dt, {"new_sources": new, "packets": 2 * new}, np.zeros(3), ever, hosts)
+
+    a, b, mid = run(2850.0), run(3150.0), run(3000.0)
+    assert a.crossing(0.5) == pytest.approx(2850.0, abs=1e-6)
+    plain = mean_prediction([a, b]).steps["new_sources"]
+    aligned, shifts = aligned_mean_prediction([a, b], 0.5)
+    assert shifts == pytest.approx([-150.0, 150.0])
+    peak = mid.steps["new_sources"].max()
+    assert np.abs(aligned.steps["new_sources"] - mid.steps["new_sources"]).max() < 1e-9 * peak
+    assert plain.max() < peak / 1.5  # the smeared mean that alignment avoids
+    late = a.shifted(200.0).steps["packets"]
+    assert late[-1] == pytest.approx(a.steps["packets"][-1]) and late.sum() > a.steps["packets"][20:].sum() * 0.999
+    assert run(20_000.0).crossing(0.5) is None  # never half infected within the run
+
+
+def test_align_needs_the_offset(observed, capsys, tmp_path):
+    d, scenario, *_ = observed
+    code, cap = run_cli(capsys, scenario, "--observed", d / "tel.csv", "--fit", "worm.scan_rate.mean",
+                        "--align", "0.1", "--out", tmp_path / "o")
+    assert code == 2 and "--align 0.1: needs --fit offset" in cap.err and "Traceback" not in cap.err
+    code, cap = run_cli(capsys, scenario, "--observed", d / "tel.csv", "--fit", "worm.scan_rate.mean,offset",
+                        "--align", "1.5", "--out", tmp_path / "o")
+    assert code == 2 and "--align 1.5" in cap.err

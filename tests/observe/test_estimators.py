@@ -102,3 +102,54 @@ def test_infected_series_corrects_the_lag():
         assert np.all(e.low <= e.value) and np.all(e.value <= e.high)
         assert np.median(C[:-1][m] / true_I[:-1][m]) < 0.9
         assert np.mean((e.low[m] <= C[:-1][m]) & (C[:-1][m] <= e.high[m])) < 0.2
+
+
+def lognormal_rates(rng, n, mean, cv):
+    s2 = np.log1p(cv**2)
+    return rng.lognormal(np.log(mean) - s2 / 2, np.sqrt(s2), n)
+
+
+def test_scan_rate_interval_with_varying_rates():
+    """Rates vary between hosts (lognormal, mean 7.8/s, cv 0.5: codered-v2's law) on a /8 for an hour
+    (mu = 110 per host, every host seen), 3,000 hosts, 10% of them scanning only a uniform share of the
+    window (infected or stopped within it) with that share given as ``exposure``. Truth: the rate law's
+    mean E[r] = 7.8 (the hosts are a sample of it). 200 seeds: the sandwich interval (90%) covers it in
+    84-96% (binomial s.d. 2.1%; measured 89% without partial sources, 87.5% with). Negative controls on
+    the same data: the Fisher-information interval (one common rate) covers in under 50% (measured 27-33%:
+    it ignores the between-host variance, 0.25 mu^2 against mu); ignoring the partial sources covers in
+    under 5% (their missing packets bias r_hat 5% low); a landing fraction f 5% off covers in under 5%."""
+    rate, t = 7.8, 3600.0
+    for partial in (0.0, 0.1):
+        robust = model = unexposed = wrong_f = 0
+        for seed in range(200):
+            rng = np.random.default_rng([11, seed])
+            r = lognormal_rates(rng, 3000, rate, 0.5)
+            e = np.ones(r.size)
+            part = rng.random(r.size) < partial
+            e[part] = rng.random(part.sum())
+            x = rng.poisson(r * F * t * e)
+            covers = lambda **kw: (lambda s: s.low <= rate <= s.high)(est.scan_rate(x, t, **kw)[0])  # noqa: E731
+            robust += covers(fraction=F, exposure=e)
+            model += covers(fraction=F, exposure=e, robust=False)
+            unexposed += covers(fraction=F)
+            wrong_f += covers(fraction=F * 1.05, exposure=e)
+        assert 0.84 <= robust / 200 <= 0.96, (partial, robust)
+        assert model / 200 < 0.5, (partial, model)
+        assert wrong_f / 200 < 0.05, (partial, wrong_f)
+        if partial:
+            assert unexposed / 200 < 0.05, unexposed
+
+
+def test_robust_interval_matches_the_model_one_for_one_rate():
+    """One common rate (the model's case, mu = 1.17): the sandwich variance agrees with the Fisher
+    information within 10% on average over 50 seeds, so the 90% coverage of the existing test holds."""
+    ratio = [est.scan_rate(sample(s), T, F)[2] / est.scan_rate(sample(s), T, F, robust=False)[2]
+             for s in range(50)]
+    assert abs(np.mean(ratio) - 1) < 0.1, np.mean(ratio)
+
+
+def test_exposure_is_checked():
+    with pytest.raises(ValueError, match="exposure"):
+        est.scan_rate([3, 4], T, F, exposure=[1.0, 0.0])
+    with pytest.raises(ValueError, match="exposure"):
+        est.scan_rate([3, 4], T, F, exposure=[1.0])

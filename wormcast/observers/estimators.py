@@ -12,12 +12,20 @@ fraction ``f`` of its probes, ``mu = r f t`` (``f = |T| / 2^32`` for a uniform s
     (3)  naive scan rate (the papers'): packets per seen source per unit time, divided by f
     (4)  corrected: a seen host's packet count is zero-truncated Poisson(mu); the MLE solves
          mean_packets = mu / (1 - exp(-mu)); r_hat = mu_hat / (f t). (3) overestimates r by 1/q.
+    (4') the same with a source that scanned a share e_i of the window at mu e_i (below).
 
 Intervals (stated level, default 90%):
 - :func:`infected_given_rate` (r known): exact binomial inversion of (2) in N (the N whose binomial tails
   at n both exceed (1 - level) / 2), the Clopper-Pearson construction turned around;
-- :func:`scan_rate` (4): Wald interval from the zero-truncated Poisson Fisher information,
-  Var(mu_hat) = mu (1 - e^-mu)^2 / (n (1 - e^-mu - mu e^-mu));
+- :func:`scan_rate` (4'): with each source's share e_i of the window it scanned (``exposure``, default 1),
+  mu solves sum_i x_i = sum_i h(mu e_i), h(m) = m / (1 - e^-m) (the zero-truncated Poisson MLE; e_i = 1
+  gives (4)); Wald interval from the sandwich variance sum_i psi_i^2 / (sum_i e_i h'(mu e_i))^2,
+  psi_i = x_i - h(mu e_i). It holds when the hosts' rates vary (the counts are then overdispersed:
+  Var x = mu + cv^2 mu^2, which the Fisher information mu (1 - e^-mu)^2 / (n (1 - e^-mu - mu e^-mu)),
+  ``robust=False``, leaves out) and reduces to the information one for a single rate. Target: the mean
+  rate of the law the hosts' rates are drawn from (sources independent of their rates), exactly when
+  every host is seen (mu large, as a /8 over an hour for Code Red: mu ~ 110) or all rates are equal;
+  with varying rates and small mu the unseen hosts are the slow ones and r_hat is biased upward;
 - :func:`estimate` (r estimated too): delta method on log N_hat with both sources of error,
   Var(N_hat) = N (1 - q) / q + (n e^-mu / q^2)^2 Var(mu_hat).
 Over time (:func:`infected_series`): with C_t the cumulative unique sources at the end of interval t and
@@ -34,8 +42,10 @@ in it) and seen within it add p' (I_{t+1} - I_t) to the increment, p' = 1 - p / 
 
 Interval: the exact binomial inversion of the corrected increment with q = p, added to C_t (conditional
 on C_t; the plug-in's own error is not included).
-ASSUMPTIONS: every host scans at one rate over the whole window (heterogeneous rates bias mu_hat toward
-the rates of the hosts seen most); the window is short against churn (unique addresses = hosts).
+ASSUMPTIONS: each host scans at a constant rate while it scans; without ``exposure``, every seen source
+scanned the whole window (a source infected or stopped within it biases r_hat low by its missing share);
+q (and so N_hat) takes the one rate mu (with varying rates and q < 1, E[q_i] < q(mu): N_hat low); the
+window is short against churn (unique addresses = hosts).
 """
 
 from __future__ import annotations
@@ -103,6 +113,7 @@ def _ztp_mu(mean_packets: float) -> float:
 
 
 def _ztp_var(mu: float, n: int) -> float:
+    """Var(mu_hat) from the Fisher information: right when every host scans at one rate."""
     if mu <= 0:
         return math.inf
     em = math.exp(-mu)
@@ -110,28 +121,76 @@ def _ztp_var(mu: float, n: int) -> float:
     return mu * (1 - em) ** 2 / denom if denom > 0 else math.inf
 
 
-def scan_rate(packets, duration: float, fraction: float, level: float = 0.9) -> tuple[Estimate, float, float]:
-    """Equation (4) from the packets of each seen source; returns (estimate, mu_hat, Var(mu_hat))."""
+def _ztp_mean(m: np.ndarray) -> np.ndarray:
+    """h(m) = m / (1 - e^-m), the mean of a zero-truncated Poisson(m) (1 at m = 0)."""
+    m = np.asarray(m, dtype=float)
+    return np.where(m > 1e-12, m / -np.expm1(-np.maximum(m, 1e-12)), 1.0 + m / 2)
+
+
+def _ztp_mean_slope(m: np.ndarray) -> np.ndarray:
+    """h'(m) = (1 - e^-m - m e^-m) / (1 - e^-m)^2."""
+    m = np.maximum(np.asarray(m, dtype=float), 1e-12)
+    q = -np.expm1(-m)
+    return np.where(m > 1e-6, (q - m * np.exp(-m)) / q**2, 0.5)
+
+
+def _ztp_mu_exposed(x: np.ndarray, e: np.ndarray) -> float:
+    """Solve (4') sum_i x_i = sum_i h(mu e_i) for mu (the window's mu: sources scanning all of it)."""
+    total = float(x.sum())
+    if total <= float(np.sum(e > 0)):  # every source sent one packet: mu -> 0
+        return 0.0
+    f = lambda mu: float(_ztp_mean(mu * e).sum()) - total  # noqa: E731  (increasing in mu)
+    hi = total / float(e.sum()) + 1.0
+    while f(hi) < 0:
+        hi *= 2
+    return optimize.brentq(f, 1e-12, hi)
+
+
+def scan_rate(packets, duration: float, fraction: float, level: float = 0.9, exposure=None,
+              robust: bool = True) -> tuple[Estimate, float, float]:
+    """Equation (4') from the packets of each seen source; returns (estimate, mu_hat, Var(mu_hat)).
+
+    ``exposure``: each source's share of the window it scanned (default 1: all of it), which corrects for
+    sources seen only partly (infected, rebooted or patched within the window). ``robust`` (default): the
+    sandwich variance of the estimating equation, which holds when the hosts' rates vary; ``False``: the
+    zero-truncated Poisson information, right only for one common rate (kept as the negative control)."""
     x = np.asarray(packets, dtype=float)
-    x = x[x > 0]
+    e = np.ones(x.size) if exposure is None else np.asarray(exposure, dtype=float)
+    if e.shape != x.shape:
+        raise ValueError("exposure must give one share per source")
+    if np.any((e <= 0) | (e > 1) | ~np.isfinite(e)):
+        raise ValueError("exposure must be in (0, 1]")
+    seen = x > 0
+    x, e = x[seen], e[seen]
     if x.size == 0:
         raise ValueError("no source seen")
-    mu = _ztp_mu(float(x.mean()))
-    var = _ztp_var(mu, x.size)
+    mu = _ztp_mu_exposed(x, e)
+    if not robust:
+        var = _ztp_var(mu, x.size)
+        method = "zero-truncated Poisson MLE, Wald interval (Fisher information: one common rate)"
+    elif mu <= 0 or x.size < 2:
+        var = math.inf
+        method = "zero-truncated Poisson estimating equation, sandwich interval"
+    else:
+        psi = x - _ztp_mean(mu * e)  # each source's score (up to the factor 1 / mu)
+        slope = float(np.sum(e * _ztp_mean_slope(mu * e)))
+        var = float(np.sum(psi**2)) * x.size / (x.size - 1) / slope**2
+        method = "zero-truncated Poisson estimating equation, sandwich interval"
     z = stats.norm.ppf(0.5 + level / 2)
     scale = fraction * duration
     sd = math.sqrt(var) if math.isfinite(var) else math.inf
-    est = Estimate(mu / scale, max(mu - z * sd, 0.0) / scale, (mu + z * sd) / scale, level,
-                   "zero-truncated Poisson MLE, Wald interval")
+    est = Estimate(mu / scale, max(mu - z * sd, 0.0) / scale, (mu + z * sd) / scale, level, method)
     return est, mu, var
 
 
-def estimate(packets, duration: float, fraction: float, level: float = 0.9) -> TelescopeEstimates:
-    """All of (1)-(4) from the per-source packet counts of the sources a telescope saw in a window."""
+def estimate(packets, duration: float, fraction: float, level: float = 0.9, exposure=None,
+             robust: bool = True) -> TelescopeEstimates:
+    """All of (1)-(4) from the per-source packet counts of the sources a telescope saw in a window
+    (``exposure``, ``robust``: as :func:`scan_rate`)."""
     x = np.asarray(packets, dtype=float)
+    rate, mu, var_mu = scan_rate(x, duration, fraction, level, exposure, robust)
     x = x[x > 0]
     n = int(x.size)
-    rate, mu, var_mu = scan_rate(x, duration, fraction, level)
     z = stats.norm.ppf(0.5 + level / 2)
     q = -math.expm1(-mu)
     if q <= 0:

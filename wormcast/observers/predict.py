@@ -100,23 +100,31 @@ def rate_mixture(scan_rate) -> tuple[np.ndarray, np.ndarray]:
     return np.exp(np.log(scan_rate.mean) - sigma ** 2 / 2 + sigma * z), w / w.sum()
 
 
-def binned(per_step: np.ndarray, dt: float, edges: np.ndarray) -> np.ndarray:
+def binned(per_step: np.ndarray, dt: float, edges: np.ndarray, extend: bool = False) -> np.ndarray:
     """Sums of a per-step series over intervals [t0, t1) in seconds from the start (any real times: a step's
-    count is spread evenly over it, and nothing falls outside the run)."""
-    cum = np.concatenate([[0.0], np.cumsum(per_step)])
-    steps = np.arange(cum.size) * dt
-    at = np.interp(np.asarray(edges, dtype=float), steps, cum)
+    count is spread evenly over it, and nothing falls before the run; past its end nothing, or with
+    ``extend`` the last step's count per step)."""
+    v = np.asarray(per_step, dtype=float)
+    cum = np.concatenate([[0.0], np.cumsum(v)])
+    e = np.asarray(edges, dtype=float)
+    at = np.interp(e, np.arange(cum.size) * dt, cum)
+    if extend and v.size:
+        at = at + np.maximum(e - v.size * dt, 0.0) * (v[-1] / dt)
     return at[:, 1] - at[:, 0]
 
 
 @dataclass(frozen=True)
 class RunPrediction:
     """One run's prediction: per step, the expected ``packets`` (P1) and ``new_sources`` (P2) (additive, so
-    they can be summed over any interval, shifted or not), and (P3) per observed interval."""
+    they can be summed over any interval, shifted or not), and (P3) per observed interval; ``infected``
+    (hosts ever infected at the end of each step) and ``hosts`` (the run's vulnerable hosts), which
+    :func:`aligned_mean_prediction` aligns the runs on."""
 
     dt: float
     steps: dict
     unique_sources: np.ndarray
+    infected: np.ndarray | None = None
+    hosts: int = 0
 
     def series(self, bins: np.ndarray, offset: float = 0.0) -> dict[str, np.ndarray]:
         """Per interval of steps ``bins``, the simulation shifted later by ``offset`` seconds (the observed
@@ -126,11 +134,49 @@ class RunPrediction:
         out["unique_sources"] = self.unique_sources
         return out
 
+    def crossing(self, fraction: float) -> float | None:
+        """The time (seconds from the start, interpolated within the step) at which the hosts ever infected
+        first reach ``fraction`` of the vulnerable hosts; None if they never do."""
+        if self.infected is None or not self.hosts:
+            return None
+        level = fraction * self.hosts
+        ends = np.asarray(self.infected, dtype=float)
+        i = int(np.searchsorted(ends, level, side="left"))  # ever infected is non-decreasing
+        if i >= ends.size:
+            return None
+        before = ends[i - 1] if i else 0.0
+        frac = (level - before) / (ends[i] - before) if ends[i] > before else 1.0
+        return (i + frac) * self.dt
+
+    def shifted(self, tau: float) -> "RunPrediction":
+        """The per-step series read ``tau`` seconds later (the run's curve moved earlier by ``tau``): before
+        the start nothing, past the end the last step's count per step (ASSUMPTION: the run's last rate
+        holds). (P3) and ``infected`` are left as they are."""
+        n = next(iter(self.steps.values())).size
+        edges = (np.arange(n)[:, None] + np.array([0.0, 1.0])) * self.dt + tau
+        return RunPrediction(self.dt, {k: binned(v, self.dt, edges, extend=True) for k, v in self.steps.items()},
+                             self.unique_sources, self.infected, self.hosts)
+
 
 def mean_prediction(preds: list[RunPrediction]) -> RunPrediction:
     """The mean over runs (in list order, so the same runs give the same numbers)."""
     steps = {n: np.mean([p.steps[n] for p in preds], axis=0) for n in preds[0].steps}
     return RunPrediction(preds[0].dt, steps, np.mean([p.unique_sources for p in preds], axis=0))
+
+
+def aligned_mean_prediction(preds: list[RunPrediction], fraction: float) -> tuple[RunPrediction, np.ndarray]:
+    """The mean over runs after moving each run in time so that all reach ``fraction`` of their hosts
+    infected at the runs' mean crossing time, and the shifts (seconds; 0 for a run that never gets there).
+
+    Why: an outbreak's early phase (a few copies) is random, and it shifts the whole later curve in time;
+    the mean of unaligned runs is then a smeared curve, flatter than any one run, which a fit can only
+    follow with a wrong scan rate. Aligned, the mean keeps a run's shape; the observations' own timing is
+    then the calibration's ``offset`` (so alignment goes with ``--fit offset``)."""
+    times = [p.crossing(fraction) for p in preds]
+    reached = [t for t in times if t is not None]
+    ref = float(np.mean(reached)) if reached else 0.0
+    shifts = np.array([0.0 if t is None else t - ref for t in times])
+    return mean_prediction([p.shifted(tau) if tau else p for p, tau in zip(preds, shifts)]), shifts
 
 
 def predict_run(result, world_addresses, watched: Watched, bins: np.ndarray) -> RunPrediction:
@@ -145,4 +191,5 @@ def predict_run(result, world_addresses, watched: Watched, bins: np.ndarray) -> 
     new = sum(w * first_seen(arrivals, p) for p, w in zip(ps, weights))
     active = sum(w * unique_sources(arrivals, p, bins) for p, w in zip(ps, weights))
     steps = {"packets": q * np.asarray(cols["probes"], dtype=float), "new_sources": new}
-    return RunPrediction(sc.step, steps, active)
+    return RunPrediction(sc.step, steps, active, np.asarray(cols["ever_infected"], dtype=float),
+                         int(np.asarray(world_addresses).size))

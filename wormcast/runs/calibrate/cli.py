@@ -35,6 +35,8 @@ def register(subparsers) -> None:
     p.add_argument("--series", metavar="NAME[,NAME]",
                    help="observed series to fit (default packets,new_sources; a telescope has unique_sources too)")
     p.add_argument("--signature", metavar="NAME", help="an audit timeline's signature (default: its only worm, or all)")
+    p.add_argument("--align", type=float, metavar="SHARE",
+                   help="align each seed's run on the time it reaches SHARE of its hosts infected (with --fit offset)")
     p.add_argument("--backend", choices=BACKENDS, default=None, help="local process pool (default) or dask")
     p.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="a running Dask scheduler (implies --backend dask)")
     p.add_argument("--workers", type=int, metavar="N", help="worker processes (default: all cores)")
@@ -54,7 +56,7 @@ def cmd_calibrate(args) -> int:
                       seed=args.seed, backend=args.backend, workers=args.workers, scheduler=args.scheduler,
                       telescope=args.telescope, monitored=args.monitored,
                       series=args.series.split(",") if args.series else None, signature=args.signature,
-                      overrides=args.set)
+                      overrides=args.set, align=args.align)
     try:
         with sigterm_stops():
             cal.fit(args.observed)

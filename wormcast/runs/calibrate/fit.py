@@ -117,14 +117,16 @@ class Calibration:
 
     ``seeds``: how many common seeds (derived from ``seed``); ``bounds``: key -> (low, high);
     ``telescope`` / ``monitored``: what the observer watched; ``series``: which observed series to fit
-    (default ``packets`` and ``new_sources``); ``signature``: an audit timeline's signature.
+    (default ``packets`` and ``new_sources``); ``signature``: an audit timeline's signature; ``align``: a
+    share of the hosts: each seed's run is moved in time to reach it infected at the seeds' mean time
+    before the mean is taken (``predict.aligned_mean_prediction``; with the ``offset`` key).
     After :meth:`fit`: ``fitted_`` (key -> Parameter), ``deviance_``, ``dof_``, ``p_value_``,
     ``critical_deviance_``, ``trials_`` (one per distinct trial: values and deviance), ``n_runs_``,
     ``observed_``, ``prediction_`` (series -> mean prediction at the fitted values), ``times_``."""
 
     def __init__(self, scenario, fit, bounds=None, seeds: int = DEFAULT_SEEDS, seed: int = 0, backend=None,
                  workers=None, scheduler=None, telescope=None, monitored=None, series=None, signature=None,
-                 level: float = 0.9, overrides=None):
+                 level: float = 0.9, overrides=None, align: float | None = None):
         from ...api import resolve
         from ..backends import check_options
         from ..ensemble.seeds import check_root, run_seed
@@ -145,6 +147,12 @@ class Calibration:
         self.scheduler, self.workers = scheduler, workers
         self.telescope, self.monitored, self.signature = telescope, monitored, signature
         self.series, self.level = series, level
+        if align is not None and (isinstance(align, bool) or not 0 < align < 1):
+            raise WormcastError(f"{flag('--align', align)}: must be a share of the hosts between 0 and 1")
+        if align is not None and not any(k.key == OFFSET for k in self.keys):
+            raise WormcastError(f"{flag('--align', align)}: needs --fit offset (the aligned mean has no clock of "
+                                "its own)")
+        self.align = align
 
     # -- trials
     def _trial_scenario(self, values):
@@ -155,7 +163,7 @@ class Calibration:
     def _mean(self, be, values):
         """The mean :class:`~wormcast.observers.predict.RunPrediction` over the common seeds of the trial
         ``values`` (of the scenario keys), run once per distinct trial."""
-        from ...observers.predict import mean_prediction
+        from ...observers.predict import aligned_mean_prediction, mean_prediction
         from .trial import TrialRun, run_trial
 
         key = tuple(k.applied(v) for k, v in zip(self.sim_keys, values))
@@ -171,7 +179,8 @@ class Calibration:
             got[task.index] = res["prediction"]
         if be.lost:
             raise PartialResult(f"{len(be.lost)} runs of a trial were lost ({be.lost[0][1]}); nothing written")
-        mean = mean_prediction(got)  # in seed order: reproducible
+        # in seed order: reproducible; aligned, each seed's curve moved to the seeds' mean crossing time
+        mean = mean_prediction(got) if self.align is None else aligned_mean_prediction(got, self.align)[0]
         self._cache[key] = mean
         self._order.append(key)
         return mean

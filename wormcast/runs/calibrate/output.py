@@ -53,6 +53,7 @@ def document(cal) -> dict:
                                                       "positive_definite": cal.surface_.curvature_ok},
         "seed": cal.root,
         "seeds": cal.seeds,
+        **({"align": cal.align} if cal.align is not None else {}),
         "backend": cal.backend,
         "trials": [{"params": dict(zip(cal.sim_names, key)), "deviance": None if d is None else _num(d)}
                    for key, d in cal.trials_],
