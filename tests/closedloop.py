@@ -55,12 +55,10 @@ def observed_run(seed: int, **kw):
 
 
 def telescope_frame(result, name: str = "caida") -> pd.DataFrame:
-    """The telescope observer's series in the columns calibrate reads (time, packets, unique_sources,
-    new_sources), unique_sources being the interval's own sources (the observer's ``active_sources``;
-    predict.py's (P3)), not the observer's cumulative count of that name."""
+    """The telescope observer's series as its parquet holds it, in the columns calibrate reads (time, packets,
+    unique_sources: cumulative, new_sources, active_sources: the interval's own sources, predict.py's (P3))."""
     s = result.observers[name].tables["series"]
-    return pd.DataFrame({"time": s["time"], "packets": s["packets"], "unique_sources": s["active_sources"],
-                         "new_sources": s["new_sources"]})
+    return s[["time", "packets", "unique_sources", "new_sources", "active_sources"]].copy()
 
 
 def one_copy(rate: float = TRUTH["worm.scan_rate.mean"], hosts: int = TRUTH["population.vulnerable"],

@@ -48,7 +48,7 @@ def test_prediction_matches_the_runs_own_telescope(observed):
     z = (frame.packets.to_numpy() - pred["packets"]) / np.sqrt(pred["packets"])
     assert np.abs(z).max() < 5  # every interval within Poisson noise of the prediction
     assert np.abs(pred["new_sources"] - frame.new_sources.to_numpy()).max() < 1.0
-    assert np.abs(pred["unique_sources"] - frame.unique_sources.to_numpy()).max() < 1.0
+    assert np.abs(pred["active_sources"] - frame.active_sources.to_numpy()).max() < 1.0
     wrong = predict_run(result, sim.world.addresses, Watched((parse_cidr("44.0.0.0/9"),)), bins).series(bins)
     assert abs(wrong["packets"].sum() / frame.packets.sum() - 0.5) < 0.01  # half the block: half the packets
 
@@ -60,6 +60,9 @@ def test_prediction_matches_the_runs_own_telescope(observed):
     (["--fit", "worm.scan_rate.mean", "--bounds", "worm.scan_rate.mean=-5:10"], "-5 is not allowed"),
     (["--fit", "worm.scan_rate.mean", "--bounds", "population.vulnerable=1:10"], "not one of the fitted keys"),
     (["--fit", "worm.scan_rate.mean", "--seeds", "0"], "--seeds 0"),
+    (["--fit", "worm.scan_rate.mean", "--series", "unique_sources"], "unique_sources is cumulative"),
+    (["--fit", "worm.scan_rate.mean", "--series", "nonsense"], "the observations hold packets, new_sources, "
+                                                               "active_sources"),
 ])
 def test_bad_options_one_line_exit_2(observed, capsys, tmp_path, argv, words):
     d, scenario, *_ = observed
@@ -79,6 +82,8 @@ def test_bad_options_one_line_exit_2(observed, capsys, tmp_path, argv, words):
      "not in increasing order"),
     ("time,packets,unique_sources,new_sources\n2001-07-20T05:00:00Z,1,1,1\n2001-07-20T05:01:00Z,3,1,1\n",
      "no interval lies within the scenario's window"),
+    ("time,packets,unique_sources,new_sources\n2001-07-19T00:00:00Z,1,5,1\n2001-07-19T00:01:00Z,3,2,1\n",
+     "row 3: unique_sources falls; it is the cumulative count"),
     ('{"files": []}', "without timeline rows"),
     ('{"timeline": ', "not valid JSON"),
 ])
@@ -243,3 +248,19 @@ def test_align_needs_the_offset(observed, capsys, tmp_path):
     code, cap = run_cli(capsys, scenario, "--observed", d / "tel.csv", "--fit", "worm.scan_rate.mean,offset",
                         "--align", "1.5", "--out", tmp_path / "o")
     assert code == 2 and "--align 1.5" in cap.err
+
+
+def test_reads_the_telescope_parquet_wormcast_writes(observed, tmp_path):
+    """The observer's own telescope-<name>.parquet, as written: its per-interval sources are the fitted
+    ``active_sources``, its cumulative ``unique_sources`` only checked (a per-interval series read under that
+    name would be fitted against the wrong prediction)."""
+    from wormcast.runs.calibrate.observed import read_observed
+
+    _, _, sim, result, frame = observed
+    out = result.observers["caida"]
+    (name, write), = [(n, w) for n, w in out.files.items() if n == "telescope-caida.parquet"]
+    write(tmp_path / name)
+    obs = read_observed(tmp_path / name, None)
+    assert obs.kind == "telescope" and sorted(obs.series) == ["active_sources", "new_sources", "packets"]
+    np.testing.assert_array_equal(obs.series["active_sources"], frame.active_sources.to_numpy())
+    np.testing.assert_array_equal(np.cumsum(obs.series["new_sources"]), frame.unique_sources.to_numpy())

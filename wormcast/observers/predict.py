@@ -76,7 +76,7 @@ def first_seen(arrivals: np.ndarray, p: float) -> np.ndarray:
     return p * lfilter([1.0], [1.0, -(1.0 - p)], arrivals)
 
 
-def unique_sources(arrivals: np.ndarray, p: float, bins: np.ndarray) -> np.ndarray:
+def active_sources(arrivals: np.ndarray, p: float, bins: np.ndarray) -> np.ndarray:
     """(P3) per interval of whole steps ``bins`` ((n, 2): [first step, end step))."""
     cum = np.concatenate([[0.0], np.cumsum(arrivals)])
     out = np.empty(len(bins))
@@ -122,7 +122,7 @@ class RunPrediction:
 
     dt: float
     steps: dict
-    unique_sources: np.ndarray
+    active_sources: np.ndarray  # (P3): sources seen per observed interval
     infected: np.ndarray | None = None
     hosts: int = 0
 
@@ -131,7 +131,7 @@ class RunPrediction:
         interval [a, b) is compared with the simulated [a - offset, b - offset)); (P3) is not shifted."""
         edges = np.asarray(bins, dtype=float) * self.dt - offset
         out = {n: binned(v, self.dt, edges) for n, v in self.steps.items()}
-        out["unique_sources"] = self.unique_sources
+        out["active_sources"] = self.active_sources
         return out
 
     def crossing(self, fraction: float) -> float | None:
@@ -155,13 +155,13 @@ class RunPrediction:
         n = next(iter(self.steps.values())).size
         edges = (np.arange(n)[:, None] + np.array([0.0, 1.0])) * self.dt + tau
         return RunPrediction(self.dt, {k: binned(v, self.dt, edges, extend=True) for k, v in self.steps.items()},
-                             self.unique_sources, self.infected, self.hosts)
+                             self.active_sources, self.infected, self.hosts)
 
 
 def mean_prediction(preds: list[RunPrediction]) -> RunPrediction:
     """The mean over runs (in list order, so the same runs give the same numbers)."""
     steps = {n: np.mean([p.steps[n] for p in preds], axis=0) for n in preds[0].steps}
-    return RunPrediction(preds[0].dt, steps, np.mean([p.unique_sources for p in preds], axis=0))
+    return RunPrediction(preds[0].dt, steps, np.mean([p.active_sources for p in preds], axis=0))
 
 
 def aligned_mean_prediction(preds: list[RunPrediction], fraction: float) -> tuple[RunPrediction, np.ndarray]:
@@ -189,7 +189,7 @@ def predict_run(result, world_addresses, watched: Watched, bins: np.ndarray) -> 
     rates, weights = rate_mixture(worm.scan_rate)
     ps = -np.expm1(-rates * q * sc.step)
     new = sum(w * first_seen(arrivals, p) for p, w in zip(ps, weights))
-    active = sum(w * unique_sources(arrivals, p, bins) for p, w in zip(ps, weights))
+    active = sum(w * active_sources(arrivals, p, bins) for p, w in zip(ps, weights))
     steps = {"packets": q * np.asarray(cols["probes"], dtype=float), "new_sources": new}
     return RunPrediction(sc.step, steps, active, np.asarray(cols["ever_infected"], dtype=float),
                          int(np.asarray(world_addresses).size))

@@ -18,7 +18,7 @@ def register(subparsers) -> None:
     p.add_argument("scenario", metavar="SCENARIO", help="a preset name or a TOML file")
     p.add_argument("--observed", metavar="FILE", required=True,
                    help="telescope-<name>.parquet, a CSV with its columns (time, packets, unique_sources, "
-                        "new_sources), or an audit.json")
+                        "new_sources, optionally active_sources), or an audit.json")
     p.add_argument("--fit", metavar="KEY[,KEY...]", required=True,
                    help="scenario keys to fit, e.g. worm.scan_rate.mean,population.vulnerable (worm.release: "
                         "seconds after the start)")
@@ -33,7 +33,8 @@ def register(subparsers) -> None:
     p.add_argument("--monitored", metavar="N|CIDR[,CIDR]",
                    help="what an audit's logs monitor: a number of addresses (default 1) or their blocks")
     p.add_argument("--series", metavar="NAME[,NAME]",
-                   help="observed series to fit (default packets,new_sources; a telescope has unique_sources too)")
+                   help="observed series to fit (default new_sources; also packets, and active_sources where the "
+                        "telescope series has them)")
     p.add_argument("--signature", metavar="NAME", help="an audit timeline's signature (default: its only worm, or all)")
     p.add_argument("--align", type=float, metavar="SHARE",
                    help="align each seed's run on the time it reaches SHARE of its hosts infected (with --fit offset)")

@@ -240,6 +240,9 @@ class Calibration:
         obs = observed if isinstance(observed, Observed) else read_observed(observed, self.signature)
         self.watched_ = parse_watched(obs.kind, self.telescope, self.monitored)
         series = list(self.series or (TELESCOPE_FIT if obs.kind == "telescope" else SERVER_FIT))
+        if "unique_sources" in series:
+            raise WormcastError(f"{flag('--series', ','.join(series))}: unique_sources is cumulative, its errors add "
+                                "up; fit its increments, new_sources (or active_sources, the sources per interval)")
         unknown = [s for s in series if s not in obs.series]
         if unknown or not series:
             raise WormcastError(f"{flag('--series', ','.join(series))}: the observations hold {', '.join(obs.series)}")
@@ -249,10 +252,9 @@ class Calibration:
         self.observed_, self.fitted_series_ = kept, series
         self.dropped_intervals_ = int((~keep).sum())
         y = kept.fitted(series)
-        if self.offset_key is not None and "unique_sources" in series:
-            raise WormcastError(f"{flag('--series', 'unique_sources')}: not with --fit offset (active sources per "
-                                "interval do "
-                                "not add up over shifted intervals)")
+        if self.offset_key is not None and "active_sources" in series:
+            raise WormcastError(f"{flag('--series', 'active_sources')}: not with --fit offset (sources seen per "
+                                "interval do not add up over shifted intervals)")
         self._cache, self._order = {}, []
         sizes = [kept.series[n].size for n in series]
         with open_backend(self.backend, self.scheduler, self.workers, persistent=True) as be:

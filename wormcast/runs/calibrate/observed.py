@@ -17,7 +17,7 @@ import numpy as np
 
 from ...errors import WormcastError, flag
 
-TELESCOPE_COLUMNS = ("packets", "unique_sources", "new_sources")
+TELESCOPE_COLUMNS = ("packets", "unique_sources", "new_sources")  # unique_sources: cumulative (not fitted)
 TELESCOPE_FIT = ("new_sources",)  # fitted by default (docs/calibration.md: why not packets)
 SERVER_FIT = ("new_sources",)
 MAX_BYTES = 256 * 1024 * 1024
@@ -26,7 +26,9 @@ MAX_BYTES = 256 * 1024 * 1024
 @dataclass(frozen=True)
 class Observed:
     """``kind``: "telescope" or "server"; ``starts``: bin starts (s since the epoch); ``width``: seconds;
-    ``series``: name -> counts (``packets``, ``new_sources``, and for a telescope ``unique_sources``)."""
+    ``series``: name -> counts per bin (``packets``, ``new_sources``, and for a telescope written by wormcast
+    ``active_sources``, the sources seen in the interval; its cumulative ``unique_sources`` is checked, not
+    fitted: its increments are ``new_sources``)."""
 
     kind: str
     path: str
@@ -88,12 +90,17 @@ def read_telescope(path: Path, frame) -> Observed:
     except (ValueError, TypeError, OverflowError) as exc:
         raise _fail(path, f"column time: not timestamps ({' '.join(str(exc).split())[:120]})") from None
     width = _grid(path, seconds)
-    series = {}
-    for c in TELESCOPE_COLUMNS:
+    counts = {}
+    for c in (*TELESCOPE_COLUMNS, *(["active_sources"] if "active_sources" in frame.columns else [])):
         try:
-            series[c] = _counts(path, c, frame[c].to_numpy())
+            counts[c] = _counts(path, c, frame[c].to_numpy())
         except (ValueError, TypeError):
             raise _fail(path, f"column {c}: not numbers") from None
+    falls = np.flatnonzero(np.diff(counts["unique_sources"]) < 0)
+    if falls.size:  # a per-interval count under the cumulative column's name would be fitted as nonsense
+        raise _fail(path, f"row {int(falls[0]) + 3}: unique_sources falls; it is the cumulative count of sources "
+                          "seen (per interval: active_sources)")
+    series = {c: v for c, v in counts.items() if c != "unique_sources"}
     return Observed("telescope", str(path), seconds, width, series)
 
 
