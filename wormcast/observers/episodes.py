@@ -38,6 +38,17 @@ class EpisodeLog:
             self._closed.append((ids, self.since[ids], self.s))
             self.since[ids] = -1
 
+    def scanned(self, lo: int, hi: int) -> np.ndarray:
+        """Per host, the steps it scanned within ``[lo, hi)`` (episodes still open end at ``hi``): the
+        exposure of the estimators' window."""
+        out = np.zeros(self.since.size, dtype=np.int64)
+        for ids, since, end in self._closed:
+            if end > lo:
+                out[ids] += np.maximum(min(end, hi) - np.maximum(since, lo), 0)
+        still = np.flatnonzero(self.since >= 0)
+        out[still] += np.maximum(hi - np.maximum(self.since[still], lo), 0)
+        return out
+
     def episodes(self, n_steps: int) -> Episodes:
         """Every episode, those still open ending at ``n_steps``; empty ones dropped."""
         still = np.flatnonzero(self.since >= 0)

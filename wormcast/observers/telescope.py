@@ -102,19 +102,22 @@ class Telescope(Component):
         return self.config.name
 
     def follow(self, scanners: list) -> None:
-        """Fast accounting where it is supported: log who scans when, watch no block."""
+        """Fast accounting where it is supported: log who scans when, watch no block. Either way each worm's
+        episodes are logged: the estimators' exposure (each source's share of the window it scanned)."""
+        from .episodes import EpisodeLog
+
         self.log, self.accounting = None, "exact"
+        self.logs = [EpisodeLog(self.ctx.hosts.n) for _ in scanners]
+        for scanner, log in zip(scanners, self.logs):
+            scanner.episode_logs.append(log)
         if self.config.accounting == "exact":
             return
         why = self._fast_unsupported(scanners)
         if why is not None:
             self.accounting = f"exact (fast unsupported: {why})"
             return
-        from .episodes import EpisodeLog
-
-        self.accounting, self.log = "fast", EpisodeLog(self.ctx.hosts.n)
+        self.accounting, self.log = "fast", self.logs[0]
         scanner = scanners[0]
-        scanner.episode_logs.append(self.log)
         self.share = self._landing_share(scanner)
         self.per_step = scanner.rates * self.share * self.ctx.dt
 
@@ -173,7 +176,7 @@ class Telescope(Component):
         self.worm_packets = 0
         self.start = ctx.scenario.start
         self.step_now = 0
-        self.log, self.accounting = None, "exact"
+        self.log, self.accounting, self.logs = None, "exact", []
         self.infected: list[int] = []  # per interval, at its end (fast: the alarms' infected_fraction)
 
     def _landed(self, batch) -> None:
@@ -186,14 +189,14 @@ class Telescope(Component):
 
     def begin_step(self, step: int, t: float):
         self.step_now = step
-        if self.log is not None:
-            self.log.s = step
+        for log in self.logs:
+            log.s = step
 
     def on_probes(self, batch) -> None:
-        if self.log is not None:  # hosts started from now on scan from the next step
-            self.log.s = self.step_now + 1
-            return
-        self._landed(batch)
+        for log in self.logs:  # hosts started from now on scan from the next step
+            log.s = self.step_now + 1
+        if self.log is None:
+            self._landed(batch)
 
     def record(self, totals: StepTotals) -> None:
         s, dt = totals.step, self.ctx.dt
@@ -308,10 +311,14 @@ class Telescope(Component):
 
         cfg, dt = self.config, self.ctx.dt
         duration = (self.ctx.n_steps - self.window_from) * dt
-        packets = self.window_packets[self.window_packets > 0]
+        seen = np.flatnonzero(self.window_packets)
+        exposure = None
+        if self.logs:  # each source's share of the window it scanned (a host may scan in several episodes)
+            steps = sum(log.scanned(self.window_from, self.ctx.n_steps)[seen] for log in self.logs)
+            exposure = np.clip(steps / max(self.ctx.n_steps - self.window_from, 1), 1e-12, 1.0)
         none = {"value": None, "low": None, "high": None}
         try:
-            est = estimate(packets, duration, self._fraction(), cfg.level)
+            est = estimate(self.window_packets[seen], duration, self._fraction(), cfg.level, exposure)
         except ValueError:  # nothing seen, or every source seen once: not identified
             return {"estimated_infected": none, "estimated_scan_rate": none}
         as_dict = lambda e: {"value": float(e.value), "low": float(e.low), "high": float(e.high)}  # noqa: E731
