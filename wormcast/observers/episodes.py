@@ -14,11 +14,17 @@ import numpy as np
 
 @dataclass(frozen=True)
 class Episodes:
-    """Scanning episodes ``[start, end)`` in steps, sorted by (host, start); disjoint per host."""
+    """Per host that scanned (``host``, ascending): its number of episodes ``n``, steps scanned ``steps``
+    and, for one-episode hosts, ``start`` (their episode: ``[start, start + steps)``); the episodes
+    ``[several_start, several_end)`` of the hosts with several (``several_host``), by (host, start)."""
 
     host: np.ndarray
+    n: np.ndarray
+    steps: np.ndarray
     start: np.ndarray
-    end: np.ndarray
+    several_host: np.ndarray
+    several_start: np.ndarray
+    several_end: np.ndarray
 
 
 class EpisodeLog:
@@ -50,27 +56,25 @@ class EpisodeLog:
         return out
 
     def episodes(self, n_steps: int) -> Episodes:
-        """Every episode, those still open ending at ``n_steps``; empty ones dropped."""
+        """Every episode, those still open ending at ``n_steps``; empty ones dropped. Per-host figures by
+        counting (bincount), no sort but of the episodes of hosts with several (few), which come in time
+        order per host (closed ones as they closed, the open one last)."""
         still = np.flatnonzero(self.since >= 0)
-        host = np.concatenate([c[0] for c in self._closed] + [still]).astype(np.int64)
-        start = np.concatenate([c[1] for c in self._closed] + [self.since[still]])
-        end = np.repeat(np.array([c[2] for c in self._closed] + [n_steps], dtype=np.int64),
-                        [c[0].size for c in self._closed] + [still.size])
-        keep = start < end
+        closed = self._closed
+        host = np.concatenate([c[0] for c in closed] + [still])
+        start = np.concatenate([c[1] for c in closed] + [self.since[still]])
+        length = np.repeat(np.array([c[2] for c in closed] + [n_steps], dtype=np.int64),
+                           [c[0].size for c in closed] + [still.size]) - start
+        keep = length > 0
         if not keep.all():
-            host, start, end = host[keep], start[keep], end[keep]
-        # grouped by host without a full sort: hosts with one episode through a dense table, the others
-        # (few) sorted and merged in; each host's episodes come in time order (closed ones as they closed,
-        # the open one last)
+            host, start, length = host[keep], start[keep], length[keep]
         count = np.bincount(host, minlength=self.since.size)
-        first, last = np.empty(self.since.size, np.int64), np.empty(self.since.size, np.int64)
-        first[host], last[host] = start, end
-        one = np.flatnonzero(count == 1)
-        host1, start1, end1 = one, first[one], last[one]
+        steps = np.bincount(host, length, minlength=self.since.size)
+        first = np.empty(self.since.size, np.int64)
+        first[host] = start  # hosts with several: one of theirs (read from their episodes instead)
+        ids = np.flatnonzero(count)
         several = count[host] > 1
-        if not several.any():
-            return Episodes(host1, start1, end1)
-        order = np.argsort(host[several], kind="stable")
-        hm, sm, em = host[several][order], start[several][order], end[several][order]
-        at = np.searchsorted(host1, hm)
-        return Episodes(np.insert(host1, at, hm), np.insert(start1, at, sm), np.insert(end1, at, em))
+        hm, sm, lm = host[several], start[several], length[several]
+        order = np.argsort(hm, kind="stable")
+        hm, sm = hm[order], sm[order]
+        return Episodes(ids, count[ids], steps[ids], first[ids], hm, sm, sm + lm[order])

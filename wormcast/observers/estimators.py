@@ -135,11 +135,15 @@ def _ztp_mean_slope(m: np.ndarray) -> np.ndarray:
 
 
 def _ztp_mu_exposed(x: np.ndarray, e: np.ndarray) -> float:
-    """Solve (4') sum_i x_i = sum_i h(mu e_i) for mu (the window's mu: sources scanning all of it)."""
+    """Solve (4') sum_i x_i = sum_i h(mu e_i) for mu (the window's mu: sources scanning all of it). The
+    sources that scanned the whole window (most, as a rule) enter as one term: each root-finding step then
+    costs the partial sources only."""
     total = float(x.sum())
     if total <= float(np.sum(e > 0)):  # every source sent one packet: mu -> 0
         return 0.0
-    f = lambda mu: float(_ztp_mean(mu * e).sum()) - total  # noqa: E731  (increasing in mu)
+    whole = e == 1.0
+    n_whole, part = int(np.count_nonzero(whole)), e[~whole]
+    f = lambda mu: n_whole * float(_ztp_mean(mu)) + float(_ztp_mean(mu * part).sum()) - total  # noqa: E731
     hi = total / float(e.sum()) + 1.0
     while f(hi) < 0:
         hi *= 2
