@@ -187,11 +187,6 @@ class Telescope(Component):
                 if self.step_now >= self.window_from:
                     self.window_packets[landing.sources] += landing.counts
 
-    def begin_step(self, step: int, t: float):
-        self.step_now = step
-        for log in self.logs:
-            log.s = step
-
     def on_probes(self, batch) -> None:
         for log in self.logs:  # hosts started from now on scan from the next step
             log.s = self.step_now + 1
@@ -200,6 +195,9 @@ class Telescope(Component):
 
     def record(self, totals: StepTotals) -> None:
         s, dt = totals.step, self.ctx.dt
+        self.step_now = s + 1  # the next step's (no begin_step hook: hosts started from now scan from s + 1)
+        for log in self.logs:
+            log.s = s + 1
         if self.background is not None:
             self.pending.append(self.background.step(s * dt, dt))
         if s >= self.window_from:
@@ -252,6 +250,7 @@ class Telescope(Component):
 
     def finish(self, t: float) -> None:
         """Fast accounting: the worm's packets, drawn now, joined with the background's; then the detectors."""
+        self._first = None
         if self.log is None:
             self.ser, self.src = self.counter.series(), self.counter.sources()
             self.unique_total = int(self.counter._unique_addresses)
@@ -277,11 +276,21 @@ class Telescope(Component):
             first = np.concatenate([first, np.rint(bgs.first_seen / interval).astype(np.int64)])
             ids, t_end = np.concatenate([ids, bgs.ids]), np.concatenate([t_end, bgs.last_seen])
             packets, addresses = np.concatenate([packets, bgs.packets]), np.concatenate([addresses, bgs.addresses])
-        order = np.argsort(first.astype(np.int16) if first.size and first.max() < 2 ** 15 else first, kind="stable")
-        self.src = SourceTable(ids[order], first[order] * interval, t_end[order], packets[order], addresses[order])
+        self.src, self._first = SourceTable(ids, first * interval, t_end, packets, addresses), first
         self.unique_total = int(unique[-1]) if unique.size else 0
         for end, n_new, infected in zip(bg.t_end, new, self.infected):
             self._detect(float(end), int(n_new), infected)
+
+    def _sources_in_order(self) -> SourceTable:
+        """The sources table in the order first seen (fast accounting sorts it when first read)."""
+        first, self._first = self._first, None
+        if first is not None:
+            order = np.argsort(first.astype(np.int16) if first.size and first.max() < 2 ** 15 else first,
+                               kind="stable")
+            src = self.src
+            self.src = SourceTable(src.ids[order], src.first_seen[order], src.last_seen[order], src.packets[order],
+                                   src.addresses[order])
+        return self.src
 
     # ---------------------------------------------------------------- after the run
 
@@ -329,7 +338,7 @@ class Telescope(Component):
         import pandas as pd
 
         cfg, ctx = self.config, self.ctx
-        ser, src = self.ser, self.src
+        ser, src = self.ser, self.src  # (fast accounting: in host order until the table is read)
         t0 = pd.Timestamp(self.start)
         series = pd.DataFrame({
             "time": t0 + pd.to_timedelta(ser.t_start, unit="s"), "packets": ser.packets,
@@ -338,6 +347,8 @@ class Telescope(Component):
         worm = src.ids < ctx.hosts.n
 
         def sources():  # built when read (formatting every address costs more than drawing the packets)
+            src = self._sources_in_order()
+            worm = src.ids < ctx.hosts.n
             addresses = pd.array(format_addresses(ctx.world.addresses[np.where(worm, src.ids, 0)]), dtype="string")
             addresses[~worm] = pd.NA  # background sources have no host address
             return pd.DataFrame({
