@@ -26,6 +26,17 @@ class Episodes:
     several_start: np.ndarray
     several_end: np.ndarray
 
+    def scanned(self, lo: int, hi: int, n_hosts: int) -> np.ndarray:
+        """Per host, the steps it scanned within ``[lo, hi)``: the exposure of the estimators' window."""
+        out = np.zeros(n_hosts, dtype=np.int64)
+        one = self.n == 1
+        h1, a1 = self.host[one], self.start[one]
+        out[h1] = np.maximum(np.minimum(a1 + self.steps[one].astype(np.int64), hi) - np.maximum(a1, lo), 0)
+        if self.several_host.size:
+            inside = np.maximum(np.minimum(self.several_end, hi) - np.maximum(self.several_start, lo), 0)
+            out += np.bincount(self.several_host, inside, minlength=n_hosts).astype(np.int64)
+        return out
+
 
 class EpisodeLog:
     """Fed by ``Scanner.start`` / ``Scanner.stop`` (``scanner.episode_logs``), which start only hosts not
@@ -43,17 +54,6 @@ class EpisodeLog:
         if ids.size:
             self._closed.append((ids, self.since[ids], self.s))
             self.since[ids] = -1
-
-    def scanned(self, lo: int, hi: int) -> np.ndarray:
-        """Per host, the steps it scanned within ``[lo, hi)`` (episodes still open end at ``hi``): the
-        exposure of the estimators' window."""
-        out = np.zeros(self.since.size, dtype=np.int64)
-        for ids, since, end in self._closed:
-            if end > lo:
-                out[ids] += np.maximum(min(end, hi) - np.maximum(since, lo), 0)
-        still = np.flatnonzero(self.since >= 0)
-        out[still] += np.maximum(hi - np.maximum(self.since[still], lo), 0)
-        return out
 
     def episodes(self, n_steps: int) -> Episodes:
         """Every episode, those still open ending at ``n_steps``; empty ones dropped. Per-host figures by

@@ -258,7 +258,8 @@ class Telescope(Component):
         from .telescope_fast import draw_landings
 
         ctx, k = self.ctx, self.per_interval
-        fast = draw_landings(self.log.episodes(ctx.n_steps), self.per_step, k, ctx.n_steps, self.window_from // k,
+        self._episodes = self.log.episodes(ctx.n_steps)  # (the estimators' exposure reads them too)
+        fast = draw_landings(self._episodes, self.per_step, k, ctx.n_steps, self.window_from // k,
                              ctx.streams[f"telescope:{self.config.name}:fast"])
         self.worm_packets = int(fast.packets.sum())
         self.window_packets[fast.ids] = fast.window_packets
@@ -323,7 +324,9 @@ class Telescope(Component):
         seen = np.flatnonzero(self.window_packets)
         exposure = None
         if self.logs:  # each source's share of the window it scanned (a host may scan in several episodes)
-            steps = sum(log.scanned(self.window_from, self.ctx.n_steps)[seen] for log in self.logs)
+            n = self.ctx.n_steps
+            eps = [self._episodes] if self.log is not None else [log.episodes(n) for log in self.logs]
+            steps = sum(ep.scanned(self.window_from, n, self.ctx.hosts.n)[seen] for ep in eps)
             exposure = np.clip(steps / max(self.ctx.n_steps - self.window_from, 1), 1e-12, 1.0)
         none = {"value": None, "low": None, "high": None}
         try:
