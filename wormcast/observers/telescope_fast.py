@@ -106,12 +106,11 @@ def draw_landings(ep: Episodes, per_step: np.ndarray, k: int, n_steps: int, wind
             x_first[at], x_last[at] = multi.x_first[j0:j1], multi.x_last[j0:j1]
             r0[at] = r1[at] = 0
         single = t2 == t1
-        return (f, l_, same, np.where(same & ~single, 2, 1), (~same).astype(np.int64), x_first, x_last,
-                r0, r1, mm * k)
+        return f, l_, same & ~single, ~same, x_first, x_last, r0, r1, mm * k  # (both end packets in f; l apart)
 
     chunks = [ends(c) for c in range(0, n_src, CHUNK)]
     members = np.zeros(T + 1)
-    for r0, r1 in [ch[7:9] for ch in chunks] + ([(multi.r0, multi.r1)] if multi is not None else []):
+    for r0, r1 in [ch[6:8] for ch in chunks] + ([(multi.r0, multi.r1)] if multi is not None else []):
         members += np.bincount(r0, minlength=T + 1) - np.bincount(r1, minlength=T + 1)
     members = np.cumsum(members)[:T]
     crowded = members > crowd
@@ -143,11 +142,11 @@ def draw_landings(ep: Episodes, per_step: np.ndarray, k: int, n_steps: int, wind
         return item_r, x_items, w_items, lam_w, lam * (r1 - r0 - n_open) - lam_w
 
     out = [np.empty(n_src, dtype=np.int64) for _ in range(4)]  # first, last, packets, window packets
-    for c, (f, l_, same, base_first, base_last, x_first, x_last, r0, r1, lam) in zip(range(0, n_src, CHUNK),
-                                                                                    chunks):
+    for c, (f, l_, two, apart, x_first, x_last, r0, r1, lam) in zip(range(0, n_src, CHUNK), chunks):
         n_c = f.size
         item_r, x_items, w_items, lam_w, lam_b = interior(r0, r1, lam)
-        agg_w = np.where(f >= w0, x_first, 0) + np.where(l_ >= w0, x_last, 0)
+        fw, lw = f >= w0, l_ >= w0
+        agg_w = x_first * fw + x_last * lw
         m_w = rng.poisson(agg_w + lam_w)
         m_b = rng.poisson(np.maximum(x_first + x_last - agg_w + lam_b, 0))
         totals[0] += int(m_w.sum())
@@ -155,13 +154,15 @@ def draw_landings(ep: Episodes, per_step: np.ndarray, k: int, n_steps: int, wind
         lam_all += np.bincount(f, x_first, minlength=T) + np.bincount(l_, x_last, minlength=T)
         sl = slice(c, c + n_c)
         out[0][sl], out[1][sl] = f, l_
-        out[2][sl] = base_first + base_last + m_w + m_b + np.bincount(item_r, x_items, minlength=n_c)
-        out[3][sl] = np.where(f >= w0, base_first, 0) + np.where(l_ >= w0, base_last, 0) + m_w \
-            + np.bincount(item_r[w_items], x_items[w_items], minlength=n_c)
-        packets += np.bincount(f, base_first, minlength=T) + np.bincount(l_, base_last, minlength=T)
-        c_new = np.bincount(f, minlength=T)
+        in_f = 1 + two  # the end-point packets: one or two in f, one in l where apart
+        out[2][sl] = in_f + apart + m_w + m_b + np.bincount(item_r, x_items, minlength=n_c)
+        out[3][sl] = fw * in_f + (lw & apart) + m_w + np.bincount(item_r[w_items], x_items[w_items], minlength=n_c)
+        by_f = np.bincount(2 * f + two, minlength=2 * T)  # per interval: first packets alone, with the last
+        in_l = np.bincount(np.where(apart, l_, T), minlength=T + 1)[:T]
+        c_new = by_f[0::2] + by_f[1::2]
         new += c_new
-        active += c_new + np.bincount(l_, base_last, minlength=T)
+        packets += c_new + by_f[1::2] + in_l
+        active += c_new + in_l
     if multi is not None:  # their intervals between first and last: by range and interval, not by source
         item_r, x_items, w_items, lam_w, lam_b = interior(multi.r0, multi.r1, multi.lam, multi.part)
         m_w, m_b = rng.poisson(lam_w), rng.poisson(np.maximum(lam_b, 0))
