@@ -26,15 +26,16 @@ class Episodes:
     several_start: np.ndarray
     several_end: np.ndarray
 
-    def scanned(self, lo: int, hi: int, n_hosts: int) -> np.ndarray:
-        """Per host, the steps it scanned within ``[lo, hi)``: the exposure of the estimators' window."""
-        out = np.zeros(n_hosts, dtype=np.int64)
-        one = self.n == 1
-        h1, a1 = self.host[one], self.start[one]
-        out[h1] = np.maximum(np.minimum(a1 + self.steps[one].astype(np.int64), hi) - np.maximum(a1, lo), 0)
+    def scanned(self, lo: int, hi: int) -> np.ndarray:
+        """Per host of ``host``, the steps it scanned within ``[lo, hi)``: the exposure of the estimators'
+        window."""
+        end = self.start + self.steps.astype(np.int64)
+        out = np.minimum(end, hi, out=end) - np.maximum(self.start, lo)  # (one-episode hosts)
+        np.maximum(out, 0, out=out)
         if self.several_host.size:
             inside = np.maximum(np.minimum(self.several_end, hi) - np.maximum(self.several_start, lo), 0)
-            out += np.bincount(self.several_host, inside, minlength=n_hosts).astype(np.int64)
+            sh = self.several_host
+            out[self.n > 1] = np.add.reduceat(inside, np.flatnonzero(np.r_[True, sh[1:] != sh[:-1]]))
         return out
 
 

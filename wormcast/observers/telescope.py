@@ -326,7 +326,10 @@ class Telescope(Component):
         if self.logs:  # each source's share of the window it scanned (a host may scan in several episodes)
             n = self.ctx.n_steps
             eps = [self._episodes] if self.log is not None else [log.episodes(n) for log in self.logs]
-            steps = sum(ep.scanned(self.window_from, n, self.ctx.hosts.n)[seen] for ep in eps)
+            steps = np.zeros(self.ctx.hosts.n, dtype=np.int64)
+            for ep in eps:
+                steps[ep.host] += ep.scanned(self.window_from, n)
+            steps = steps[seen]
             exposure = np.clip(steps / max(self.ctx.n_steps - self.window_from, 1), 1e-12, 1.0)
         none = {"value": None, "low": None, "high": None}
         try:
