@@ -7,7 +7,8 @@ background radiation (``background.py``) and, at the end of each interval, hands
 and packets to a :class:`~.telescope_counts.TelescopeCounter` (with address churn, ``churn.py``, if asked).
 Detectors (``detectors/``) read the new sources of each interval (addresses: what a telescope counts),
 background included; estimators (``estimators.py``) read the worm's probes only (as CAIDA filtered Code Red
-by port and payload) over the last ``estimate_window`` of the run.
+by port and payload) over the last ``estimate_window`` of the run, each source with its share of that
+window scanned (exposure: every worm's scanning episodes are logged, ``episodes.py``).
 
 That is the exact accounting (``accounting = "exact"``, the reference). The default, ``"fast"``, watches no
 block: it logs who scans when (``episodes.py``, fed by the scanner's start and stop) and draws the worm's
