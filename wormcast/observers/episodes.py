@@ -58,24 +58,30 @@ class EpisodeLog:
 
     def episodes(self, n_steps: int) -> Episodes:
         """Every episode, those still open ending at ``n_steps``; empty ones dropped. Per-host figures by
-        counting (bincount), no sort but of the episodes of hosts with several (few), which come in time
-        order per host (closed ones as they closed, the open one last)."""
-        still = np.flatnonzero(self.since >= 0)
+        counting: the open episodes (most) straight from the dense ``since``, the closed ones (few) by
+        bincount; no sort but of the episodes of hosts with several, which come in time order per host
+        (closed ones as they closed, the open one last)."""
         closed = self._closed
-        host = np.concatenate([c[0] for c in closed] + [still])
-        start = np.concatenate([c[1] for c in closed] + [self.since[still]])
-        length = np.repeat(np.array([c[2] for c in closed] + [n_steps], dtype=np.int64),
-                           [c[0].size for c in closed] + [still.size]) - start
-        keep = length > 0
-        if not keep.all():
-            host, start, length = host[keep], start[keep], length[keep]
-        count = np.bincount(host, minlength=self.since.size)
-        steps = np.bincount(host, length, minlength=self.since.size)
-        first = np.empty(self.since.size, np.int64)
+        if closed:
+            host = np.concatenate([c[0] for c in closed])
+            start = np.concatenate([c[1] for c in closed])
+            end = np.repeat(np.array([c[2] for c in closed], dtype=np.int64), [c[0].size for c in closed])
+            keep = start < end
+            if not keep.all():
+                host, start, end = host[keep], start[keep], end[keep]
+        else:
+            host = start = end = np.zeros(0, dtype=np.int64)
+        since = self.since
+        is_open = (since >= 0) & (since < n_steps)
+        count = np.bincount(host, minlength=since.size) + is_open
+        steps = np.where(is_open, n_steps - since, 0) + np.bincount(host, end - start, minlength=since.size)
+        first = np.where(is_open, since, 0)
         first[host] = start  # hosts with several: one of theirs (read from their episodes instead)
         ids = np.flatnonzero(count)
         several = count[host] > 1
-        hm, sm, lm = host[several], start[several], length[several]
+        still = np.flatnonzero(is_open & (count > 1))
+        hm = np.concatenate([host[several], still])
+        sm = np.concatenate([start[several], since[still]])
+        em = np.concatenate([end[several], np.full(still.size, n_steps, dtype=np.int64)])
         order = np.argsort(hm, kind="stable")
-        hm, sm = hm[order], sm[order]
-        return Episodes(ids, count[ids], steps[ids], first[ids], hm, sm, sm + lm[order])
+        return Episodes(ids, count[ids], steps[ids], first[ids], hm[order], sm[order], em[order])
