@@ -296,13 +296,12 @@ class Telescope(Component):
 
     # ---------------------------------------------------------------- after the run
 
-    def _fraction(self) -> float:
+    def _fraction(self, seen: np.ndarray) -> float:
         """f: the share of a worm probe that lands here (landing.py), mean over the sources the estimators
-        read; for scanners without a per-probe law, the telescope's share of the target space."""
+        read (``seen``); for scanners without a per-probe law, the telescope's share of the target space."""
         from .landing import ScannerDescription, landing_probability
 
         worm = self.ctx.scenario.worms[0]
-        seen = np.flatnonzero(self.window_packets)
         if self.log is not None and seen.size:  # fast accounting: each host's share is at hand
             return float(self.share[seen].mean())
         try:
@@ -334,7 +333,7 @@ class Telescope(Component):
             exposure = np.clip(steps / max(self.ctx.n_steps - self.window_from, 1), 1e-12, 1.0)
         none = {"value": None, "low": None, "high": None}
         try:
-            est = estimate(self.window_packets[seen], duration, self._fraction(), cfg.level, exposure)
+            est = estimate(self.window_packets[seen], duration, self._fraction(seen), cfg.level, exposure)
         except ValueError:  # nothing seen, or every source seen once: not identified
             return {"estimated_infected": none, "estimated_scan_rate": none}
         as_dict = lambda e: {"value": float(e.value), "low": float(e.low), "high": float(e.high)}  # noqa: E731
