@@ -155,8 +155,14 @@ def draw_landings(ep: Episodes, per_step: np.ndarray, k: int, n_steps: int, wind
         sl = slice(c, c + n_c)
         out[0][sl], out[1][sl] = f, l_
         in_f = 1 + two  # the end-point packets: one or two in f, one in l where apart
-        out[2][sl] = in_f + apart + m_w + m_b + np.bincount(item_r, x_items, minlength=n_c)
-        out[3][sl] = fw * in_f + (lw & apart) + m_w + np.bincount(item_r[w_items], x_items[w_items], minlength=n_c)
+        total, in_w = in_f + apart, fw * in_f + (lw & apart)  # (integers throughout)
+        total += m_w
+        total += m_b
+        in_w += m_w
+        if item_r.size:  # intervals drawn one by one (none where every interval is crowded)
+            total += np.bincount(item_r, x_items, minlength=n_c).astype(np.int64)
+            in_w += np.bincount(item_r[w_items], x_items[w_items], minlength=n_c).astype(np.int64)
+        out[2][sl], out[3][sl] = total, in_w
         by_f = np.bincount(2 * f + two, minlength=2 * T)  # per interval: first packets alone, with the last
         in_l = np.bincount(np.where(apart, l_, T), minlength=T + 1)[:T]
         c_new = by_f[0::2] + by_f[1::2]
