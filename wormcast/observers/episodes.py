@@ -14,11 +14,29 @@ import numpy as np
 
 @dataclass(frozen=True)
 class Episodes:
-    """Scanning episodes ``[start, end)`` in steps, sorted by (host, start); disjoint per host."""
+    """Per host that scanned (``host``, ascending): its number of episodes ``n``, steps scanned ``steps``
+    and, for one-episode hosts, ``start`` (their episode: ``[start, start + steps)``); the episodes
+    ``[several_start, several_end)`` of the hosts with several (``several_host``), by (host, start)."""
 
     host: np.ndarray
+    n: np.ndarray
+    steps: np.ndarray
     start: np.ndarray
-    end: np.ndarray
+    several_host: np.ndarray
+    several_start: np.ndarray
+    several_end: np.ndarray
+
+    def scanned(self, lo: int, hi: int) -> np.ndarray:
+        """Per host of ``host``, the steps it scanned within ``[lo, hi)``: the exposure of the estimators'
+        window."""
+        end = self.start + self.steps.astype(np.int64)
+        out = np.minimum(end, hi, out=end) - np.maximum(self.start, lo)  # (one-episode hosts)
+        np.maximum(out, 0, out=out)
+        if self.several_host.size:
+            inside = np.maximum(np.minimum(self.several_end, hi) - np.maximum(self.several_start, lo), 0)
+            sh = self.several_host
+            out[self.n > 1] = np.add.reduceat(inside, np.flatnonzero(np.r_[True, sh[1:] != sh[:-1]]))
+        return out
 
 
 class EpisodeLog:
@@ -39,27 +57,31 @@ class EpisodeLog:
             self.since[ids] = -1
 
     def episodes(self, n_steps: int) -> Episodes:
-        """Every episode, those still open ending at ``n_steps``; empty ones dropped."""
-        still = np.flatnonzero(self.since >= 0)
-        host = np.concatenate([c[0] for c in self._closed] + [still]).astype(np.int64)
-        start = np.concatenate([c[1] for c in self._closed] + [self.since[still]])
-        end = np.repeat(np.array([c[2] for c in self._closed] + [n_steps], dtype=np.int64),
-                        [c[0].size for c in self._closed] + [still.size])
-        keep = start < end
-        if not keep.all():
-            host, start, end = host[keep], start[keep], end[keep]
-        # grouped by host without a full sort: hosts with one episode through a dense table, the others
-        # (few) sorted and merged in; each host's episodes come in time order (closed ones as they closed,
-        # the open one last)
-        count = np.bincount(host, minlength=self.since.size)
-        first, last = np.empty(self.since.size, np.int64), np.empty(self.since.size, np.int64)
-        first[host], last[host] = start, end
-        one = np.flatnonzero(count == 1)
-        host1, start1, end1 = one, first[one], last[one]
+        """Every episode, those still open ending at ``n_steps``; empty ones dropped. Per-host figures by
+        counting: the open episodes (most) straight from the dense ``since``, the closed ones (few) by
+        bincount; no sort but of the episodes of hosts with several, which come in time order per host
+        (closed ones as they closed, the open one last)."""
+        closed = self._closed
+        if closed:
+            host = np.concatenate([c[0] for c in closed])
+            start = np.concatenate([c[1] for c in closed])
+            end = np.repeat(np.array([c[2] for c in closed], dtype=np.int64), [c[0].size for c in closed])
+            keep = start < end
+            if not keep.all():
+                host, start, end = host[keep], start[keep], end[keep]
+        else:
+            host = start = end = np.zeros(0, dtype=np.int64)
+        since = self.since
+        is_open = (since >= 0) & (since < n_steps)
+        count = np.bincount(host, minlength=since.size) + is_open
+        steps = np.where(is_open, n_steps - since, 0) + np.bincount(host, end - start, minlength=since.size)
+        first = np.where(is_open, since, 0)
+        first[host] = start  # hosts with several: one of theirs (read from their episodes instead)
+        ids = np.flatnonzero(count)
         several = count[host] > 1
-        if not several.any():
-            return Episodes(host1, start1, end1)
-        order = np.argsort(host[several], kind="stable")
-        hm, sm, em = host[several][order], start[several][order], end[several][order]
-        at = np.searchsorted(host1, hm)
-        return Episodes(np.insert(host1, at, hm), np.insert(start1, at, sm), np.insert(end1, at, em))
+        still = np.flatnonzero(is_open & (count > 1))
+        hm = np.concatenate([host[several], still])
+        sm = np.concatenate([start[several], since[still]])
+        em = np.concatenate([end[several], np.full(still.size, n_steps, dtype=np.int64)])
+        order = np.argsort(hm, kind="stable")
+        return Episodes(ids, count[ids], steps[ids], first[ids], hm[order], sm[order], em[order])

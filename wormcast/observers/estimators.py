@@ -135,11 +135,15 @@ def _ztp_mean_slope(m: np.ndarray) -> np.ndarray:
 
 
 def _ztp_mu_exposed(x: np.ndarray, e: np.ndarray) -> float:
-    """Solve (4') sum_i x_i = sum_i h(mu e_i) for mu (the window's mu: sources scanning all of it)."""
+    """Solve (4') sum_i x_i = sum_i h(mu e_i) for mu (the window's mu: sources scanning all of it). The
+    sources that scanned the whole window (most, as a rule) enter as one term: each root-finding step then
+    costs the partial sources only."""
     total = float(x.sum())
     if total <= float(np.sum(e > 0)):  # every source sent one packet: mu -> 0
         return 0.0
-    f = lambda mu: float(_ztp_mean(mu * e).sum()) - total  # noqa: E731  (increasing in mu)
+    whole = e == 1.0
+    n_whole, part = int(np.count_nonzero(whole)), e[~whole]
+    f = lambda mu: n_whole * float(_ztp_mean(mu)) + float(_ztp_mean(mu * part).sum()) - total  # noqa: E731
     hi = total / float(e.sum()) + 1.0
     while f(hi) < 0:
         hi *= 2
@@ -158,10 +162,11 @@ def scan_rate(packets, duration: float, fraction: float, level: float = 0.9, exp
     e = np.ones(x.size) if exposure is None else np.asarray(exposure, dtype=float)
     if e.shape != x.shape:
         raise ValueError("exposure must give one share per source")
-    if np.any((e <= 0) | (e > 1) | ~np.isfinite(e)):
+    if e.size and not (e.min() > 0 and e.max() <= 1):  # (NaN fails both)
         raise ValueError("exposure must be in (0, 1]")
-    seen = x > 0
-    x, e = x[seen], e[seen]
+    if x.size and not x.min() > 0:
+        seen = x > 0
+        x, e = x[seen], e[seen]
     if x.size == 0:
         raise ValueError("no source seen")
     mu = _ztp_mu_exposed(x, e)
@@ -172,9 +177,12 @@ def scan_rate(packets, duration: float, fraction: float, level: float = 0.9, exp
         var = math.inf
         method = "zero-truncated Poisson estimating equation, sandwich interval"
     else:
-        psi = x - _ztp_mean(mu * e)  # each source's score (up to the factor 1 / mu)
-        slope = float(np.sum(e * _ztp_mean_slope(mu * e)))
-        var = float(np.sum(psi**2)) * x.size / (x.size - 1) / slope**2
+        part = np.flatnonzero(e != 1.0)  # (sources that scanned the whole window share h(mu), h'(mu))
+        h = np.full(x.size, float(_ztp_mean(mu)))
+        h[part] = _ztp_mean(mu * e[part])
+        psi = x - h  # each source's score (up to the factor 1 / mu)
+        slope = float((x.size - part.size) * _ztp_mean_slope(mu) + np.sum(e[part] * _ztp_mean_slope(mu * e[part])))
+        var = float(np.square(psi, out=psi).sum()) * x.size / (x.size - 1) / slope**2
         method = "zero-truncated Poisson estimating equation, sandwich interval"
     z = stats.norm.ppf(0.5 + level / 2)
     scale = fraction * duration
@@ -189,7 +197,8 @@ def estimate(packets, duration: float, fraction: float, level: float = 0.9, expo
     (``exposure``, ``robust``: as :func:`scan_rate`)."""
     x = np.asarray(packets, dtype=float)
     rate, mu, var_mu = scan_rate(x, duration, fraction, level, exposure, robust)
-    x = x[x > 0]
+    if x.size and not x.min() > 0:
+        x = x[x > 0]
     n = int(x.size)
     z = stats.norm.ppf(0.5 + level / 2)
     q = -math.expm1(-mu)

@@ -7,7 +7,8 @@ background radiation (``background.py``) and, at the end of each interval, hands
 and packets to a :class:`~.telescope_counts.TelescopeCounter` (with address churn, ``churn.py``, if asked).
 Detectors (``detectors/``) read the new sources of each interval (addresses: what a telescope counts),
 background included; estimators (``estimators.py``) read the worm's probes only (as CAIDA filtered Code Red
-by port and payload) over the last ``estimate_window`` of the run.
+by port and payload) over the last ``estimate_window`` of the run, each source with its share of that
+window scanned (exposure: every worm's scanning episodes are logged, ``episodes.py``).
 
 That is the exact accounting (``accounting = "exact"``, the reference). The default, ``"fast"``, watches no
 block: it logs who scans when (``episodes.py``, fed by the scanner's start and stop) and draws the worm's
@@ -102,19 +103,22 @@ class Telescope(Component):
         return self.config.name
 
     def follow(self, scanners: list) -> None:
-        """Fast accounting where it is supported: log who scans when, watch no block."""
+        """Fast accounting where it is supported: log who scans when, watch no block. Either way each worm's
+        episodes are logged: the estimators' exposure (each source's share of the window it scanned)."""
+        from .episodes import EpisodeLog
+
         self.log, self.accounting = None, "exact"
+        self.logs = [EpisodeLog(self.ctx.hosts.n) for _ in scanners]
+        for scanner, log in zip(scanners, self.logs):
+            scanner.episode_logs.append(log)
         if self.config.accounting == "exact":
             return
         why = self._fast_unsupported(scanners)
         if why is not None:
             self.accounting = f"exact (fast unsupported: {why})"
             return
-        from .episodes import EpisodeLog
-
-        self.accounting, self.log = "fast", EpisodeLog(self.ctx.hosts.n)
+        self.accounting, self.log = "fast", self.logs[0]
         scanner = scanners[0]
-        scanner.episode_logs.append(self.log)
         self.share = self._landing_share(scanner)
         self.per_step = scanner.rates * self.share * self.ctx.dt
 
@@ -173,7 +177,7 @@ class Telescope(Component):
         self.worm_packets = 0
         self.start = ctx.scenario.start
         self.step_now = 0
-        self.log, self.accounting = None, "exact"
+        self.log, self.accounting, self.logs = None, "exact", []
         self.infected: list[int] = []  # per interval, at its end (fast: the alarms' infected_fraction)
 
     def _landed(self, batch) -> None:
@@ -184,19 +188,17 @@ class Telescope(Component):
                 if self.step_now >= self.window_from:
                     self.window_packets[landing.sources] += landing.counts
 
-    def begin_step(self, step: int, t: float):
-        self.step_now = step
-        if self.log is not None:
-            self.log.s = step
-
     def on_probes(self, batch) -> None:
-        if self.log is not None:  # hosts started from now on scan from the next step
-            self.log.s = self.step_now + 1
-            return
-        self._landed(batch)
+        for log in self.logs:  # hosts started from now on scan from the next step
+            log.s = self.step_now + 1
+        if self.log is None:
+            self._landed(batch)
 
     def record(self, totals: StepTotals) -> None:
         s, dt = totals.step, self.ctx.dt
+        self.step_now = s + 1  # the next step's (no begin_step hook: hosts started from now scan from s + 1)
+        for log in self.logs:
+            log.s = s + 1
         if self.background is not None:
             self.pending.append(self.background.step(s * dt, dt))
         if s >= self.window_from:
@@ -249,6 +251,7 @@ class Telescope(Component):
 
     def finish(self, t: float) -> None:
         """Fast accounting: the worm's packets, drawn now, joined with the background's; then the detectors."""
+        self._first = None
         if self.log is None:
             self.ser, self.src = self.counter.series(), self.counter.sources()
             self.unique_total = int(self.counter._unique_addresses)
@@ -256,7 +259,8 @@ class Telescope(Component):
         from .telescope_fast import draw_landings
 
         ctx, k = self.ctx, self.per_interval
-        fast = draw_landings(self.log.episodes(ctx.n_steps), self.per_step, k, ctx.n_steps, self.window_from // k,
+        self._episodes = self.log.episodes(ctx.n_steps)  # (the estimators' exposure reads them too)
+        fast = draw_landings(self._episodes, self.per_step, k, ctx.n_steps, self.window_from // k,
                              ctx.streams[f"telescope:{self.config.name}:fast"])
         self.worm_packets = int(fast.packets.sum())
         self.window_packets[fast.ids] = fast.window_packets
@@ -274,21 +278,30 @@ class Telescope(Component):
             first = np.concatenate([first, np.rint(bgs.first_seen / interval).astype(np.int64)])
             ids, t_end = np.concatenate([ids, bgs.ids]), np.concatenate([t_end, bgs.last_seen])
             packets, addresses = np.concatenate([packets, bgs.packets]), np.concatenate([addresses, bgs.addresses])
-        order = np.argsort(first.astype(np.int16) if first.size and first.max() < 2 ** 15 else first, kind="stable")
-        self.src = SourceTable(ids[order], first[order] * interval, t_end[order], packets[order], addresses[order])
+        self.src, self._first = SourceTable(ids, first * interval, t_end, packets, addresses), first
         self.unique_total = int(unique[-1]) if unique.size else 0
         for end, n_new, infected in zip(bg.t_end, new, self.infected):
             self._detect(float(end), int(n_new), infected)
 
+    def _sources_in_order(self) -> SourceTable:
+        """The sources table in the order first seen (fast accounting sorts it when first read)."""
+        first, self._first = self._first, None
+        if first is not None:
+            order = np.argsort(first.astype(np.int16) if first.size and first.max() < 2 ** 15 else first,
+                               kind="stable")
+            src = self.src
+            self.src = SourceTable(src.ids[order], src.first_seen[order], src.last_seen[order], src.packets[order],
+                                   src.addresses[order])
+        return self.src
+
     # ---------------------------------------------------------------- after the run
 
-    def _fraction(self) -> float:
+    def _fraction(self, seen: np.ndarray) -> float:
         """f: the share of a worm probe that lands here (landing.py), mean over the sources the estimators
-        read; for scanners without a per-probe law, the telescope's share of the target space."""
+        read (``seen``); for scanners without a per-probe law, the telescope's share of the target space."""
         from .landing import ScannerDescription, landing_probability
 
         worm = self.ctx.scenario.worms[0]
-        seen = np.flatnonzero(self.window_packets)
         if self.log is not None and seen.size:  # fast accounting: each host's share is at hand
             return float(self.share[seen].mean())
         try:
@@ -308,10 +321,19 @@ class Telescope(Component):
 
         cfg, dt = self.config, self.ctx.dt
         duration = (self.ctx.n_steps - self.window_from) * dt
-        packets = self.window_packets[self.window_packets > 0]
+        seen = np.flatnonzero(self.window_packets)
+        exposure = None
+        if self.logs:  # each source's share of the window it scanned (a host may scan in several episodes)
+            n = self.ctx.n_steps
+            eps = [self._episodes] if self.log is not None else [log.episodes(n) for log in self.logs]
+            steps = np.zeros(self.ctx.hosts.n, dtype=np.int64)
+            for ep in eps:
+                steps[ep.host] += ep.scanned(self.window_from, n)
+            steps = steps[seen]
+            exposure = np.clip(steps / max(self.ctx.n_steps - self.window_from, 1), 1e-12, 1.0)
         none = {"value": None, "low": None, "high": None}
         try:
-            est = estimate(packets, duration, self._fraction(), cfg.level)
+            est = estimate(self.window_packets[seen], duration, self._fraction(seen), cfg.level, exposure)
         except ValueError:  # nothing seen, or every source seen once: not identified
             return {"estimated_infected": none, "estimated_scan_rate": none}
         as_dict = lambda e: {"value": float(e.value), "low": float(e.low), "high": float(e.high)}  # noqa: E731
@@ -322,7 +344,7 @@ class Telescope(Component):
         import pandas as pd
 
         cfg, ctx = self.config, self.ctx
-        ser, src = self.ser, self.src
+        ser, src = self.ser, self.src  # (fast accounting: in host order until the table is read)
         t0 = pd.Timestamp(self.start)
         series = pd.DataFrame({
             "time": t0 + pd.to_timedelta(ser.t_start, unit="s"), "packets": ser.packets,
@@ -331,6 +353,8 @@ class Telescope(Component):
         worm = src.ids < ctx.hosts.n
 
         def sources():  # built when read (formatting every address costs more than drawing the packets)
+            src = self._sources_in_order()
+            worm = src.ids < ctx.hosts.n
             addresses = pd.array(format_addresses(ctx.world.addresses[np.where(worm, src.ids, 0)]), dtype="string")
             addresses[~worm] = pd.NA  # background sources have no host address
             return pd.DataFrame({

@@ -61,28 +61,30 @@ def draw_landings(ep: Episodes, per_step: np.ndarray, k: int, n_steps: int, wind
     episodes are worked out once, then patched in."""
     T, w0 = -(-n_steps // k), window_interval
     crowd = CROWDED if enumerate_below is None else enumerate_below
-    h, a, b = ep.host, ep.start, ep.end
-    if h.size and per_step.min() <= 0:  # hosts that send nothing here are never seen
-        keep = per_step[h] > 0
-        h, a, b = h[keep], a[keep], b[keep]
-    ln = b - a
-    several = bool(h.size) and bool(np.any(h[1:] == h[:-1]))
-    if several:
-        first_ep = np.flatnonzero(np.r_[True, h[1:] != h[:-1]])
-        n_ep, S = np.diff(np.r_[first_ep, h.size]), np.add.reduceat(ln, first_ep)
-    else:  # one episode per host
-        first_ep, n_ep, S = np.arange(h.size), np.ones(h.size, dtype=np.int64), ln
-    m = per_step[h[first_ep]]
-    e1, e2 = rng.standard_exponential(first_ep.size), rng.standard_exponential(first_ep.size)
-    tau1 = e1 / m
+    ids, n_ep, S, a0 = ep.host, ep.n, ep.steps, ep.start
+    h, a, b = ep.several_host, ep.several_start, ep.several_end
+    several = bool(h.size)
+    if several:  # each multi-episode host's first episode in (h, a, b)
+        first_ep = np.zeros(ids.size, dtype=np.int64)
+        at = n_ep > 1
+        first_ep[at] = np.cumsum(n_ep[at]) - n_ep[at]
+    m = per_step[ids]
+    if ids.size and m.min() <= 0:  # hosts that send nothing here are never seen
+        keep = np.flatnonzero(m > 0)
+        ids, n_ep, S, a0, m = ids[keep], n_ep[keep], S[keep], a0[keep], m[keep]
+        first_ep = first_ep[keep] if several else None
+    tau1 = rng.standard_exponential(ids.size) / m
     i = np.flatnonzero(tau1 < S)  # host index of each source seen
     n_src = i.size
-    if n_src < first_ep.size:
-        tau1, m, first_ep, n_ep, S, e2 = tau1[i], m[i], first_ep[i], n_ep[i], S[i], e2[i]
+    if n_src < ids.size:
+        tau1, m, ids, S, a0 = tau1[i], m[i], ids[i], S[i], a0[i]
+        if several:
+            first_ep, n_ep = first_ep[i], n_ep[i]
+    e2 = rng.standard_exponential(n_src)
     tau2 = S - e2 / m
     np.maximum(tau2, tau1, out=tau2)
-    multi = _several_episodes(np.flatnonzero(n_ep > 1) if several else EMPTY, tau1, tau2, m, first_ep, n_ep,
-                              h, a, b, k, T)
+    multi = _several_episodes(np.flatnonzero(n_ep > 1), tau1, tau2, m, first_ep, n_ep, h, a, b, k,
+                              T) if several else None
     win = np.arange(T) >= w0
 
     def ends(c):
@@ -90,11 +92,11 @@ def draw_landings(ep: Episodes, per_step: np.ndarray, k: int, n_steps: int, wind
         range of intervals scanned in full between them, of the chunk of sources from ``c``."""
         sl = slice(c, c + CHUNK)
         t1, t2, mm = tau1[sl], tau2[sl], m[sl]
-        a0 = a[first_ep[sl]]
-        f, l_ = (a0 + t1.astype(np.int64)) // k, (a0 + t2.astype(np.int64)) // k  # one episode: its own
+        a0_ = a0[sl]
+        f, l_ = (a0_ + t1.astype(np.int64)) // k, (a0_ + t2.astype(np.int64)) // k  # one episode: its own
         same = f == l_
-        x_first = mm * (np.where(same, t2, (f + 1) * k - a0) - t1)
-        x_last = mm * np.where(same, 0.0, t2 - (l_ * k - a0))
+        x_first = mm * (np.where(same, t2, (f + 1) * k - a0_) - t1)
+        x_last = mm * np.where(same, 0.0, t2 - (l_ * k - a0_))
         r0 = f + 1
         r1 = np.maximum(l_, r0)
         if multi is not None:  # patched in
@@ -104,12 +106,11 @@ def draw_landings(ep: Episodes, per_step: np.ndarray, k: int, n_steps: int, wind
             x_first[at], x_last[at] = multi.x_first[j0:j1], multi.x_last[j0:j1]
             r0[at] = r1[at] = 0
         single = t2 == t1
-        return (f, l_, same, np.where(same & ~single, 2, 1), (~same).astype(np.int64), x_first, x_last,
-                r0, r1, mm * k)
+        return f, l_, same & ~single, ~same, x_first, x_last, r0, r1, mm * k  # (both end packets in f; l apart)
 
     chunks = [ends(c) for c in range(0, n_src, CHUNK)]
     members = np.zeros(T + 1)
-    for r0, r1 in [ch[7:9] for ch in chunks] + ([(multi.r0, multi.r1)] if multi is not None else []):
+    for r0, r1 in [ch[6:8] for ch in chunks] + ([(multi.r0, multi.r1)] if multi is not None else []):
         members += np.bincount(r0, minlength=T + 1) - np.bincount(r1, minlength=T + 1)
     members = np.cumsum(members)[:T]
     crowded = members > crowd
@@ -141,11 +142,11 @@ def draw_landings(ep: Episodes, per_step: np.ndarray, k: int, n_steps: int, wind
         return item_r, x_items, w_items, lam_w, lam * (r1 - r0 - n_open) - lam_w
 
     out = [np.empty(n_src, dtype=np.int64) for _ in range(4)]  # first, last, packets, window packets
-    for c, (f, l_, same, base_first, base_last, x_first, x_last, r0, r1, lam) in zip(range(0, n_src, CHUNK),
-                                                                                    chunks):
+    for c, (f, l_, two, apart, x_first, x_last, r0, r1, lam) in zip(range(0, n_src, CHUNK), chunks):
         n_c = f.size
         item_r, x_items, w_items, lam_w, lam_b = interior(r0, r1, lam)
-        agg_w = np.where(f >= w0, x_first, 0) + np.where(l_ >= w0, x_last, 0)
+        fw, lw = f >= w0, l_ >= w0
+        agg_w = x_first * fw + x_last * lw
         m_w = rng.poisson(agg_w + lam_w)
         m_b = rng.poisson(np.maximum(x_first + x_last - agg_w + lam_b, 0))
         totals[0] += int(m_w.sum())
@@ -153,13 +154,21 @@ def draw_landings(ep: Episodes, per_step: np.ndarray, k: int, n_steps: int, wind
         lam_all += np.bincount(f, x_first, minlength=T) + np.bincount(l_, x_last, minlength=T)
         sl = slice(c, c + n_c)
         out[0][sl], out[1][sl] = f, l_
-        out[2][sl] = base_first + base_last + m_w + m_b + np.bincount(item_r, x_items, minlength=n_c)
-        out[3][sl] = np.where(f >= w0, base_first, 0) + np.where(l_ >= w0, base_last, 0) + m_w \
-            + np.bincount(item_r[w_items], x_items[w_items], minlength=n_c)
-        packets += np.bincount(f, base_first, minlength=T) + np.bincount(l_, base_last, minlength=T)
-        c_new = np.bincount(f, minlength=T)
+        in_f = 1 + two  # the end-point packets: one or two in f, one in l where apart
+        total, in_w = in_f + apart, fw * in_f + (lw & apart)  # (integers throughout)
+        total += m_w
+        total += m_b
+        in_w += m_w
+        if item_r.size:  # intervals drawn one by one (none where every interval is crowded)
+            total += np.bincount(item_r, x_items, minlength=n_c).astype(np.int64)
+            in_w += np.bincount(item_r[w_items], x_items[w_items], minlength=n_c).astype(np.int64)
+        out[2][sl], out[3][sl] = total, in_w
+        by_f = np.bincount(2 * f + two, minlength=2 * T)  # per interval: first packets alone, with the last
+        in_l = np.bincount(np.where(apart, l_, T), minlength=T + 1)[:T]
+        c_new = by_f[0::2] + by_f[1::2]
         new += c_new
-        active += c_new + np.bincount(l_, base_last, minlength=T)
+        packets += c_new + by_f[1::2] + in_l
+        active += c_new + in_l
     if multi is not None:  # their intervals between first and last: by range and interval, not by source
         item_r, x_items, w_items, lam_w, lam_b = interior(multi.r0, multi.r1, multi.lam, multi.part)
         m_w, m_b = rng.poisson(lam_w), rng.poisson(np.maximum(lam_b, 0))
@@ -181,7 +190,7 @@ def draw_landings(ep: Episodes, per_step: np.ndarray, k: int, n_steps: int, wind
         Zc = rng.binomial(Z[crowded], np.clip(lam_c[crowded] / np.maximum(lam_all[crowded], 1e-300), 0, 1))
         active[crowded] += _active_given_packets(Zc, members[crowded], [v[crowded] for v in (lam_c, q, qq, cov)],
                                                  rng)
-    return FastTables(packets.astype(np.int64) + Z, active, new.astype(np.int64), h[first_ep], out[0], out[1],
+    return FastTables(packets.astype(np.int64) + Z, active, new.astype(np.int64), ids, out[0], out[1],
                       out[2], out[3])
 
 
