@@ -33,8 +33,10 @@ def document(cal) -> dict:
     fitted = {}
     for k in cal.keys:
         p = cal.fitted_[k.key]
+        sd, (lo, hi) = cal.process_sd_[k.key], cal.counting_intervals_[k.key]
         fitted[k.key] = {"value": cal.best_[k.key], "low": _num(p.low), "high": _num(p.high), "start": k.start,
-                         "bounds": [k.low, k.high]}
+                         "bounds": [k.low, k.high], "process_sd": None if sd is None else _num(sd),
+                         "counting_interval": [_num(lo), _num(hi)]}
     return {
         "scenario": cal.scenario.name,
         "observed": {"path": obs.path, "kind": obs.kind, "signature": obs.signature,
