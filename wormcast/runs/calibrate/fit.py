@@ -30,6 +30,10 @@ DEFAULT_SEEDS = 8
 # bound's span, 0.05 in deviance (the interval's threshold is 2.7).
 XATOL, FATOL = 1e-3, 0.05
 DISPERSION_ROUNDS = 1  # fit, then each series' dispersion there; the response surface uses it
+# The observed path's own variance is estimated from at least this many paths at the fit (the common seeds'
+# and more): 15 degrees of freedom where 4 common seeds give 3 (their estimate was half of 16 paths' on the
+# server loop, docs/calibration.md "Process variance"); 16 runs, a few trials' cost. CALIBRATED: there.
+PROCESS_PATHS = 16
 FIRST_HALF_WIDTH = 0.02  # the response surface's first grid: +-2% of the fitted values (0.5% of the span at least)
 
 
@@ -125,7 +129,7 @@ class Calibration:
     After :meth:`fit`: ``fitted_`` (key -> Parameter), ``deviance_``, ``dof_``, ``p_value_``,
     ``critical_deviance_``, ``trials_`` (one per distinct trial: values and deviance), ``n_runs_``,
     ``observed_``, ``prediction_`` (series -> mean prediction at the fitted values), ``times_``,
-    ``process_sd_`` (key -> the observed path's own standard deviation in it, None for one seed) and
+    ``process_sd_`` (key -> the observed path's own standard deviation in it) and
     ``counting_intervals_`` (key -> the interval without it: counting noise only)."""
 
     def __init__(self, scenario, fit, bounds=None, seeds: int = DEFAULT_SEEDS, seed: int = 0, backend=None,
@@ -175,15 +179,16 @@ class Calibration:
         self._order.append(key)
         return mean
 
-    def _run_trial(self, be, key):
-        """Run the trial ``key`` (applied values) on the common seeds; the mean prediction (the seeds'
-        own, aligned if asked, are kept for the last trial only: ``_last``)."""
-        from ...observers.predict import aligned_runs, mean_prediction
+    def _run_trial(self, be, key, seeds=None):
+        """Run the trial ``key`` (applied values) on the common seeds (or ``seeds``); the mean prediction
+        (the seeds' own runs are kept for the last trial only: ``_last``)."""
+        from ...observers.predict import mean_prediction
         from .trial import TrialRun, run_trial
 
+        seeds = self.seeds if seeds is None else seeds
         sc = self._trial_scenario(key)
-        tasks = (TrialRun(i, s, sc, self.watched_, self._bins) for i, s in enumerate(self.seeds))
-        got: list = [None] * len(self.seeds)
+        tasks = (TrialRun(i, s, sc, self.watched_, self._bins) for i, s in enumerate(seeds))
+        got: list = [None] * len(seeds)
         for task, res in be.map_unordered(run_trial, tasks):
             if res["status"] != "ok":
                 raise WormcastError(f"trial {dict(zip(self.sim_names, key))} seed {task.seed} failed: "
@@ -191,23 +196,33 @@ class Calibration:
             got[task.index] = res["prediction"]
         if be.lost:
             raise PartialResult(f"{len(be.lost)} runs of a trial were lost ({be.lost[0][1]}); nothing written")
+        self._last = (key, got)
         # in seed order: reproducible; aligned, each seed's curve moved to the seeds' mean crossing time
-        runs = got if self.align is None else aligned_runs(got, self.align)[0]
-        self._last = (key, runs)
-        return mean_prediction(runs)
+        return mean_prediction(self._aligned(got))
+
+    def _aligned(self, runs):
+        from ...observers.predict import aligned_runs
+
+        return runs if self.align is None else aligned_runs(runs, self.align)[0]
 
     def _process(self, be, best, pred, tau, y, weights) -> dict:
-        """Var_proc per fitted key at the fit (``process.py``): the seeds' own paths there, and the
-        Jacobian of the mean prediction by central differences (half a surface interval each way, the
-        offset one step each way) at the fitted offset."""
+        """Var_proc per fitted key at the fit (``process.py``): PROCESS_PATHS paths there (the common
+        seeds' and more from stream 1 of the root seed), and the Jacobian of the mean prediction by
+        central differences (half a surface interval each way, the offset one step each way) at the
+        fitted offset."""
+        from ..ensemble.seeds import run_seed
         from .process import process_variance, sensitivity
 
-        if len(self.seeds) < 2:
-            return {k.key: None for k in self.keys}
         if self._last[0] != best:  # the fit's trial ran earlier: its seeds' paths again (counted in runs)
             self._run_trial(be, best)
             self._extra_runs += len(self.seeds)
-        paths = np.array([self._stack(r.series(self._bins, tau)) for r in self._last[1]])
+        runs = list(self._last[1])
+        extra = [run_seed(self.root, 1, i) for i in range(PROCESS_PATHS - len(self.seeds))]
+        if extra:
+            self._run_trial(be, best, extra)
+            self._extra_runs += len(extra)
+            runs += self._last[1]
+        paths = np.array([self._stack(r.series(self._bins, tau)) for r in self._aligned(runs)])
         mu = self._stack(pred.series(self._bins, tau))
         cols = []
         for k in self.keys:
@@ -226,7 +241,7 @@ class Calibration:
                 ends.append((t[j], self._stack(self._mean(be, t).series(self._bins, tau))))
             (a, fa), (b, fb) = ends
             cols.append((fb - fa) / (b - a) if b > a else np.zeros_like(mu))
-        var = process_variance(paths, sensitivity(np.column_stack(cols), mu, weights))
+        var = process_variance(paths, sensitivity(np.column_stack(cols), mu, weights), len(self.seeds))
         return {k.key: float(v) for k, v in zip(self.keys, var)}
 
     def _stack(self, series: dict) -> np.ndarray:
@@ -335,14 +350,13 @@ class Calibration:
         self.best_ = {k.key: self.best_[k.key] for k in self.keys}
         # the surface's interval (counting noise) widened by the observed path's own variance
         self.counting_intervals_ = {k.key: counting[k.key] for k in self.keys}
-        self.process_sd_ = {n: None if v is None else float(np.sqrt(v)) for n, v in var.items()}
+        self.process_sd_ = {n: float(np.sqrt(v)) for n, v in var.items()}
         # Var_proc is estimated on S - 1 degrees of freedom: Student's t quantile for its share
-        q = float(stats.t.ppf((1 + self.level) / 2, max(len(self.seeds) - 1, 1))) ** 2
+        q = float(stats.t.ppf((1 + self.level) / 2, max(PROCESS_PATHS, len(self.seeds)) - 1)) ** 2
         self.fitted_ = {}
         for k in self.keys:
             lo, hi = counting[k.key]
-            if var[k.key] is not None:
-                lo, hi = widen(self.best_[k.key], lo, hi, var[k.key], q, (k.low, k.high))
+            lo, hi = widen(self.best_[k.key], lo, hi, var[k.key], q, (k.low, k.high))
             self.fitted_[k.key] = Parameter(k.key, self.best_[k.key], lo, hi)
         self.deviance_ = poisson_deviance(y, self._stack(self.prediction_))
         self.dof_ = int(y.size - len(self.keys))

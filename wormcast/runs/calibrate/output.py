@@ -35,7 +35,7 @@ def document(cal) -> dict:
         p = cal.fitted_[k.key]
         sd, (lo, hi) = cal.process_sd_[k.key], cal.counting_intervals_[k.key]
         fitted[k.key] = {"value": cal.best_[k.key], "low": _num(p.low), "high": _num(p.high), "start": k.start,
-                         "bounds": [k.low, k.high], "process_sd": None if sd is None else _num(sd),
+                         "bounds": [k.low, k.high], "process_sd": _num(sd),
                          "counting_interval": [_num(lo), _num(hi)]}
     return {
         "scenario": cal.scenario.name,

@@ -11,8 +11,9 @@ the weighted-deviance estimate moves by A (y - mu) for a deviation y - mu of the
 
 J the Jacobian of the mean prediction in the fitted keys (the offset included: a path that is merely early
 or late moves the offset, not the scan rate). The S seeds' own paths at the fit are S draws of that
-deviation, so Var_proc(theta) = (1 + 1/S) cov_s(A (mu_s - mu)) (the 1/S: the mean's own Monte Carlo
-error), an unbiased estimate on S - 1 degrees of freedom.
+deviation; so are more runs there on other seeds (fit.py's PROCESS_PATHS, at least 16 paths in all), and
+Var_proc(theta) = (1 + 1/S) cov_p(A (mu_p - mu)) over those P paths (the 1/S: the fit's mean's own Monte
+Carlo error), an unbiased estimate on P - 1 degrees of freedom.
 """
 
 from __future__ import annotations
@@ -29,14 +30,13 @@ def sensitivity(jacobian: np.ndarray, mu: np.ndarray, weights) -> np.ndarray:
     return np.linalg.lstsq(JW @ J, JW, rcond=None)[0]
 
 
-def process_variance(paths: np.ndarray, sens: np.ndarray) -> np.ndarray | None:
-    """Var_proc per key from the S seeds' stacked series (S x n) around their mean; None for one seed."""
+def process_variance(paths: np.ndarray, sens: np.ndarray, n_mean: int) -> np.ndarray:
+    """Var_proc per key from P paths' stacked series (P x n, P >= 2) around their mean, times 1 + 1/S for
+    the fit's mean over ``n_mean`` = S seeds."""
     paths = np.asarray(paths, dtype=float)
-    s = paths.shape[0]
-    if s < 2:
-        return None
-    moves = (paths - paths.mean(axis=0)) @ sens.T  # (S, p): each seed's path as an error in the estimate
-    return (1 + 1 / s) * (moves ** 2).sum(axis=0) / (s - 1)
+    p = paths.shape[0]
+    moves = (paths - paths.mean(axis=0)) @ sens.T  # (P, keys): each path as an error in the estimate
+    return (1 + 1 / n_mean) * (moves ** 2).sum(axis=0) / (p - 1)
 
 
 def widen(value: float, low: float, high: float, var_proc: float, q: float, bounds) -> tuple[float, float]:
