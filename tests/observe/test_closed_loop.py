@@ -5,7 +5,8 @@ compare with the truth.
 
 Toy (tests/closedloop.py): truth r = 4,000 probes/s, N = 5,000 hosts; the calibrations start from
 r = 3,000, N = 6,500, and use 4 common seeds (derived from root 0), distinct from the observed run's seed.
-Tolerance stated: each fitted value within 5% of the truth, and its 90% interval covers the truth.
+Tolerance stated: each fitted value within 5% of the truth, and its 90% interval covers the truth (server
+loop: observed seed 1, fixed in advance). Coverage over observed seeds 202-207: see its test.
 Negative control: observations from r = 5,000, N = 4,000 give intervals that exclude the first truth.
 Measured (this file's seeds): see docs/calibration.md "Closed loop".
 """
@@ -48,31 +49,72 @@ def test_telescope_loop_recovers_truth(tmp_path):
     out = cal.write(tmp_path / "cal")
     doc = json.loads((out / "calibration.json").read_text())
     assert set(doc["fitted"]) == set(KEYS) and doc["n_trials"] == len(doc["trials"]) > 20
-    assert doc["runs"] == 4 * doc["n_trials"]
+    # each trial's 4 runs, and the process variance's 12 more paths (4 more when the fit's trial ran earlier)
+    assert doc["runs"] - 4 * doc["n_trials"] in (12, 16), (doc["runs"], doc["n_trials"])
+    assert all(v["process_sd"] > 0 and v["low"] <= v["counting_interval"][0] for v in doc["fitted"].values())
+
+
+def server_calibration(tmp_path, seed):
+    """The server loop for observed seed ``seed``: the run's `server` observer writes server-farm.log,
+    wormcast audit reads it, calibrate fits audit.json's timeline (the organisation in the calibrated
+    scenario too). Returns (calibration, the observer's summary)."""
+    from wormcast.api import simulate
+    from wormcast.cli import main
+
+    run = simulate(toy(org=True, observers=[server_observer("farm")]), seed=seed)
+    run.write(tmp_path / "run")
+    log = tmp_path / "run" / "server-farm.log"
+    assert main(["audit", str(log), "--bin-seconds", "60", "--out", str(tmp_path / "audit"), "--jobs", "1"]) == 0
+    cal = calibrate(toy(org=True, **START), tmp_path / "audit" / "audit.json", KEYS, seeds=4, workers=2,
+                    monitored=SERVERS)
+    return cal, run.summary["observers"]["farm"]
 
 
 @pytest.mark.slow
 def test_server_loop_through_the_audit(tmp_path):
     """The scenario's `server` observer (kind = "server", org = its 1,024 vulnerable front-ends) writes
     server-farm.log with the run; wormcast audit reads it; calibrated from audit.json's timeline (new
-    sources per minute) with the same organisation in the calibrated scenario. Observed seed 204: over
-    seeds 202-207 the interval for r covers 4,000 in only about half (docs/calibration.md "Closed loop":
-    the observed path's own randomness is not in the interval), so this seed is one where it does."""
-    from wormcast.api import simulate
-    from wormcast.cli import main
-
-    run = simulate(toy(org=True, observers=[server_observer("farm")]), seed=204)
-    run.write(tmp_path / "run")
-    log = tmp_path / "run" / "server-farm.log"
-    seen = run.summary["observers"]["farm"]
+    sources per minute) with the same organisation in the calibrated scenario. Observed seed 1 (the seed
+    after the calibration's root 0), fixed before its outcome was seen."""
+    cal, seen = server_calibration(tmp_path, 1)
     assert seen["front_ends"] == 1024 and seen["worm_probes"] > 5000
     assert set(seen["statuses"]) == {"200"}  # vulnerable or infected IIS front-ends all answer 200
-    assert main(["audit", str(log), "--bin-seconds", "60", "--out", str(tmp_path / "audit"), "--jobs", "1"]) == 0
-    cal = calibrate(toy(org=True, **START), tmp_path / "audit" / "audit.json", KEYS, seeds=4, workers=2,
-                    monitored=SERVERS)
     assert cal.observed_.signature == "codered1"
     assert cal.observed_.series["packets"].sum() == seen["worm_requests"]
     check_recovered(cal, TRUTH)
+    assert all(cal.process_sd_[k] > 0 for k in KEYS)
+
+
+COVERAGE_SEEDS = range(202, 208)  # fixed before the process variance was built (docs/calibration.md)
+
+
+@pytest.mark.slow
+def test_interval_coverage_with_the_paths_own_variance(tmp_path):
+    """Coverage over 6 observed seeds (202-207) on the telescope loop (the server loop's 6 calibrations
+    take over 90 s here; its figures are in docs/calibration.md "Closed loop"). Asserted: the interval
+    widened by the observed path's own variance (runs/calibrate/process.py) contains the counting-noise
+    interval (``counting_intervals_``, what calibrate gave before) and covers the truths at least as often
+    (measured: r 4/6 against 3/6, N 3/6 against 3/6), and still excludes a scan rate 12% off either way in
+    every seed. Issue 11's target, r and N covered in at least 5 of 6 each (a true 90% interval does so with
+    probability 0.89), is not reached: the test reports it as an expected failure until it is."""
+    r, n = TRUTH["worm.scan_rate.mean"], TRUTH["population.vulnerable"]
+    new, old = {"r": 0, "n": 0}, {"r": 0, "n": 0}
+    for seed in COVERAGE_SEEDS:
+        _, result = observed_run(seed)
+        path = tmp_path / f"tel-{seed}.csv"
+        telescope_frame(result).to_csv(path, index=False)
+        cal = calibrate(toy(**START), path, KEYS, seeds=4, workers=2)
+        for name, key, truth in (("r", "worm.scan_rate.mean", r), ("n", "population.vulnerable", n)):
+            p, (lo, hi) = cal.fitted_[key], cal.counting_intervals_[key]
+            assert p.low <= lo and hi <= p.high, (seed, key, p, lo, hi)  # widened, never narrowed
+            new[name] += p.low <= truth <= p.high
+            old[name] += lo <= truth <= hi
+        pr = cal.fitted_["worm.scan_rate.mean"]
+        assert pr.low > 0.88 * r and pr.high < 1.12 * r, (seed, pr)
+    assert all(new[k] >= old[k] for k in new), (new, old)
+    if not (new["r"] >= 5 and new["n"] >= 5):
+        pytest.xfail(f"issue 11 open: covered r {new['r']}/6, N {new['n']}/6 (counting noise only: "
+                     f"{old['r']}/6, {old['n']}/6)")
 
 
 @pytest.mark.slow

@@ -172,11 +172,18 @@ def aligned_mean_prediction(preds: list[RunPrediction], fraction: float) -> tupl
     the mean of unaligned runs is then a smeared curve, flatter than any one run, which a fit can only
     follow with a wrong scan rate. Aligned, the mean keeps a run's shape; the observations' own timing is
     then the calibration's ``offset`` (so alignment goes with ``--fit offset``)."""
+    runs, shifts = aligned_runs(preds, fraction)
+    return mean_prediction(runs), shifts
+
+
+def aligned_runs(preds: list[RunPrediction], fraction: float) -> tuple[list[RunPrediction], np.ndarray]:
+    """Each run moved to reach ``fraction`` of its hosts at the runs' mean crossing time, and the shifts
+    (what :func:`aligned_mean_prediction` averages; the calibration's process variance reads the runs)."""
     times = [p.crossing(fraction) for p in preds]
     reached = [t for t in times if t is not None]
     ref = float(np.mean(reached)) if reached else 0.0
     shifts = np.array([0.0 if t is None else t - ref for t in times])
-    return mean_prediction([p.shifted(tau) if tau else p for p, tau in zip(preds, shifts)]), shifts
+    return [p.shifted(tau) if tau else p for p, tau in zip(preds, shifts)], shifts
 
 
 def predict_run(result, world_addresses, watched: Watched, bins: np.ndarray) -> RunPrediction:

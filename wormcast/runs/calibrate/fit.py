@@ -4,7 +4,8 @@ A trial is one set of parameter values; it runs the scenario once per common see
 trial: common random numbers), on a backend (local process pool or Dask), and averages what the observer
 should have seen (``observers/predict.py``). ``observers/calibration.py``'s :class:`SimulationFit` minimises
 the (quasi-)Poisson deviance within the bounds (Nelder-Mead; bounded Brent for one key); each series'
-dispersion is estimated there; the intervals come from a quadratic response surface (``surface.py``).
+dispersion is estimated there; the intervals come from a quadratic response surface (``surface.py``),
+widened by the observed path's own randomness, estimated from the seeds' paths at the fit (``process.py``).
 docs/calibration.md says why each step is what it is.
 Same scenario, observations, options and seeds: the same trials in the same order, so the same result.
 Convention: scikit-learn's (``fit`` returns ``self``; learned values end in ``_``).
@@ -20,6 +21,7 @@ from ...observers.calibration import Parameter, SimulationFit, poisson_deviance
 from ...observers.predict import Watched
 from .observed import SERVER_FIT, TELESCOPE_FIT, Observed, read_observed
 from .params import OFFSET, FitKey, fit_keys
+from .process import widen
 from .surface import response_surface
 
 DEFAULT_TELESCOPE = ("44.0.0.0/8",)  # CAIDA's /8 (IMW 2002)
@@ -28,6 +30,10 @@ DEFAULT_SEEDS = 8
 # bound's span, 0.05 in deviance (the interval's threshold is 2.7).
 XATOL, FATOL = 1e-3, 0.05
 DISPERSION_ROUNDS = 1  # fit, then each series' dispersion there; the response surface uses it
+# The observed path's own variance is estimated from at least this many paths at the fit (the common seeds'
+# and more): 15 degrees of freedom where 4 common seeds give 3 (their estimate was half of 16 paths' on the
+# server loop, docs/calibration.md "Process variance"); 16 runs, a few trials' cost. CALIBRATED: there.
+PROCESS_PATHS = 16
 FIRST_HALF_WIDTH = 0.02  # the response surface's first grid: +-2% of the fitted values (0.5% of the span at least)
 
 
@@ -122,7 +128,9 @@ class Calibration:
     before the mean is taken (``predict.aligned_mean_prediction``; with the ``offset`` key).
     After :meth:`fit`: ``fitted_`` (key -> Parameter), ``deviance_``, ``dof_``, ``p_value_``,
     ``critical_deviance_``, ``trials_`` (one per distinct trial: values and deviance), ``n_runs_``,
-    ``observed_``, ``prediction_`` (series -> mean prediction at the fitted values), ``times_``."""
+    ``observed_``, ``prediction_`` (series -> mean prediction at the fitted values), ``times_``,
+    ``process_sd_`` (key -> the observed path's own standard deviation in it) and
+    ``counting_intervals_`` (key -> the interval without it: counting noise only)."""
 
     def __init__(self, scenario, fit, bounds=None, seeds: int = DEFAULT_SEEDS, seed: int = 0, backend=None,
                  workers=None, scheduler=None, telescope=None, monitored=None, series=None, signature=None,
@@ -163,15 +171,24 @@ class Calibration:
     def _mean(self, be, values):
         """The mean :class:`~wormcast.observers.predict.RunPrediction` over the common seeds of the trial
         ``values`` (of the scenario keys), run once per distinct trial."""
-        from ...observers.predict import aligned_mean_prediction, mean_prediction
-        from .trial import TrialRun, run_trial
-
         key = tuple(k.applied(v) for k, v in zip(self.sim_keys, values))
         if key in self._cache:
             return self._cache[key]
+        mean = self._run_trial(be, key)
+        self._cache[key] = mean
+        self._order.append(key)
+        return mean
+
+    def _run_trial(self, be, key, seeds=None):
+        """Run the trial ``key`` (applied values) on the common seeds (or ``seeds``); the mean prediction
+        (the seeds' own runs are kept for the last trial only: ``_last``)."""
+        from ...observers.predict import mean_prediction
+        from .trial import TrialRun, run_trial
+
+        seeds = self.seeds if seeds is None else seeds
         sc = self._trial_scenario(key)
-        tasks = (TrialRun(i, s, sc, self.watched_, self._bins) for i, s in enumerate(self.seeds))
-        got: list = [None] * len(self.seeds)
+        tasks = (TrialRun(i, s, sc, self.watched_, self._bins) for i, s in enumerate(seeds))
+        got: list = [None] * len(seeds)
         for task, res in be.map_unordered(run_trial, tasks):
             if res["status"] != "ok":
                 raise WormcastError(f"trial {dict(zip(self.sim_names, key))} seed {task.seed} failed: "
@@ -179,11 +196,53 @@ class Calibration:
             got[task.index] = res["prediction"]
         if be.lost:
             raise PartialResult(f"{len(be.lost)} runs of a trial were lost ({be.lost[0][1]}); nothing written")
+        self._last = (key, got)
         # in seed order: reproducible; aligned, each seed's curve moved to the seeds' mean crossing time
-        mean = mean_prediction(got) if self.align is None else aligned_mean_prediction(got, self.align)[0]
-        self._cache[key] = mean
-        self._order.append(key)
-        return mean
+        return mean_prediction(self._aligned(got))
+
+    def _aligned(self, runs):
+        from ...observers.predict import aligned_runs
+
+        return runs if self.align is None else aligned_runs(runs, self.align)[0]
+
+    def _process(self, be, best, pred, tau, y, weights) -> dict:
+        """Var_proc per fitted key at the fit (``process.py``): PROCESS_PATHS paths there (the common
+        seeds' and more from stream 1 of the root seed), and the Jacobian of the mean prediction by
+        central differences (half a surface interval each way, the offset one step each way) at the
+        fitted offset."""
+        from ..ensemble.seeds import run_seed
+        from .process import process_variance, sensitivity
+
+        if self._last[0] != best:  # the fit's trial ran earlier: its seeds' paths again (counted in runs)
+            self._run_trial(be, best)
+            self._extra_runs += len(self.seeds)
+        runs = list(self._last[1])
+        extra = [run_seed(self.root, 1, i) for i in range(PROCESS_PATHS - len(self.seeds))]
+        if extra:
+            self._run_trial(be, best, extra)
+            self._extra_runs += len(extra)
+            runs += self._last[1]
+        paths = np.array([self._stack(r.series(self._bins, tau)) for r in self._aligned(runs)])
+        mu = self._stack(pred.series(self._bins, tau))
+        cols = []
+        for k in self.keys:
+            if k.key == OFFSET:
+                h = self.scenario.step
+                cols.append((self._stack(pred.series(self._bins, tau + h))
+                             - self._stack(pred.series(self._bins, tau - h))) / (2 * h))
+                continue
+            j = self.sim_keys.index(k)
+            lo, hi = self.surface_.low[j], self.surface_.high[j]
+            h = max((hi - lo) / 2, 0.005 * abs(best[j]), 1.0 if k.integer else 0.0)
+            ends = []
+            for v in (max(best[j] - h, k.low), min(best[j] + h, k.high)):
+                t = list(best)
+                t[j] = k.applied(v)
+                ends.append((t[j], self._stack(self._mean(be, t).series(self._bins, tau))))
+            (a, fa), (b, fb) = ends
+            cols.append((fb - fa) / (b - a) if b > a else np.zeros_like(mu))
+        var = process_variance(paths, sensitivity(np.column_stack(cols), mu, weights), len(self.seeds))
+        return {k.key: float(v) for k, v in zip(self.keys, var)}
 
     def _stack(self, series: dict) -> np.ndarray:
         return np.concatenate([series[n] for n in self.fitted_series_])
@@ -255,7 +314,7 @@ class Calibration:
         if self.offset_key is not None and "active_sources" in series:
             raise WormcastError(f"{flag('--series', 'active_sources')}: not with --fit offset (sources seen per "
                                 "interval do not add up over shifted intervals)")
-        self._cache, self._order = {}, []
+        self._cache, self._order, self._last, self._extra_runs = {}, [], (None, []), 0
         sizes = [kept.series[n].size for n in series]
         with open_backend(self.backend, self.scheduler, self.workers, persistent=True) as be:
             vector = lambda p, yy, w: self._vector(be, p, yy, w)  # noqa: E731
@@ -279,17 +338,26 @@ class Calibration:
                 self.surface_, values = None, []
             best = tuple(k.applied(v) for k, (v, _, _) in zip(self.sim_keys, values))
             pred = self._mean(be, best)
-        tau = self._offset(pred, y, weights)
+            tau = self._offset(pred, y, weights)
+            var = self._process(be, best, pred, tau, y, weights)
         self.prediction_ = pred.series(self._bins, tau)
         self.fit_ = f
-        fitted = {k.key: Parameter(k.key, b, lo, hi) for k, b, (_, lo, hi) in zip(self.sim_keys, best, values)}
+        counting = {k.key: (lo, hi) for k, (_, lo, hi) in zip(self.sim_keys, values)}
         self.best_ = dict(zip(self.sim_names, best))
         if self.offset_key is not None:
-            lo, hi = self._offset_interval(pred, y, weights, tau, crit)
-            fitted[OFFSET] = Parameter(OFFSET, tau, lo, hi)
+            counting[OFFSET] = self._offset_interval(pred, y, weights, tau, crit)
             self.best_[OFFSET] = tau
-        self.fitted_ = {k.key: fitted[k.key] for k in self.keys}
         self.best_ = {k.key: self.best_[k.key] for k in self.keys}
+        # the surface's interval (counting noise) widened by the observed path's own variance
+        self.counting_intervals_ = {k.key: counting[k.key] for k in self.keys}
+        self.process_sd_ = {n: float(np.sqrt(v)) for n, v in var.items()}
+        # Var_proc is estimated on S - 1 degrees of freedom: Student's t quantile for its share
+        q = float(stats.t.ppf((1 + self.level) / 2, max(PROCESS_PATHS, len(self.seeds)) - 1)) ** 2
+        self.fitted_ = {}
+        for k in self.keys:
+            lo, hi = counting[k.key]
+            lo, hi = widen(self.best_[k.key], lo, hi, var[k.key], q, (k.low, k.high))
+            self.fitted_[k.key] = Parameter(k.key, self.best_[k.key], lo, hi)
         self.deviance_ = poisson_deviance(y, self._stack(self.prediction_))
         self.dof_ = int(y.size - len(self.keys))
         scale = 1 + 1 / len(self.seeds)
@@ -300,7 +368,7 @@ class Calibration:
         for t in f.trials_:  # the quasi-deviance of each distinct trial (the last fit and the surface's grid)
             deviance.setdefault(tuple(k.applied(v) for k, v in zip(self.sim_keys, t.params)), t.deviance)
         self.trials_ = [(key, deviance.get(key)) for key in self._order]
-        self.n_runs_ = len(self._order) * len(self.seeds)
+        self.n_runs_ = len(self._order) * len(self.seeds) + self._extra_runs
         return self
 
     def to_dict(self) -> dict:

@@ -33,8 +33,10 @@ def document(cal) -> dict:
     fitted = {}
     for k in cal.keys:
         p = cal.fitted_[k.key]
+        sd, (lo, hi) = cal.process_sd_[k.key], cal.counting_intervals_[k.key]
         fitted[k.key] = {"value": cal.best_[k.key], "low": _num(p.low), "high": _num(p.high), "start": k.start,
-                         "bounds": [k.low, k.high]}
+                         "bounds": [k.low, k.high], "process_sd": _num(sd),
+                         "counting_interval": [_num(lo), _num(hi)]}
     return {
         "scenario": cal.scenario.name,
         "observed": {"path": obs.path, "kind": obs.kind, "signature": obs.signature,
@@ -92,7 +94,9 @@ def render(cal, doc: dict) -> str:
 
     g = doc["goodness_of_fit"]
     rows = [(k, f"{v['value']:.6g}", "-" if v["low"] is None else f"{v['low']:.6g}",
-             "-" if v["high"] is None else f"{v['high']:.6g}", f"{v['bounds'][0]:.6g} to {v['bounds'][1]:.6g}")
+             "-" if v["high"] is None else f"{v['high']:.6g}",
+             "-" if v.get("process_sd") is None else f"{v['process_sd']:.3g}",
+             f"{v['bounds'][0]:.6g} to {v['bounds'][1]:.6g}")
             for k, v in doc["fitted"].items()]
     o = doc["observed"]
     parts = [
@@ -101,8 +105,9 @@ def render(cal, doc: dict) -> str:
         + (f", signature {H.esc(o['signature'])}" if o["signature"] else "")
         + f"), {o['intervals']} intervals of {o['interval_seconds']:g} s from {H.esc(o['first'])}; "
         f"fitted series: {H.esc(', '.join(o['fitted_series']))}.</p>",
-        f"<h2>Fitted values ({round(100 * doc['level'])}% profile-likelihood intervals)</h2>",
-        H.table(["key", "value", "low", "high", "bounds"], rows),
+        f"<h2>Fitted values ({round(100 * doc['level'])}% intervals: response surface and the observed path's "
+        "own variance)</h2>",
+        H.table(["key", "value", "low", "high", "observed path's s.d.", "bounds"], rows),
         "<h2>Goodness of fit</h2>",
         f"<p>Poisson deviance {g['deviance']:.4g} on {g['dof']} degrees of freedom, p-value "
         f"{'-' if g['p_value'] is None else format(g['p_value'], '.3g')} (Poisson); dispersion per series "
