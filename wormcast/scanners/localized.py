@@ -58,6 +58,7 @@ class LocalizedRule(ProbeRule):
 
 
 CHUNK = 32  # targetable hosts per chunk of the infectable counts that picks search
+FEW_OPEN = 4096  # at most this many infectable hosts: picks search the list of them instead (same answer)
 _COLS = np.arange(CHUNK)
 
 
@@ -151,6 +152,7 @@ class LocalizedScanner(Scanner):
         start = cat(start, np.int64)
         self.width_left = np.maximum(cat(width, np.int64) - skip, 0)  # the block's targetable hosts, less a source
         self.inv_d = 1.0 / cat(denom, float)
+        self.start_t = start  # the block's first targetable host (its index in targetable)
         self.head = start // CHUNK  # the chunk of the block's first targetable host
         self.lead = _COLS < (start % CHUNK)[:, None]  # that chunk's hosts before it
         self.block_rate = np.zeros((1, offset))
@@ -167,7 +169,9 @@ class LocalizedScanner(Scanner):
         self.open_t[:self.targetable.size] = True
         self.open_rows = self.open_t.reshape(n_chunks, CHUNK)  # a view: one row per chunk
         self.chunk_open = self.open_rows.sum(axis=1).astype(np.int64)
+        self.n_open = int(self.targetable.size)  # infectable targetable hosts
         self._upto: np.ndarray | None = None
+        self._open_pos: np.ndarray | None = None
 
     def _refresh(self, blocks: np.ndarray) -> None:
         """``sus_d`` and ``other_d`` of ``blocks`` (indices into the block arrays) from their infectable counts."""
@@ -186,6 +190,15 @@ class LocalizedScanner(Scanner):
                 return
             pos = self.position[ids]
         self.open_t[pos] = sign > 0
+        self.n_open += sign * int(pos.size)
+        listed = self._open_pos
+        if listed is not None:  # the list of infectable hosts kept in step (dropped when they grow many again)
+            if sign < 0:
+                keep = np.ones(listed.size, dtype=bool)
+                keep[np.searchsorted(listed, pos)] = False
+                self._open_pos = listed[keep]
+            else:
+                self._open_pos = None if self.n_open > 2 * FEW_OPEN else np.sort(np.concatenate([listed, pos]))
         np.add.at(self.chunk_open, pos // CHUNK, sign)
         if self.block_levels:
             blocks = self.block_of[:, ids].ravel()
@@ -262,8 +275,18 @@ class LocalizedScanner(Scanner):
         once: a block's targetable hosts are one range of ``targetable``, so that host is the (before + r +
         1)-th infectable one overall, with ``before`` the infectable hosts ahead of the block's first; both are
         found through the infectable counts per chunk of CHUNK targetable hosts (their cumulative sum, once a
-        step, then one chunk's row)."""
+        step, then one chunk's row). Once there are at most FEW_OPEN infectable hosts (most of a saturated
+        outbreak), the sorted list of their indices in targetable (built here once, then kept in step by
+        :meth:`infectable_changed` until they exceed 2 FEW_OPEN) answers directly: cheaper than the cumulative
+        sum over every chunk each step."""
         per_chunk, rows = self.chunk_open, self.open_rows
+        if self._open_pos is None and self.n_open <= FEW_OPEN:
+            full = per_chunk.nonzero()[0]
+            r, col = rows[full].nonzero()
+            self._open_pos = full[r] * CHUNK + col
+        at = self._open_pos
+        if at is not None:  # few infectable hosts (a saturated outbreak): their list, in order, answers directly
+            return self.targetable[at[np.searchsorted(at, self.start_t[blocks]) + rank]]
         if self._upto is None:
             self._upto = np.cumsum(per_chunk)  # infectable hosts in chunks 0..j (nothing changes within a step)
         upto = self._upto
