@@ -71,7 +71,8 @@ def _check(sc, rates, scanning, open_, klass, n_classes):
         assert np.array_equal(got, np.array(want))
 
 
-@pytest.mark.parametrize("few_open", [0, 1 << 20])  # picks through the chunk counts, or the list of open hosts
+# picks through the chunk counts, through the list of open hosts, or both in turn (the list dropped, built again)
+@pytest.mark.parametrize("few_open", [0, 40, 1 << 20])
 @pytest.mark.parametrize("foreign", [False, True])
 def test_book_keeping_matches_a_recount(foreign, few_open, monkeypatch):
     monkeypatch.setattr(localized, "FEW_OPEN", few_open)
@@ -105,7 +106,16 @@ def test_book_keeping_matches_a_recount(foreign, few_open, monkeypatch):
             sc.infectable_changed(ids, -1)
             open_[ids] = False
         sc.infectable_changed(ids[:0], -1)  # empty batches change nothing
-        if it % 10 == 9:
+        if it % 10 == 9 or (few_open == 40 and it % 3 == 2):
             _check(sc, rates, scanning, open_, klass, 2)
-    sc.stop(np.flatnonzero(scanning))
+    listed = sc._open_pos is not None
+    ids = np.flatnonzero(scanning)  # all cleared, and every closed host infectable again: many at once
+    sc.stop(ids)
+    scanning[ids] = False
+    ids = np.flatnonzero(~open_)
+    sc.infectable_changed(ids, +1)
+    open_[ids] = True
+    if few_open == 40:  # the list of open hosts was kept, then dropped for the chunk counts (recounted)
+        assert listed and sc._open_pos is None
+    _check(sc, rates, scanning, open_, klass, 2)
     assert sc.n_scanning == 0 and not sc.block_rate.any()

@@ -192,14 +192,17 @@ class LocalizedScanner(Scanner):
         self.open_t[pos] = sign > 0
         self.n_open += sign * int(pos.size)
         listed = self._open_pos
-        if listed is not None:  # the list of infectable hosts kept in step (dropped when they grow many again)
-            if sign < 0:
-                keep = np.ones(listed.size, dtype=bool)
-                keep[np.searchsorted(listed, pos)] = False
-                self._open_pos = listed[keep]
-            else:
-                self._open_pos = None if self.n_open > 2 * FEW_OPEN else np.sort(np.concatenate([listed, pos]))
-        np.add.at(self.chunk_open, pos // CHUNK, sign)
+        if listed is None:
+            np.add.at(self.chunk_open, pos // CHUNK, sign)
+        elif sign < 0:  # the list of infectable hosts replaces the chunk counts while it is kept (see _pick)
+            keep = np.ones(listed.size, dtype=bool)
+            keep[np.searchsorted(listed, pos)] = False
+            self._open_pos = listed[keep]
+        elif self.n_open <= 2 * FEW_OPEN:
+            self._open_pos = np.sort(np.concatenate([listed, pos]))
+        else:  # many again: back to the chunk counts, recounted
+            self._open_pos = None
+            self.chunk_open = self.open_rows.sum(axis=1).astype(np.int64)
         if self.block_levels:
             blocks = self.block_of[:, ids].ravel()
             np.add.at(self.open_count, blocks, sign)
@@ -277,8 +280,8 @@ class LocalizedScanner(Scanner):
         found through the infectable counts per chunk of CHUNK targetable hosts (their cumulative sum, once a
         step, then one chunk's row). Once there are at most FEW_OPEN infectable hosts (most of a saturated
         outbreak), the sorted list of their indices in targetable (built here once, then kept in step by
-        :meth:`infectable_changed` until they exceed 2 FEW_OPEN) answers directly: cheaper than the cumulative
-        sum over every chunk each step."""
+        :meth:`infectable_changed` instead of the chunk counts, until they exceed 2 FEW_OPEN) answers directly:
+        cheaper than the cumulative sum over every chunk each step."""
         per_chunk, rows = self.chunk_open, self.open_rows
         if self._open_pos is None and self.n_open <= FEW_OPEN:
             full = per_chunk.nonzero()[0]
