@@ -385,8 +385,9 @@ class Simulation:
                 changed, sign = (ids if by_state[SUSCEPTIBLE] == 0 else ids[~was]), +1
             else:
                 changed, sign = (_EMPTY if by_state[SUSCEPTIBLE] == 0 else ids[was]), -1
-            for w in self.tracking:
-                w.scanner.infectable_changed(changed, sign)
+            if changed.size:
+                for w in self.tracking:
+                    w.scanner.infectable_changed(changed, sign)
         elif before:
             self._infectable_after(ids, before)
         if self.on_changed:
