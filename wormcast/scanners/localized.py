@@ -195,9 +195,7 @@ class LocalizedScanner(Scanner):
         if listed is None:
             np.add.at(self.chunk_open, pos // CHUNK, sign)
         elif sign < 0:  # the list of infectable hosts replaces the chunk counts while it is kept (see _pick)
-            keep = np.ones(listed.size, dtype=bool)
-            keep[np.searchsorted(listed, pos)] = False
-            self._open_pos = listed[keep]
+            self._open_pos = listed[self.open_t[listed]]  # (open_t is already current)
         elif self.n_open <= 2 * FEW_OPEN:
             self._open_pos = np.sort(np.concatenate([listed, pos]))
         else:  # many again: back to the chunk counts, recounted
