@@ -242,7 +242,7 @@ class LocalizedScanner(Scanner):
                 self.block_rate[:] = 0.0
             elif cells is not None:  # a block whose last scanner stopped keeps a residue of rounding: zero it
                 left = flat[cells] <= 1e-12
-                if left.any():
+                if np.count_nonzero(left):
                     flat[cells[left]] = 0.0
 
     def _block_hits(self, lv: Level, dt: float, c: int) -> tuple[int, int, np.ndarray, np.ndarray]:
@@ -258,11 +258,11 @@ class LocalizedScanner(Scanner):
         rates = lv.block_rate[c]  # residues of rounding are zeroed when scanners stop
         k = lv.prob * dt
         w = rates * lv.sus_d
-        lam_sus = k * float(w.sum())
+        lam_sus = k * float(np.add.reduce(w))  # (ndarray.sum without its wrapper: the same sum)
         lam_other = k * float(rates @ lv.other_d)
         n_sus = int(s["hits"].poisson(lam_sus))
         n_other = int(s["hits"].poisson(lam_other))
-        n_miss = int(s["probes"].poisson(max(k * float(rates.sum()) - lam_sus - lam_other, 0.0)))
+        n_miss = int(s["probes"].poisson(max(k * float(np.add.reduce(rates)) - lam_sus - lam_other, 0.0)))
         if n_sus == 0:
             return n_sus + n_other + n_miss, n_sus + n_other, EMPTY, EMPTY
         rng = s["targets"]
