@@ -14,6 +14,7 @@ from probe_reference import make_worm, outside
 
 from wormcast.core.streams import Streams
 from wormcast.scanners.base import TargetSpace
+from wormcast.scanners import localized
 from wormcast.scanners.localized import LocalizedScanner
 from wormcast.world.addresses import parse_cidr
 from wormcast.world.population import World
@@ -54,7 +55,7 @@ def _check(sc, rates, scanning, open_, klass, n_classes):
         np.testing.assert_allclose(lv.sus_d, lv.infectable / d, rtol=1e-12)
         np.testing.assert_allclose(lv.other_d, np.maximum(width - 1 - lv.infectable, 0) / d, rtol=1e-12)
     # picks: the (r+1)-th infectable host of the block, in address order, for every level at once
-    sc._upto = None
+    sc._upto = None  # (a list of the infectable hosts, once built, is kept in step: not reset)
     blocks, ranks, want = [], [], []
     for j, lv in enumerate(sc.block_levels):
         of = sc.block_of[j]
@@ -70,8 +71,11 @@ def _check(sc, rates, scanning, open_, klass, n_classes):
         assert np.array_equal(got, np.array(want))
 
 
+# picks through the chunk counts, through the list of open hosts, or both in turn (the list dropped, built again)
+@pytest.mark.parametrize("few_open", [0, 40, 1 << 20])
 @pytest.mark.parametrize("foreign", [False, True])
-def test_book_keeping_matches_a_recount(foreign):
+def test_book_keeping_matches_a_recount(foreign, few_open, monkeypatch):
+    monkeypatch.setattr(localized, "FEW_OPEN", few_open)
     rng = np.random.default_rng(11 + foreign)
     world = _world(rng, foreign)
     sc, rates = _scanner(world, rng)
@@ -102,7 +106,16 @@ def test_book_keeping_matches_a_recount(foreign):
             sc.infectable_changed(ids, -1)
             open_[ids] = False
         sc.infectable_changed(ids[:0], -1)  # empty batches change nothing
-        if it % 10 == 9:
+        if it % 10 == 9 or (few_open == 40 and it % 3 == 2):
             _check(sc, rates, scanning, open_, klass, 2)
-    sc.stop(np.flatnonzero(scanning))
+    listed = sc._open_pos is not None
+    ids = np.flatnonzero(scanning)  # all cleared, and every closed host infectable again: many at once
+    sc.stop(ids)
+    scanning[ids] = False
+    ids = np.flatnonzero(~open_)
+    sc.infectable_changed(ids, +1)
+    open_[ids] = True
+    if few_open == 40:  # the list of open hosts was kept, then dropped for the chunk counts (recounted)
+        assert listed and sc._open_pos is None
+    _check(sc, rates, scanning, open_, klass, 2)
     assert sc.n_scanning == 0 and not sc.block_rate.any()

@@ -147,6 +147,10 @@ class Simulation:
             for w in self.worms:
                 w.scanner.watch(self.watched)
         self.tracking = [w for w in self.worms if w.scanner.tracks_infectable]
+        # every tracking worm infects exactly the susceptible hosts: then an ended infection's infectability
+        # change follows from the hosts' states before and after, without asking the worms (every step)
+        self.plain_tracking = bool(self.tracking) and not any(
+            w.through_backdoors or w.exploitable is not None or w.displacing for w in self.tracking)
         for w in self.tracking:  # hosts its exploit never reaches are not infectable from the start
             if w.exploitable is not None:
                 every = np.arange(self.world.n)
@@ -350,7 +354,8 @@ class Simulation:
         if ids.size == 0:
             return
         h = self.hosts
-        before = self._infectable_before(ids) if self.tracking else None
+        plain = self.plain_tracking and not self.through_backdoors
+        before = self._infectable_before(ids) if self.tracking and not plain else None
         state = h.state[ids]
         by_state = np.bincount(state, minlength=N_STATES)
         if len(self.worms) == 1:  # (the common case, every step: one count of the states serves all below)
@@ -374,7 +379,16 @@ class Simulation:
             back = ids[self.patched_under[ids]] if restore and new_state == SUSCEPTIBLE else ids[:0]
             h.set_state(back, PATCHED, SUSCEPTIBLE)
             self.patched_under[ids] = False
-        if before:
+        if plain:  # infectable = susceptible: before, those of ids that were; after, all or none of them
+            was = state == SUSCEPTIBLE
+            if new_state == SUSCEPTIBLE:
+                changed, sign = (ids if by_state[SUSCEPTIBLE] == 0 else ids[~was]), +1
+            else:
+                changed, sign = (_EMPTY if by_state[SUSCEPTIBLE] == 0 else ids[was]), -1
+            if changed.size:
+                for w in self.tracking:
+                    w.scanner.infectable_changed(changed, sign)
+        elif before:
             self._infectable_after(ids, before)
         if self.on_changed:
             self._changed(ids, t)

@@ -58,6 +58,7 @@ class LocalizedRule(ProbeRule):
 
 
 CHUNK = 32  # targetable hosts per chunk of the infectable counts that picks search
+FEW_OPEN = 4096  # at most this many infectable hosts: picks search the list of them instead (same answer)
 _COLS = np.arange(CHUNK)
 
 
@@ -151,6 +152,7 @@ class LocalizedScanner(Scanner):
         start = cat(start, np.int64)
         self.width_left = np.maximum(cat(width, np.int64) - skip, 0)  # the block's targetable hosts, less a source
         self.inv_d = 1.0 / cat(denom, float)
+        self.start_t = start  # the block's first targetable host (its index in targetable)
         self.head = start // CHUNK  # the chunk of the block's first targetable host
         self.lead = _COLS < (start % CHUNK)[:, None]  # that chunk's hosts before it
         self.block_rate = np.zeros((1, offset))
@@ -167,7 +169,9 @@ class LocalizedScanner(Scanner):
         self.open_t[:self.targetable.size] = True
         self.open_rows = self.open_t.reshape(n_chunks, CHUNK)  # a view: one row per chunk
         self.chunk_open = self.open_rows.sum(axis=1).astype(np.int64)
+        self.n_open = int(self.targetable.size)  # infectable targetable hosts
         self._upto: np.ndarray | None = None
+        self._open_pos: np.ndarray | None = None
 
     def _refresh(self, blocks: np.ndarray) -> None:
         """``sus_d`` and ``other_d`` of ``blocks`` (indices into the block arrays) from their infectable counts."""
@@ -186,7 +190,17 @@ class LocalizedScanner(Scanner):
                 return
             pos = self.position[ids]
         self.open_t[pos] = sign > 0
-        np.add.at(self.chunk_open, pos // CHUNK, sign)
+        self.n_open += sign * int(pos.size)
+        listed = self._open_pos
+        if listed is None:
+            np.add.at(self.chunk_open, pos // CHUNK, sign)
+        elif sign < 0:  # the list of infectable hosts replaces the chunk counts while it is kept (see _pick)
+            self._open_pos = listed[self.open_t[listed]]  # (open_t is already current)
+        elif self.n_open <= 2 * FEW_OPEN:
+            self._open_pos = np.sort(np.concatenate([listed, pos]))
+        else:  # many again: back to the chunk counts, recounted
+            self._open_pos = None
+            self.chunk_open = self.open_rows.sum(axis=1).astype(np.int64)
         if self.block_levels:
             blocks = self.block_of[:, ids].ravel()
             np.add.at(self.open_count, blocks, sign)
@@ -197,33 +211,39 @@ class LocalizedScanner(Scanner):
         for lv in self.block_levels:
             lv.view(self)
 
-    def _cells(self, ids: np.ndarray) -> tuple:
-        """(class rows, blocks) of ``ids`` in ``block_rate``: one row of blocks per level (broadcasting)."""
-        return (self.klass[ids] if self.filtered else 0), self.block_of[:, ids]
+    def _cells(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(cells, rates): the cells of ``ids`` in ``block_rate`` as flat indices, level by level (each level's in
+        the order of ``ids``: the order in which a cell adds them up), and the rate to add to each. Flat 1-d
+        indices: ``ufunc.at`` is several times cheaper on them than on (row, block) pairs."""
+        cells = self.block_of[:, ids]
+        if self.filtered:
+            cells = cells + self.klass[ids] * self.block_rate.shape[1]
+        r = self.rates[ids]
+        return cells.ravel(), (r if cells.shape[0] == 1 else np.concatenate((r,) * cells.shape[0]))
 
     def start(self, ids: np.ndarray) -> None:
         super().start(ids)
         if self.block_levels and ids.size:
-            np.add.at(self.block_rate, self._cells(ids), self.rates[ids])
+            np.add.at(self.block_rate.reshape(-1), *self._cells(ids))
         if self.watched:
             self._watching(ids, True)
 
     def stop(self, ids: np.ndarray) -> None:
         super().stop(ids)
-        cells = self._cells(ids) if self.block_levels and ids.size else None
-        if cells is not None:
-            np.subtract.at(self.block_rate, cells, self.rates[ids])
+        flat = self.block_rate.reshape(-1)  # (a view)
+        cells = None
+        if self.block_levels and ids.size:
+            cells, r = self._cells(ids)
+            np.subtract.at(flat, cells, r)
         if self.watched:
             self._watching(ids, False)
         if self.block_levels:
             if self.n_scanning == 0:
                 self.block_rate[:] = 0.0
             elif cells is not None:  # a block whose last scanner stopped keeps a residue of rounding: zero it
-                left = self.block_rate[cells] <= 1e-12
-                if left.any():
-                    rows, blocks = cells
-                    self.block_rate[rows if np.ndim(rows) == 0 else np.broadcast_to(rows, left.shape)[left],
-                                    blocks[left]] = 0.0
+                left = flat[cells] <= 1e-12
+                if np.count_nonzero(left):
+                    flat[cells[left]] = 0.0
 
     def _block_hits(self, lv: Level, dt: float, c: int) -> tuple[int, int, np.ndarray, np.ndarray]:
         """Poisson thinning: the level's probes on infectable hosts, on other vulnerable hosts and misses are
@@ -238,11 +258,11 @@ class LocalizedScanner(Scanner):
         rates = lv.block_rate[c]  # residues of rounding are zeroed when scanners stop
         k = lv.prob * dt
         w = rates * lv.sus_d
-        lam_sus = k * float(w.sum())
+        lam_sus = k * float(np.add.reduce(w))  # (ndarray.sum without its wrapper: the same sum)
         lam_other = k * float(rates @ lv.other_d)
         n_sus = int(s["hits"].poisson(lam_sus))
         n_other = int(s["hits"].poisson(lam_other))
-        n_miss = int(s["probes"].poisson(max(k * float(rates.sum()) - lam_sus - lam_other, 0.0)))
+        n_miss = int(s["probes"].poisson(max(k * float(np.add.reduce(rates)) - lam_sus - lam_other, 0.0)))
         if n_sus == 0:
             return n_sus + n_other + n_miss, n_sus + n_other, EMPTY, EMPTY
         rng = s["targets"]
@@ -262,8 +282,18 @@ class LocalizedScanner(Scanner):
         once: a block's targetable hosts are one range of ``targetable``, so that host is the (before + r +
         1)-th infectable one overall, with ``before`` the infectable hosts ahead of the block's first; both are
         found through the infectable counts per chunk of CHUNK targetable hosts (their cumulative sum, once a
-        step, then one chunk's row)."""
+        step, then one chunk's row). Once there are at most FEW_OPEN infectable hosts (most of a saturated
+        outbreak), the sorted list of their indices in targetable (built here once, then kept in step by
+        :meth:`infectable_changed` instead of the chunk counts, until they exceed 2 FEW_OPEN) answers directly:
+        cheaper than the cumulative sum over every chunk each step."""
         per_chunk, rows = self.chunk_open, self.open_rows
+        if self._open_pos is None and self.n_open <= FEW_OPEN:
+            full = per_chunk.nonzero()[0]
+            r, col = rows[full].nonzero()
+            self._open_pos = full[r] * CHUNK + col
+        at = self._open_pos
+        if at is not None:  # few infectable hosts (a saturated outbreak): their list, in order, answers directly
+            return self.targetable[at[np.searchsorted(at, self.start_t[blocks]) + rank]]
         if self._upto is None:
             self._upto = np.cumsum(per_chunk)  # infectable hosts in chunks 0..j (nothing changes within a step)
         upto = self._upto
