@@ -13,7 +13,6 @@ Measured (this file's seeds): see docs/calibration.md "Closed loop".
 
 import json
 
-import numpy as np
 import pandas as pd
 import pytest
 from closedloop import SERVERS, TRUTH, observed_run, server_observer, telescope_frame, telescope_observer, toy
