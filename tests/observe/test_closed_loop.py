@@ -110,7 +110,6 @@ def test_interval_coverage_with_the_paths_own_variance(tmp_path):
             old[name] += lo <= truth <= hi
         pr = cal.fitted_["worm.scan_rate.mean"]
         assert pr.low > 0.88 * r and pr.high < 1.12 * r, (seed, pr)
-    assert all(new[k] >= old[k] for k in new), (new, old)
     if not (new["r"] >= 5 and new["n"] >= 5):
         pytest.xfail(f"issue 11 open: covered r {new['r']}/6, N {new['n']}/6 (counting noise only: "
                      f"{old['r']}/6, {old['n']}/6)")

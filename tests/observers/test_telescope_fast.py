@@ -98,10 +98,12 @@ def _fast(block: str, n: int, hosts, preset) -> pd.DataFrame:
 
 
 def _compare(a: pd.DataFrame, b: pd.DataFrame) -> dict:
-    """Per column: (KS p-value, z of the difference of means)."""
+    """Per column: (KS p-value, z of the difference of means); each side needs two values at least (else
+    the figures would be NaN, which no threshold rejects)."""
     out = {}
     for col in a.columns:
         x, y = a[col].dropna().to_numpy(float), b[col].dropna().to_numpy(float)
+        assert x.size >= 2 and y.size >= 2, (col, x.size, y.size)
         se = np.sqrt(x.var(ddof=1) / x.size + y.var(ddof=1) / y.size)
         diff = x.mean() - y.mean()
         z = 0.0 if diff == 0 else (np.inf if se == 0 else diff / se)
@@ -141,7 +143,6 @@ def test_fast_accounting_has_the_exact_laws_on_one_outbreak(block, threshold, n,
     monkeypatch.setattr(telescope.Telescope, "_landing_share", lambda self, sc: 1.1 * share(self, sc))
     wrong = _compare(_fast(block, n, hosts, preset), exact)
     print("x1.1:", {k: (round(p, 4), round(z, 2)) for k, (p, z) in wrong.items()})
-    assert any(p < 1e-3 or abs(z) > 4 for p, z in wrong.values())
     assert wrong["packets"][0] < 1e-3 and abs(wrong["packets"][1]) > 4
 
 

@@ -60,11 +60,10 @@ class LocalWorld:
     world_hosts: int  # every host of the world: the denominator of a per-infected extra hazard
 
     @classmethod
-    def of(cls, addresses: np.ndarray, prefixes, excluded: list[tuple[int, int]], skip_self: bool,
-           world_hosts: Optional[int] = None) -> "LocalWorld":
+    def of(cls, addresses: np.ndarray, prefixes, excluded: list[tuple[int, int]], skip_self: bool) -> "LocalWorld":
         skip = 1 if skip_self else 0
         addrs = np.asarray(addresses, dtype=np.int64)
-        n_all = int(addrs.size) if world_hosts is None else int(world_hosts)
+        n_all = int(addrs.size)
         if excluded:
             addrs = addrs[~in_ranges(addrs, excluded)]
         finest = max(prefixes)

@@ -104,14 +104,6 @@ def infected_given_rate(n_seen: int, q: float, level: float = 0.9) -> Estimate:
     return Estimate(n_seen / q, float(low), float(max(high, low)), level, "exact binomial inversion in N")
 
 
-def _ztp_mu(mean_packets: float) -> float:
-    """MLE of mu for zero-truncated Poisson data with sample mean ``mean_packets`` (> 1)."""
-    if mean_packets <= 1.0:
-        return 0.0
-    f = lambda mu: mu / -math.expm1(-mu) - mean_packets  # noqa: E731
-    return optimize.brentq(f, 1e-12, mean_packets + 1.0)
-
-
 def _ztp_var(mu: float, n: int) -> float:
     """Var(mu_hat) from the Fisher information: right when every host scans at one rate."""
     if mu <= 0:

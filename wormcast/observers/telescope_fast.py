@@ -9,7 +9,7 @@ tau1 ~ Exp(1) / m_h (seen iff tau1 < S_h), the last at tau2 = S_h - Exp(1) / m_h
 tau2 <= tau1); between them an unconditioned Poisson process. Scanning time maps to steps through the
 source's episodes. Between its first interval f and last interval l a source's packets per interval are
 independent Poisson: drawn per (source, interval) where the interval is scanned in part (episode edges) or
-has at most ``enumerate_below`` such sources; in the other intervals ("crowded") aggregated: per source
+has at most ``CROWDED`` such sources; in the other intervals ("crowded") aggregated: per source
 the total ~ Poisson(exposure) (inside and outside the estimate window apart), their sum split over the
 crowded intervals multinomially by each interval's summed exposure (so each interval's packets are the
 exact independent Poissons, and the two tables add up alike), and the interval's active sources drawn
@@ -47,20 +47,14 @@ class FastTables:
     window_packets: np.ndarray
 
 
-def _spread(t0: np.ndarray, t1: np.ndarray, weights, n: int) -> np.ndarray:
-    """Per interval, the summed weights (None: counts) of the ranges [t0, t1) covering it (a difference array)."""
-    d = np.bincount(t0, weights, minlength=n + 1) - np.bincount(t1, weights, minlength=n + 1)
-    return np.cumsum(d)[:n]
-
-
 def draw_landings(ep: Episodes, per_step: np.ndarray, k: int, n_steps: int, window_interval: int,
-                  rng: np.random.Generator, enumerate_below: int | None = None) -> FastTables:
+                  rng: np.random.Generator) -> FastTables:
     """``per_step``: each host's expected packets per step scanned (mu_h dt); ``k``: steps per interval;
     ``window_interval``: first interval of the estimate window. Sources in host order. The per-source work
     goes in chunks of ``CHUNK`` sources (small arrays: no fresh pages per operation); sources with several
     episodes are worked out once, then patched in."""
     T, w0 = -(-n_steps // k), window_interval
-    crowd = CROWDED if enumerate_below is None else enumerate_below
+    crowd = CROWDED
     ids, n_ep, S, a0 = ep.host, ep.n, ep.steps, ep.start
     h, a, b = ep.several_host, ep.several_start, ep.several_end
     several = bool(h.size)

@@ -123,7 +123,7 @@ class Calibration:
 
     ``seeds``: how many common seeds (derived from ``seed``); ``bounds``: key -> (low, high);
     ``telescope`` / ``monitored``: what the observer watched; ``series``: which observed series to fit
-    (default ``packets`` and ``new_sources``); ``signature``: an audit timeline's signature; ``align``: a
+    (default ``new_sources``); ``signature``: an audit timeline's signature; ``align``: a
     share of the hosts: each seed's run is moved in time to reach it infected at the seeds' mean time
     before the mean is taken (``predict.aligned_mean_prediction``; with the ``offset`` key).
     After :meth:`fit`: ``fitted_`` (key -> Parameter), ``deviance_``, ``dof_``, ``p_value_``,
@@ -205,7 +205,7 @@ class Calibration:
 
         return runs if self.align is None else aligned_runs(runs, self.align)[0]
 
-    def _process(self, be, best, pred, tau, y, weights) -> dict:
+    def _process(self, be, best, pred, tau, weights) -> dict:
         """Var_proc per fitted key at the fit (``process.py``): PROCESS_PATHS paths there (the common
         seeds' and more from stream 1 of the root seed), and the Jacobian of the mean prediction by
         central differences (half a surface interval each way, the offset one step each way) at the
@@ -339,7 +339,7 @@ class Calibration:
             best = tuple(k.applied(v) for k, (v, _, _) in zip(self.sim_keys, values))
             pred = self._mean(be, best)
             tau = self._offset(pred, y, weights)
-            var = self._process(be, best, pred, tau, y, weights)
+            var = self._process(be, best, pred, tau, weights)
         self.prediction_ = pred.series(self._bins, tau)
         self.fit_ = f
         counting = {k.key: (lo, hi) for k, (_, lo, hi) in zip(self.sim_keys, values)}
@@ -351,7 +351,8 @@ class Calibration:
         # the surface's interval (counting noise) widened by the observed path's own variance
         self.counting_intervals_ = {k.key: counting[k.key] for k in self.keys}
         self.process_sd_ = {n: float(np.sqrt(v)) for n, v in var.items()}
-        # Var_proc is estimated on S - 1 degrees of freedom: Student's t quantile for its share
+        # Var_proc is estimated on P - 1 degrees of freedom (P paths: the common seeds and the extra ones):
+        # Student's t quantile for its share
         q = float(stats.t.ppf((1 + self.level) / 2, max(PROCESS_PATHS, len(self.seeds)) - 1)) ** 2
         self.fitted_ = {}
         for k in self.keys:

@@ -42,7 +42,7 @@ def process_variance(paths: np.ndarray, sens: np.ndarray, n_mean: int) -> np.nda
 def widen(value: float, low: float, high: float, var_proc: float, q: float, bounds) -> tuple[float, float]:
     """Each side's half-width h becomes sqrt(h^2 + q Var_proc) (the variances add: counting noise and the
     path's own deviation independent), within the bounds; q: the squared two-sided quantile for Var_proc
-    (Student's t on S - 1 degrees of freedom: Var_proc is estimated from S paths)."""
+    (Student's t on P - 1 degrees of freedom: Var_proc is estimated from P paths)."""
     extra = q * var_proc
     lo = value - np.sqrt((value - low) ** 2 + extra)
     hi = value + np.sqrt((high - value) ** 2 + extra)
