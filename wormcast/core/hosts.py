@@ -66,9 +66,12 @@ class HostTable:
     def view(self) -> HostView:
         return self._view
 
-    def set_state(self, ids: np.ndarray, new: int, old: int | None = None) -> None:
-        """Move ``ids`` to state ``new`` (``old``: their common current state, when known: cheaper)."""
-        if old is None:
+    def set_state(self, ids: np.ndarray, new: int, old: int | None = None, by_state=None) -> None:
+        """Move ``ids`` to state ``new`` (cheaper when known: ``old``, their common current state, or
+        ``by_state``, the bincount of their current states)."""
+        if by_state is not None:
+            self.counts -= by_state
+        elif old is None:
             self.counts -= np.bincount(self.state[ids], minlength=N_STATES)
         else:
             self.counts[old] -= ids.size
@@ -105,12 +108,7 @@ class HostTable:
                 self.running[:old.max() + 1] -= np.bincount(old)
         self.worm[ids] = -1
         self.epoch[ids] += 1
-        if by_state is None:
-            self.set_state(ids, new_state)
-        else:
-            self.counts -= by_state
-            self.counts[new_state] += ids.size
-            self.state[ids] = new_state
+        self.set_state(ids, new_state, by_state=by_state)
 
     def close_backdoors(self, ids: np.ndarray) -> np.ndarray:
         """Close the backdoors open among ``ids``; returns the hosts whose backdoor was closed."""

@@ -29,13 +29,7 @@ class Clearing(Component):
         lifetime = self.lifetimes[worm]
         if lifetime is None and self.reboot.is_zero:  # never cleared (and nothing drawn either way)
             return None
-        clear_at = self.reboot.sample_after(t, self.rng, ids.size)
-        if lifetime is not None:
+        clear_at = self.reboot.sample_after(t, self.rng, ids.size)  # a constant rate above 0: every time finite
+        if lifetime is not None:  # finite too
             clear_at = np.minimum(clear_at, t + lifetime)
-        elif self.reboot.is_constant:  # every time finite (called every step: the check below is skipped)
-            return [Request(Change.CLEAR, ids.copy(), clear_at, self.epoch[ids])]
-        ok = np.isfinite(clear_at)
-        if ok.all():
-            return [Request(Change.CLEAR, ids.copy(), clear_at, self.epoch[ids])]
-        if ok.any():
-            return [Request(Change.CLEAR, ids[ok], clear_at[ok], self.epoch[ids[ok]])]
+        return [Request(Change.CLEAR, ids.copy(), clear_at, self.epoch[ids])]
